@@ -1,0 +1,287 @@
+"""Demo content: the Iran Front Page article of shared/reference/seed-article-page.txt, its
+author and the six Recent Posts beside it, published at the ages the seed page shows."""
+
+import io
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image, ImageDraw, ImageFont
+
+from articles.models import Article, Byline, Section
+from staff.models import Author
+
+SECTIONS = [
+    ("Politics", "politics", "Iran's government, parliament and foreign policy."),
+    ("Society", "society", "Life in Iran: law, health, environment and the city."),
+    ("World", "world", "The region and the world, as they touch Iran."),
+    ("Media", "media", "What Iran's newspapers and agencies are saying."),
+]
+
+DESK_BIO = (
+    "The IFP Editorial Staff is composed of dozens of skilled journalists, news-writers, "
+    "and analysts whose works are edited and published by experienced editors specialized "
+    "in Iran News. The editor of each IFP Service is responsible for the report published "
+    "by the Iran Front Page (IFP) news website, and can be contacted through the ways "
+    'mentioned in the "IFP Editorial Staff" section.'
+)
+
+AUTHORS = [
+    {
+        "slug": "ifp-editorial-staff",
+        "name": "IFP Editorial Staff",
+        "kind": Author.Kind.DESK,
+        "job_title": "",
+        "bio": DESK_BIO,
+    },
+    {
+        "slug": "sara-ahmadi",
+        "name": "Sara Ahmadi",
+        "kind": Author.Kind.PERSON,
+        "job_title": "Society reporter",
+        "bio": "Sara Ahmadi covers law, health and the environment in Tehran for IFP.",
+    },
+]
+
+SEED_BODY = [
+    "A number of Palestinian groups have, in separate letters, appreciated the stance "
+    "adopted on the cause of Palestine by Iran’s Leader Ayatollah Seyyed Ali Khamenei on "
+    "this year’s International Quds Day.",
+    "In the letters, five Palestinian groups once again expressed their gratitude to Iran "
+    "and the Leader for their support for Palestinian people’s struggles and for refusing "
+    "to recognise the Israeli regime.",
+    "The groups reiterated Tehran’s role as the pivot of unity among, and resistance by "
+    "Islamic countries.",
+    "They also honoured the memory of assassinated Iranian general Qassem Soleimani and his "
+    "role in keeping the cause of Palestine alive.",
+    "In a live televised speech on May 7, 2021, marking International Quds Day, Ayatollah "
+    "Khamenei touched upon the quantitative and qualitative growth of resistance forces, and "
+    "noted the balance of power in occupied Palestinian territories was tipped in favour of "
+    "the world of Islam.",
+    "He also underlined that Tel Aviv was in a downward spiral and underscored the need for "
+    "continued resistance against the Israeli regime.",
+    "In their letters, the Palestinian groups said the Leader’s speech came at a time when "
+    "Palestinian anti-Israeli protests had grown into a mass movement and Israeli settlers "
+    "were carrying out brutal attacks on the city of Qods.",
+    "“Settlers desecrated sanctities and assaulted Qods residents,” read part of one of the "
+    "letters.",
+    "The groups said that Palestinians were also attacked by bullets and tear gas.",
+    "“This unflinching support by Ayatollah Khamenei, the Leader of Islamic Leader, played a "
+    "major role in boosting the power of [Palestinian] fighters in Gaza, the West Bank and "
+    "Qods, and in [strengthening them in] the fight agains the Zionist enemy,” said the "
+    "letters.",
+    "They also reiterated Ayatollah Khamenei’s statement that the Israeli regime only "
+    "understands the language of force.",
+]
+
+# The seed article and the six Recent Posts beside it, with the age each one shows.
+ARTICLES = [
+    {
+        "slug": "palestinian-groups-appreciate-iran-leaders-stance-on-cause-of-palestine",
+        "title": "Palestinian Groups Appreciate Iran Leader’s Stance on Cause of Palestine",
+        "kicker": "IFP Exclusive",
+        "section": "politics",
+        "authors": ["ifp-editorial-staff"],
+        "tags": ["Palestine", "Quds Day", "Ayatollah Khamenei"],
+        "age": timedelta(hours=3, minutes=30),
+        "is_featured": True,
+        "image": {
+            "alt": "Illustration with the words “International Quds Day”",
+            "caption": "International Quds Day is marked on the last Friday of Ramadan.",
+            "credit": "IFP illustration",
+            "text": "International Quds Day",
+        },
+        "body": SEED_BODY,
+    },
+    {
+        "slug": "iranian-legal-expert-lambasts-internet-filtering-as-unlawful",
+        "title": "Iranian legal expert lambasts internet filtering as ‘unlawful’",
+        "section": "society",
+        "authors": ["ifp-editorial-staff"],
+        "tags": ["Internet", "Law"],
+        "age": timedelta(minutes=1, seconds=5),
+        "body": [
+            "A renowned Iranian scholar of law, who has been in headlines in recent years for "
+            "his outspoken legal opinions, has described the filtering of the internet in Iran "
+            "as unlawful.",
+            "He said no law passed by parliament gives any body the authority to block "
+            "ordinary people’s access to websites and messaging apps.",
+        ],
+    },
+    {
+        "slug": "ex-iranian-diplomat-suggests-naming-a-street-in-tehran-after-egypt",
+        "title": "Ex-Iranian diplomat suggests naming a street in Tehran after Egypt",
+        "section": "politics",
+        "authors": ["ifp-editorial-staff"],
+        "tags": ["Egypt", "Diplomacy", "Tehran"],
+        "age": timedelta(hours=1, minutes=5),
+        "body": [
+            "A former Iranian diplomat has proposed naming a street in the Iranian capital "
+            "Tehran after Egypt, a gesture he said could help warm relations between the two "
+            "countries.",
+            "Tehran and Cairo have had no full diplomatic ties for more than four decades.",
+        ],
+    },
+    {
+        "slug": "kayhan-after-syria-its-iraqs-turn-israel-aims-to-reach-euphrates",
+        "title": "Kayhan: After Syria, it’s Iraq’s turn; Israel aims to reach Euphrates",
+        "section": "media",
+        "authors": ["ifp-editorial-staff"],
+        "tags": ["Kayhan", "Syria", "Iraq"],
+        "age": timedelta(hours=2, minutes=10),
+        "body": [
+            "Tehran-based Kayhan newspaper reported in its Saturday edition that within 48 "
+            "hours of the fall of the Syrian government, Israel had widened its operations "
+            "in the region.",
+            "The hardline daily argued that Iraq would be the next target.",
+        ],
+    },
+    {
+        "slug": "tehran-experienced-18-days-of-unhealthy-air-in-past-30-days",
+        "title": "Tehran experienced 18 days of unhealthy air in past 30 days",
+        "section": "society",
+        "authors": ["sara-ahmadi"],
+        "tags": ["Tehran", "Air pollution"],
+        "age": timedelta(hours=2, minutes=25),
+        "body": [
+            "The air quality in the Iranian capital Tehran during the past 30 days included 12 "
+            "days that were unhealthy for sensitive groups and six days that were unhealthy for "
+            "everyone.",
+            "The capital had no day of clean air in that period.",
+        ],
+    },
+    {
+        "slug": "israeli-pm-to-skip-auschwitz-liberation-event-in-poland-over-icc-arrest-fears",
+        "title": "Israeli PM to skip Auschwitz liberation event in Poland over ‘ICC arrest fears’",
+        "section": "world",
+        "authors": ["ifp-editorial-staff"],
+        "tags": ["Israel", "Poland", "ICC"],
+        "age": timedelta(hours=2, minutes=40),
+        "body": [
+            "Israeli Prime Minister Benjamin Netanyahu will not attend an event marking the "
+            "80th anniversary of the liberation of the Auschwitz camp in Poland, according to "
+            "reports.",
+            "The reports linked his absence to a warrant for his arrest issued by the "
+            "International Criminal Court.",
+        ],
+    },
+    {
+        "slug": "iran-calls-on-france-to-probe-killing-of-two-nationals-in-shooting",
+        "title": "Iran calls on France to probe killing of two nationals in shooting",
+        "section": "world",
+        "authors": ["ifp-editorial-staff"],
+        "tags": ["France", "Consular affairs"],
+        "age": timedelta(hours=2, minutes=50),
+        "body": [
+            "Iran has urged the French government to thoroughly investigate the killing of two "
+            "Iranians in a shooting in northern France.",
+            "The foreign ministry said it was following the case through its embassy in Paris.",
+        ],
+    },
+]
+
+DEMO_USERS = [
+    # username, password, superuser, author slug
+    ("admin", "admin", True, None),
+    ("sara", "sara", False, "sara-ahmadi"),
+]
+
+
+def demo_image(text, size=(1600, 900)):
+    """A JPEG illustration made here, so the demo needs no downloaded photo."""
+    width, height = size
+    image = Image.new("RGB", size, "#7d0f20")
+    draw = ImageDraw.Draw(image)
+    for step in range(0, height, 6):
+        shade = int(40 * step / height)
+        draw.rectangle([0, step, width, step + 6], fill=(125 + shade, 15 + shade // 2, 32))
+    draw.ellipse([width * 0.55, -height * 0.3, width * 1.2, height * 0.9], fill="#b8892b")
+    draw.rectangle([0, height * 0.78, width, height], fill="#1a1a1a")
+    font = ImageFont.load_default(size=96)
+    draw.text((80, height * 0.42), text, fill="white", font=font)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85)
+    return ContentFile(buffer.getvalue())
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo site: the seed article, its desk author and the six recent posts. "
+        "Idempotent: what already exists is left exactly as it is."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--admin",
+            action="store_true",
+            help="Also create the local demo logins (admin/admin, sara/sara) and print them. "
+            "Never use this on a public server.",
+        )
+
+    @transaction.atomic
+    def handle(self, *args, admin=False, **options):
+        now = timezone.now()
+        sections = {
+            slug: Section.objects.get_or_create(
+                slug=slug, defaults={"name": name, "description": description, "position": i}
+            )[0]
+            for i, (name, slug, description) in enumerate(SECTIONS)
+        }
+        authors = {
+            data["slug"]: Author.objects.get_or_create(
+                slug=data["slug"], defaults={k: v for k, v in data.items() if k != "slug"}
+            )[0]
+            for data in AUTHORS
+        }
+        created = 0
+        for data in ARTICLES:
+            if Article.objects.filter(slug=data["slug"]).exists():
+                continue
+            self.create_article(data, sections, authors, now)
+            created += 1
+        self.stdout.write(f"Demo content: {created} article(s) created.")
+        if admin:
+            self.create_users(authors)
+
+    def create_article(self, data, sections, authors, now):
+        article = Article(
+            slug=data["slug"],
+            title=data["title"],
+            kicker=data.get("kicker", ""),
+            section=sections[data["section"]],
+            body="".join(f"<p>{paragraph}</p>" for paragraph in data["body"]),
+            is_featured=data.get("is_featured", False),
+            status=Article.Status.PUBLISHED,
+            published_at=now - data["age"],
+        )
+        if image := data.get("image"):
+            article.image_alt = image["alt"]
+            article.image_caption = image["caption"]
+            article.image_credit = image["credit"]
+            article.image.save(f"{data['slug'][:40]}.jpg", demo_image(image["text"]), save=False)
+        article.save()
+        for position, slug in enumerate(data["authors"]):
+            Byline.objects.create(article=article, author=authors[slug], position=position)
+        article.tags.add(*data["tags"])
+
+    def create_users(self, authors):
+        User = get_user_model()
+        for username, password, is_superuser, author_slug in DEMO_USERS:
+            user, made = User.objects.get_or_create(
+                username=username, defaults={"is_staff": True, "is_superuser": is_superuser}
+            )
+            if made:
+                user.set_password(password)
+                user.save()
+            if author_slug and authors[author_slug].user_id is None:
+                authors[author_slug].user = user
+                authors[author_slug].save(update_fields=["user"])
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Admin: http://127.0.0.1:8000/admin/  login admin / admin "
+                "(editor-in-chief) or sara / sara (a reporter who may edit her own bio)"
+            )
+        )

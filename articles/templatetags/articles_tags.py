@@ -1,0 +1,47 @@
+from django import template
+from django.utils import timezone
+
+from articles.models import Article, Section
+
+register = template.Library()
+
+RECENT_POSTS = 6
+
+# Mirrored by static/js/relative-time.js, which keeps the ages right on cached pages.
+AGE_UNITS = (
+    (365 * 86400, "year"),
+    (30 * 86400, "month"),
+    (7 * 86400, "week"),
+    (86400, "day"),
+    (3600, "hour"),
+    (60, "minute"),
+)
+
+
+@register.filter
+def age(value, now=None):
+    """'1 minute ago', '2 hours ago': how long ago ``value`` was, in its largest unit."""
+    if value is None:
+        return ""
+    seconds = ((now or timezone.now()) - value).total_seconds()
+    for size, unit in AGE_UNITS:
+        if seconds >= size:
+            count = int(seconds // size)
+            return f"{count} {unit}{'' if count == 1 else 's'} ago"
+    return "just now"
+
+
+@register.inclusion_tag("includes/recent_posts.html")
+def recent_posts(exclude=None, count=RECENT_POSTS):
+    """The Recent Posts widget: the newest published articles but ``exclude``."""
+    articles = Article.objects.published().only(
+        "title", "slug", "excerpt", "published_at"
+    )
+    if exclude is not None:
+        articles = articles.exclude(pk=exclude.pk)
+    return {"recent_articles": articles[:count]}
+
+
+@register.inclusion_tag("includes/section_nav.html", takes_context=True)
+def section_nav(context):
+    return {"sections": Section.objects.only("name", "slug"), "request": context.get("request")}

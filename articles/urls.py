@@ -1,0 +1,13 @@
+from django.urls import path
+
+from articles import views
+
+app_name = "articles"
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("category/<str:slug>/", views.SectionView.as_view(), name="section"),
+    path("tag/<str:slug>/", views.TagView.as_view(), name="tag"),
+    # Last: any other single path segment is an article's slug (WordPress-style URLs).
+    path("<str:slug>/", views.ArticleDetailView.as_view(), name="detail"),
+]

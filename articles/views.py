@@ -1,0 +1,120 @@
+from datetime import timedelta
+
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.views.generic import DetailView, ListView
+from taggit.models import Tag
+
+from articles.models import Article, Section
+
+SECTION_BLOCK_SIZE = 4
+# A lead story marked by an editor leads the home page until a newer one is marked, or
+# until it is this old; then the newest article leads.
+LEAD_STORY_MAX_AGE = timedelta(days=2)
+
+
+class PublishedArticleListView(ListView):
+    """A paginated list of published article cards. ``?page=`` past the end or not a
+    number answers 404 (ListView's own rule)."""
+
+    paginate_by = 20
+    context_object_name = "articles"
+
+    def get_queryset(self):
+        return Article.objects.published().for_listing().defer("body")
+
+
+class HomeView(PublishedArticleListView):
+    template_name = "articles/home.html"
+    paginate_by = 12
+
+    def get_queryset(self):
+        articles = super().get_queryset()
+        recent_leads = articles.filter(
+            is_featured=True, published_at__gte=timezone.now() - LEAD_STORY_MAX_AGE
+        )
+        self.lead = recent_leads.first() or articles.first()
+        if self.lead is None:
+            return articles
+        return articles.exclude(pk=self.lead.pk)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if context["page_obj"].number == 1:
+            context["lead"] = self.lead
+            context["section_blocks"] = self.section_blocks()
+        return context
+
+    def section_blocks(self):
+        """Each section's newest articles, in one query however many sections there are."""
+        articles = Article.objects.published()
+        if self.lead is not None:
+            articles = articles.exclude(pk=self.lead.pk)
+        ranked = (
+            articles.select_related("section")
+            .defer("body")
+            .annotate(
+                rank=Window(
+                    RowNumber(),
+                    partition_by=F("section_id"),
+                    order_by=(F("published_at").desc(), F("id").desc()),
+                )
+            )
+            .filter(rank__lte=SECTION_BLOCK_SIZE)
+            .order_by("section__position", "section__name", "rank")
+        )
+        blocks = {}
+        for article in ranked:
+            blocks.setdefault(article.section, []).append(article)
+        return list(blocks.items())
+
+
+class SectionView(PublishedArticleListView):
+    template_name = "articles/section_detail.html"
+
+    def get_queryset(self):
+        self.section = get_object_or_404(Section, slug=self.kwargs["slug"])
+        return super().get_queryset().filter(section=self.section)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(section=self.section, **kwargs)
+
+
+class TagView(PublishedArticleListView):
+    template_name = "articles/tag_detail.html"
+
+    def get_queryset(self):
+        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        return super().get_queryset().filter(tags=self.tag)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(tag=self.tag, **kwargs)
+
+
+class ArticleDetailView(DetailView):
+    """The article page. Staff who may change articles also see drafts and scheduled
+    articles here (a preview), never cached."""
+
+    context_object_name = "article"
+
+    def can_preview(self):
+        return self.request.user.has_perm("articles.change_article")
+
+    def get_queryset(self):
+        articles = Article.objects.all() if self.can_preview() else Article.objects.published()
+        return articles.for_page()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["is_preview"] = not self.object.is_published()
+        return context
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        if context["is_preview"]:
+            add_never_cache_headers(response)
+            response["X-Robots-Tag"] = "noindex, nofollow"
+        return response

@@ -1,0 +1,58 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+
+class Author(models.Model):
+    """A byline: a person on the staff, or a desk such as "IFP Editorial Staff"."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        DESK = "desk", "Desk"
+
+    name = models.CharField(max_length=120, help_text="The name printed in the byline.")
+    slug = models.SlugField(
+        max_length=120,
+        unique=True,
+        help_text="The last part of the author page's address: /author/<slug>/.",
+    )
+    kind = models.CharField(
+        max_length=10,
+        choices=Kind.choices,
+        default=Kind.PERSON,
+        help_text="A person, or a desk byline shared by several journalists.",
+    )
+    job_title = models.CharField(
+        max_length=120, blank=True, help_text="Shown under the name, e.g. 'Political editor'."
+    )
+    bio = models.TextField(
+        blank=True,
+        help_text="Plain text shown in the author box under every article and on the "
+        "author page. Separate paragraphs with a blank line.",
+    )
+    photo = models.ImageField(
+        upload_to="authors/",
+        blank=True,
+        help_text="A square portrait, at least 240 pixels wide.",
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="author",
+        help_text="The staff account that may edit this bio, photo and job title.",
+    )
+
+    class Meta:
+        ordering = ("name",)
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("staff:detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_desk(self):
+        return self.kind == self.Kind.DESK
