@@ -219,10 +219,6 @@ class Article(models.Model):
     def __str__(self):
         return self.title
 
-    def clean(self):
-        if self.image and not self.image_alt.strip():
-            raise ValidationError({"image_alt": "Describe the image for readers who cannot see it."})
-
     def save(self, *args, **kwargs):
         self.body = richtext.sanitize_body(self.body)
         source = self.standfirst.strip() or richtext.plain_text(self.body)
@@ -233,6 +229,12 @@ class Article(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.image and not self.image_alt.strip():
+            raise ValidationError(
+                {"image_alt": "Describe the image for readers who cannot see it."}
+            )
 
     @property
     def byline_authors(self):

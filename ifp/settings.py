@@ -20,7 +20,7 @@ def env_bool(name, default=False):
         return True
     if value.strip().lower() in {"0", "false", "no", "off"}:
         return False
-    raise ImproperlyConfigured(f"{name} must be a boolean such as 1/0 or true/false, not {value!r}")
+    raise ImproperlyConfigured(f"{name} must be 1/0, true/false, yes/no or on/off, not {value!r}")
 
 
 def env_list(name, default):

@@ -34,9 +34,7 @@ def age(value, now=None):
 @register.inclusion_tag("includes/recent_posts.html")
 def recent_posts(exclude=None, count=RECENT_POSTS):
     """The Recent Posts widget: the newest published articles but ``exclude``."""
-    articles = Article.objects.published().only(
-        "title", "slug", "excerpt", "published_at"
-    )
+    articles = Article.objects.published().only("title", "slug", "excerpt", "published_at")
     if exclude is not None:
         articles = articles.exclude(pk=exclude.pk)
     return {"recent_articles": articles[:count]}
