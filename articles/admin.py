@@ -24,6 +24,10 @@ class BylineInline(admin.TabularInline):
     verbose_name = "author"
     verbose_name_plural = "byline"
 
+    def get_formset(self, request, obj=None, **kwargs):
+        # min_num alone only shows the empty rows; validate_min refuses a byline-less save.
+        return super().get_formset(request, obj, validate_min=True, **kwargs)
+
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):

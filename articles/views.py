@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from django.db.models import F, Window
+from django.db.models import Case, F, Q, When, Window
 from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -33,10 +33,10 @@ class HomeView(PublishedArticleListView):
 
     def get_queryset(self):
         articles = super().get_queryset()
-        recent_leads = articles.filter(
-            is_featured=True, published_at__gte=timezone.now() - LEAD_STORY_MAX_AGE
-        )
-        self.lead = recent_leads.first() or articles.first()
+        is_lead = Q(is_featured=True, published_at__gte=timezone.now() - LEAD_STORY_MAX_AGE)
+        self.lead = articles.order_by(
+            Case(When(is_lead, then=0), default=1), "-published_at", "-id"
+        ).first()
         if self.lead is None:
             return articles
         return articles.exclude(pk=self.lead.pk)

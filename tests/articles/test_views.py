@@ -1,0 +1,326 @@
+import re
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import (
+    AuthorFactory,
+    DraftArticleFactory,
+    PublishedArticleFactory,
+    ReviewArticleFactory,
+    ScheduledArticleFactory,
+    SectionFactory,
+    UnpublishedArticleFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+HIDDEN_FACTORIES = [
+    DraftArticleFactory,
+    ReviewArticleFactory,
+    ScheduledArticleFactory,
+    UnpublishedArticleFactory,
+]
+
+
+def text_of(response):
+    return response.content.decode()
+
+
+# The article page
+
+
+def test_article_page_shows_every_part_of_the_seed_page(client):
+    desk = AuthorFactory(name="IFP Editorial Staff", slug="ifp-editorial-staff", bio="Desk bio.")
+    article = PublishedArticleFactory(
+        kicker="IFP Exclusive",
+        title="Palestinian Groups Appreciate",
+        standfirst="",
+        body="<p>First paragraph.</p><p>Second paragraph.</p>",
+        authors=[desk],
+        tags=["Palestine", "Quds Day"],
+        image_caption="A caption",
+        image_credit="IRNA",
+    )
+    html = text_of(client.get(article.get_absolute_url()))
+    assert '<p class="kicker">IFP Exclusive</p>' in html
+    assert "<h1" in html and "Palestinian Groups Appreciate</h1>" in html
+    assert '<a href="/author/ifp-editorial-staff/" rel="author">IFP Editorial Staff</a>' in html
+    assert f'<time datetime="{timezone.localtime(article.published_at).isoformat()}">' in html
+    assert "<p>First paragraph.</p><p>Second paragraph.</p>" in html
+    assert 'href="/tag/palestine/" rel="tag">Palestine</a>' in html
+    assert 'href="/tag/quds-day/" rel="tag">Quds Day</a>' in html
+    assert "Desk bio." in html
+    assert "Recent Posts" in html
+    assert f'href="{article.section.get_absolute_url()}"' in html
+
+
+def test_article_page_shows_featured_image_with_caption_and_credit(client, settings):
+    from django.core.files.base import ContentFile
+
+    from tests.images import png_bytes
+
+    article = PublishedArticleFactory(
+        image_alt="Protesters in Tehran", image_caption="A rally.", image_credit="IRNA"
+    )
+    article.image.save("rally.png", ContentFile(png_bytes(64, 36)), save=True)
+    html = text_of(client.get(article.get_absolute_url()))
+    assert 'alt="Protesters in Tehran" width="64" height="36"' in html
+    assert re.search(
+        r"<figcaption>A rally\. <span class=\"credit\">IRNA</span></figcaption>", html
+    )
+
+
+def test_recent_posts_list_the_newest_others_with_excerpt_and_age(client):
+    now = timezone.now()
+    article = PublishedArticleFactory(published_at=now - timedelta(hours=5))
+    ages = [timedelta(minutes=1, seconds=5), timedelta(hours=1, minutes=2), timedelta(hours=2)]
+    recent = [
+        PublishedArticleFactory(
+            title=f"Recent {i}",
+            standfirst="",
+            body="<p>" + " ".join(f"word{n}" for n in range(30)) + "</p>",
+            published_at=now - age,
+        )
+        for i, age in enumerate(ages)
+    ]
+    DraftArticleFactory(title="Secret draft")
+    ScheduledArticleFactory(title="Not yet")
+    html = text_of(client.get(article.get_absolute_url()))
+    widget = html[html.index("Recent Posts") :]
+    titles = re.findall(r'class="recent-posts__headline" href="[^"]+">([^<]+)</a>', widget)
+    assert titles == ["Recent 0", "Recent 1", "Recent 2"]
+    assert article.title not in widget
+    assert " ".join(f"word{n}" for n in range(15)) + "…" in widget
+    assert "word15" not in widget
+    assert ">1 minute ago</time>" in widget
+    assert ">1 hour ago</time>" in widget
+    assert ">2 hours ago</time>" in widget
+    iso = timezone.localtime(recent[0].published_at).isoformat()
+    assert f'<time class="age" datetime="{iso}" data-age>' in widget
+
+
+def test_recent_posts_show_at_most_six(client):
+    for _ in range(8):
+        PublishedArticleFactory()
+    article = PublishedArticleFactory(published_at=timezone.now() - timedelta(days=1))
+    html = text_of(client.get(article.get_absolute_url()))
+    assert html.count('class="recent-posts__item"') == 6
+
+
+@pytest.mark.parametrize("factory", HIDDEN_FACTORIES)
+def test_unpublished_states_answer_404_to_readers(client, factory):
+    article = factory()
+    assert client.get(article.get_absolute_url()).status_code == 404
+
+
+def test_scheduled_article_appears_at_its_time(client, monkeypatch):
+    article = ScheduledArticleFactory(published_at=timezone.now() + timedelta(minutes=10))
+    assert client.get(article.get_absolute_url()).status_code == 404
+    later = timezone.now() + timedelta(minutes=10, seconds=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert client.get(article.get_absolute_url()).status_code == 200
+
+
+def test_unknown_article_is_404(client):
+    assert client.get("/no-such-story/").status_code == 404
+
+
+def test_staff_with_change_permission_previews_drafts_uncached(client, django_user_model):
+    article = DraftArticleFactory(title="Work in progress")
+    user = django_user_model.objects.create_user("ed", password="pw", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="change_article"))
+    client.force_login(user)
+    response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    assert "Preview, not published" in text_of(response)
+    assert '<meta name="robots" content="noindex, nofollow">' in text_of(response)
+    assert "no-cache" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
+
+
+def test_staff_without_change_permission_gets_404_for_drafts(client, django_user_model):
+    article = DraftArticleFactory()
+    user = django_user_model.objects.create_user("viewer", password="pw", is_staff=True)
+    client.force_login(user)
+    assert client.get(article.get_absolute_url()).status_code == 404
+
+
+def test_published_article_for_staff_has_no_preview_banner(admin_client):
+    article = PublishedArticleFactory()
+    response = admin_client.get(article.get_absolute_url())
+    assert "Preview, not published" not in text_of(response)
+
+
+def test_article_page_query_count_is_fixed(client, django_assert_num_queries):
+    """Article, bylines, tags, recent posts and the section menu: 5 queries, however many
+    authors, tags and recent posts the page shows."""
+    small = PublishedArticleFactory(authors=[AuthorFactory()], tags=["one"])
+    with django_assert_num_queries(5):
+        assert client.get(small.get_absolute_url()).status_code == 200
+
+    for _ in range(8):
+        PublishedArticleFactory(authors=[AuthorFactory(), AuthorFactory()], tags=["x", "y"])
+    big = PublishedArticleFactory(
+        authors=[AuthorFactory() for _ in range(4)], tags=[f"tag {n}" for n in range(10)]
+    )
+    SectionFactory.create_batch(5)
+    with django_assert_num_queries(5):
+        response = client.get(big.get_absolute_url())
+    assert text_of(response).count('rel="tag"') == 10
+    assert text_of(response).count('class="author-box"') == 4
+
+
+# Lists: home, section, tag
+
+
+def test_home_leads_with_the_featured_story_then_latest_and_section_blocks(client):
+    politics = SectionFactory(name="Politics", slug="politics", position=0)
+    world = SectionFactory(name="World", slug="world", position=1)
+    now = timezone.now()
+    lead = PublishedArticleFactory(
+        title="The lead", is_featured=True, section=politics, published_at=now - timedelta(hours=3)
+    )
+    newer = PublishedArticleFactory(title="Newer", section=world, published_at=now)
+    DraftArticleFactory(title="A draft", section=world)
+    html = text_of(client.get("/"))
+    lead_html = html[html.index('class="lead"') : html.index("Latest news")]
+    assert "The lead" in lead_html
+    latest = html[html.index("Latest news") :]
+    assert newer.title in latest
+    assert lead.title not in latest
+    assert "A draft" not in html
+    assert 'id="section-block-' in html and ">World</a></h2>" in html
+
+
+def test_home_leads_with_newest_when_the_featured_story_is_old(client):
+    PublishedArticleFactory(
+        title="Old lead", is_featured=True, published_at=timezone.now() - timedelta(days=5)
+    )
+    PublishedArticleFactory(title="Fresh news")
+    html = text_of(client.get("/"))
+    assert "Fresh news" in html[html.index('class="lead"') : html.index("Latest news")]
+
+
+def test_home_page_two_has_no_lead_or_section_blocks(client):
+    for _ in range(14):
+        PublishedArticleFactory()
+    response = client.get("/?page=2")
+    assert response.status_code == 200
+    assert 'class="lead"' not in text_of(response)
+    assert "section-block" not in text_of(response)
+    assert len(response.context["articles"]) == 1
+
+
+def test_home_page_with_no_articles(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "No news yet." in text_of(response)
+
+
+def test_home_query_count_is_fixed_whatever_the_number_of_sections(
+    client, django_assert_num_queries
+):
+    """Lead and its bylines, count, latest page and its bylines, section blocks (one window
+    query) and the menu."""
+    PublishedArticleFactory(is_featured=True)
+    PublishedArticleFactory()
+    with django_assert_num_queries(7):
+        client.get("/")
+    for _ in range(6):
+        section = SectionFactory()
+        PublishedArticleFactory.create_batch(
+            5, section=section, authors=[AuthorFactory(), AuthorFactory()]
+        )
+    with django_assert_num_queries(7):
+        response = client.get("/")
+    assert len(response.context["section_blocks"]) == 7
+    assert all(len(articles) <= 4 for _, articles in response.context["section_blocks"])
+
+
+def test_section_page_lists_only_published_articles_of_that_section(client):
+    section = SectionFactory(name="Society", slug="society", description="Life in Iran.")
+    shown = PublishedArticleFactory(section=section, title="Shown here")
+    PublishedArticleFactory(title="Other section")
+    for factory in HIDDEN_FACTORIES:
+        factory(section=section, title=f"Hidden {factory.__name__}")
+    response = client.get("/category/society/")
+    assert response.status_code == 200
+    assert list(response.context["articles"]) == [shown]
+    assert "Life in Iran." in text_of(response)
+    assert "Hidden" not in text_of(response)
+
+
+def test_tag_page_lists_only_published_articles_with_that_tag(client):
+    shown = PublishedArticleFactory(tags=["Air pollution"])
+    PublishedArticleFactory(tags=["Other"])
+    for factory in HIDDEN_FACTORIES:
+        factory(tags=["Air pollution"])
+    response = client.get("/tag/air-pollution/")
+    assert response.status_code == 200
+    assert list(response.context["articles"]) == [shown]
+    assert "<h1" in text_of(response) and "Air pollution</h1>" in text_of(response)
+
+
+@pytest.mark.parametrize("path", ["/category/nope/", "/tag/nope/", "/author/nope/"])
+def test_unknown_section_tag_or_author_is_404(client, path):
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "page", ["abc", "0", "-1", "1.5", "3", "9" * 5000, "", "%00", "１e3", "last'--"]
+)
+def test_bad_or_past_the_end_page_numbers_are_404(client, page):
+    section = SectionFactory(slug="politics")
+    PublishedArticleFactory.create_batch(21, section=section)
+    tagged = PublishedArticleFactory(section=section, tags=["t"])
+    assert tagged
+    for path in ("/category/politics/", "/tag/t/", "/"):
+        response = client.get(path, {"page": page})
+        if page == "":
+            assert response.status_code == 200
+        else:
+            assert response.status_code == 404, (path, page)
+
+
+def test_list_pages_paginate(client):
+    section = SectionFactory(slug="politics")
+    PublishedArticleFactory.create_batch(21, section=section)
+    first = client.get("/category/politics/")
+    second = client.get("/category/politics/?page=2")
+    assert len(first.context["articles"]) == 20
+    assert len(second.context["articles"]) == 1
+    assert 'rel="next" href="?page=2"' in text_of(first)
+    assert 'rel="prev" href="?page=1"' in text_of(second)
+
+
+@pytest.mark.parametrize("path", ["/category/politics/", "/tag/t/"])
+def test_list_query_count_is_fixed(client, django_assert_num_queries, path):
+    """Section or tag, count, page of articles, their bylines, recent posts, the menu."""
+    section = SectionFactory(slug="politics")
+    PublishedArticleFactory(section=section, tags=["t"])
+    with django_assert_num_queries(6):
+        client.get(path)
+    for _ in range(10):
+        PublishedArticleFactory(
+            section=section, tags=["t", "u"], authors=[AuthorFactory(), AuthorFactory()]
+        )
+    with django_assert_num_queries(6):
+        response = client.get(path)
+    assert len(response.context["articles"]) == 11
+
+
+def test_section_menu_lists_sections_in_order(client):
+    SectionFactory(name="World", slug="world", position=2)
+    SectionFactory(name="Politics", slug="politics", position=1)
+    html = text_of(client.get(reverse("articles:home")))
+    assert html.index(">Politics</a>") < html.index(">World</a>")
+
+
+def test_pages_link_the_stylesheet_and_relative_time_script(client):
+    html = text_of(client.get("/"))
+    assert 'href="/static/css/site.css"' in html
+    assert 'src="/static/js/relative-time.js"' in html
+    assert 'class="skip-link" href="#main"' in html

@@ -1,0 +1,90 @@
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def settings_in_subprocess(env, expression):
+    """Import ifp.settings with exactly ``env`` and print ``expression`` evaluated on it."""
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE"))}
+    clean_env.pop("REDIS_URL", None)
+    return subprocess.run(
+        [sys.executable, "-c", f"import ifp.settings as s; print({expression})"],
+        env={**clean_env, **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = settings_in_subprocess({}, "s.DEBUG")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+def test_debug_runs_with_a_development_key():
+    result = settings_in_subprocess({"DJANGO_DEBUG": "1"}, "s.DEBUG, s.SECRET_KEY[:15]")
+    assert result.stdout.strip() == "True django-insecure"
+
+
+def test_a_malformed_debug_flag_is_an_error_not_a_guess():
+    result = settings_in_subprocess({"DJANGO_DEBUG": "maybe", "DJANGO_SECRET_KEY": "k"}, "1")
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG must be" in result.stderr
+
+
+def test_environment_selects_database_cache_and_hosts():
+    result = settings_in_subprocess(
+        {
+            "DJANGO_SECRET_KEY": "k",
+            "DATABASE_URL": "postgres://newsroom@db.internal:5432/ifp",
+            "REDIS_URL": "redis://cache.internal:6379/2",
+            "DJANGO_ALLOWED_HOSTS": "ifpnews.com, www.ifpnews.com",
+        },
+        "s.DATABASES['default']['ENGINE'], s.DATABASES['default']['NAME'], "
+        "s.CACHES['default']['BACKEND'], s.ALLOWED_HOSTS",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "django.db.backends.postgresql ifp django.core.cache.backends.redis.RedisCache "
+        "['ifpnews.com', 'www.ifpnews.com']"
+    )
+
+
+def test_defaults_are_sqlite_local_memory_and_tehran_time():
+    result = settings_in_subprocess(
+        {"DJANGO_SECRET_KEY": "k"},
+        "s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'], s.TIME_ZONE, s.USE_TZ",
+    )
+    assert result.stdout.strip() == (
+        "django.db.backends.sqlite3 django.core.cache.backends.locmem.LocMemCache Asia/Tehran True"
+    )
+
+
+@pytest.mark.django_db
+def test_whitenoise_serves_hashed_static_files_with_debug_off(settings, tmp_path):
+    settings.DEBUG = False
+    settings.STATIC_ROOT = tmp_path / "collected"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", interactive=False, verbosity=0)
+    client = Client()
+    html = client.get("/").content.decode()
+    css_url = re.search(r'href="(/static/css/site\.[0-9a-f]{12}\.css)"', html).group(1)
+    response = client.get(css_url)
+    assert response.status_code == 200
+    assert b"--accent" in b"".join(response.streaming_content)
+    assert "immutable" in response["Cache-Control"]
+    gzipped = client.get(css_url, HTTP_ACCEPT_ENCODING="gzip")
+    assert gzipped["Content-Encoding"] == "gzip"
