@@ -324,3 +324,31 @@ def test_pages_link_the_stylesheet_and_relative_time_script(client):
     assert 'href="/static/css/site.css"' in html
     assert 'src="/static/js/relative-time.js"' in html
     assert 'class="skip-link" href="#main"' in html
+
+
+def test_text_fields_are_escaped_on_every_reader_page(client):
+    payload = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    author = AuthorFactory(name=f"Name {payload}", job_title=payload, bio=payload)
+    section = SectionFactory(name=f"Section {payload}", slug="s", description=payload)
+    article = PublishedArticleFactory(
+        title=f"Title {payload}",
+        kicker=payload[:60],
+        standfirst=payload,
+        image_caption=payload,
+        image_credit=payload[:120],
+        section=section,
+        authors=[author],
+        tags=[f"tag {payload}"],
+    )
+    tag_slug = article.tags.get().slug
+    for path in (
+        "/",
+        article.get_absolute_url(),
+        "/category/s/",
+        f"/tag/{tag_slug}/",
+        author.get_absolute_url(),
+    ):
+        html = text_of(client.get(path))
+        assert "<script>alert" not in html, path
+        assert "<img src=x" not in html, path
+        assert "&lt;script&gt;" in html, path
