@@ -1,6 +1,21 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
 
 
 class ArticlesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "articles"
+
+    def ready(self):
+        import reversion
+        from taggit.models import Tag
+
+        from articles import signals
+        from articles.models import Article, Byline
+
+        # A version holds the article with its bylines and tags (see workflow.snapshot).
+        reversion.register(Article, follow=("bylines", "tags"))
+        reversion.register(Byline)
+        if not reversion.is_registered(Tag):
+            reversion.register(Tag)
+        post_save.connect(signals.record_slug_redirect, sender=Article)

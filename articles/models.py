@@ -97,7 +97,7 @@ class ArticleQuerySet(models.QuerySet):
 
     def for_page(self):
         """The joins the article page needs, in a fixed number of queries."""
-        return self.for_listing().prefetch_related("tags")
+        return self.for_listing().prefetch_related("tags", "corrections")
 
 
 class Article(models.Model):
@@ -187,6 +187,19 @@ class Article(models.Model):
         blank=True,
         help_text="When readers first see the article. Left empty, publishing sets it to now.",
     )
+    content_updated_at = models.DateTimeField(
+        "updated",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The public “Updated” time: moved only by a correction, clarification or "
+        "update, never by a typo fix.",
+    )
+    version = models.PositiveIntegerField(
+        default=1,
+        editable=False,
+        help_text="Counts saves; a save based on an older count is refused (no lost edits).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey(
@@ -211,6 +224,10 @@ class Article(models.Model):
     class Meta:
         ordering = ("-published_at", "-id")
         get_latest_by = "published_at"
+        permissions = [
+            ("publish_article", "Can publish, schedule, unpublish and send back articles"),
+            ("edit_any_article", "Can edit articles of any writer, live ones directly"),
+        ]
         indexes = [
             # published() filters on status and sorts by published_at on every public page.
             models.Index(fields=["status", "-published_at"], name="article_public_idx"),
@@ -225,10 +242,19 @@ class Article(models.Model):
         self.excerpt = richtext.excerpt(source, EXCERPT_WORDS)[:400]
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
+        if self.pk is not None and not kwargs.get("update_fields"):
+            self.version += 1
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # Remembered so that a slug change can leave a redirect (articles.signals).
+        instance._loaded_slug = instance.__dict__.get("slug")
+        return instance
 
     def clean(self):
         if self.image and not self.image_alt.strip():
@@ -260,13 +286,12 @@ class Article(models.Model):
             and self.published_at > timezone.now()
         )
 
-    def publish(self, *, at=None):
-        """Publish now, or at ``at`` (a future time schedules the article)."""
-        self.status = self.Status.PUBLISHED
-        self.published_at = at or self.published_at or timezone.now()
-
-    def unpublish(self):
-        self.status = self.Status.UNPUBLISHED
+    @property
+    def state(self):
+        """The status as the newsroom says it: a published article not yet out is scheduled."""
+        if self.is_scheduled():
+            return "scheduled"
+        return self.status
 
 
 class Byline(models.Model):
@@ -284,3 +309,112 @@ class Byline(models.Model):
 
     def __str__(self):
         return f"{self.author} on {self.article}"
+
+
+class WorkflowEvent(models.Model):
+    """One transition of an article: who moved it from which state to which, when, and why.
+
+    Written only by ``articles.workflow``; read-only everywhere else."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    action = models.CharField(max_length=30)
+    from_status = models.CharField(max_length=12, choices=Article.Status.choices)
+    to_status = models.CharField(max_length=12, choices=Article.Status.choices)
+    note = models.TextField(blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("-at", "-id")
+
+    def __str__(self):
+        return f"{self.article}: {self.from_status} → {self.to_status}"
+
+
+class PendingEdit(models.Model):
+    """Changes proposed to a live article. The live page stays as it is until an editor
+    approves; approval applies them in one transaction."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Awaiting review"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="pending_edits")
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    proposed_at = models.DateTimeField(default=timezone.now)
+    base_version = models.PositiveIntegerField(
+        help_text="The article's version the changes were made against."
+    )
+    data = models.JSONField(help_text="The proposed content, field by field.")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True, help_text="The editor's note on the decision.")
+
+    class Meta:
+        ordering = ("-proposed_at", "-id")
+        verbose_name = "pending change"
+
+    def __str__(self):
+        return f"Changes to “{self.article}” proposed {self.proposed_at:%Y-%m-%d %H:%M}"
+
+
+class Correction(models.Model):
+    """A dated notice appended to a published article. Only these move its public
+    “Updated” time."""
+
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", "Correction"
+        CLARIFICATION = "clarification", "Clarification"
+        UPDATE = "update", "Update"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="corrections")
+    kind = models.CharField(
+        max_length=15,
+        choices=Kind.choices,
+        default=Kind.CORRECTION,
+        help_text="A correction fixes an error of fact; a clarification adds missing context; "
+        "an update reports new developments.",
+    )
+    text = models.TextField(help_text="What was wrong and what is right, in plain words.")
+    published_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ("published_at", "id")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} to “{self.article}”"
+
+
+class Redirect(models.Model):
+    """An old address of an article (a previous slug, or a WordPress permalink); it
+    answers 301 to the article's current address."""
+
+    old_path = models.CharField(max_length=500, unique=True)
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="redirects")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("old_path",)
+
+    def __str__(self):
+        return f"{self.old_path} → {self.article.get_absolute_url()}"

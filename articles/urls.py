@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("category/<str:slug>/", views.SectionView.as_view(), name="section"),
     path("tag/<str:slug>/", views.TagView.as_view(), name="tag"),
+    path("corrections/", views.CorrectionListView.as_view(), name="corrections"),
+    path("preview/<str:token>/", views.SharedPreviewView.as_view(), name="preview"),
     # Last: any other single path segment is an article's slug (WordPress-style URLs).
     path("<str:slug>/", views.ArticleDetailView.as_view(), name="detail"),
 ]

@@ -2,13 +2,15 @@ from datetime import timedelta
 
 from django.db.models import Case, F, Q, When, Window
 from django.db.models.functions import RowNumber
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
-from articles.models import Article, Section
+from articles import preview, structured_data
+from articles.models import Article, Correction, Redirect, Section
 
 SECTION_BLOCK_SIZE = 4
 # A lead story marked by an editor leads the home page until a newer one is marked, or
@@ -103,6 +105,17 @@ class ArticleDetailView(DetailView):
     def can_preview(self):
         return self.request.user.has_perm("articles.change_article")
 
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            # An old address (a previous slug) of a published article answers 301.
+            redirect = Redirect.objects.select_related("article").filter(old_path=request.path)
+            redirect = redirect.first()
+            if redirect is None or not redirect.article.is_published():
+                raise
+            return HttpResponsePermanentRedirect(redirect.article.get_absolute_url())
+
     def get_queryset(self):
         articles = Article.objects.all() if self.can_preview() else Article.objects.published()
         return articles.for_page()
@@ -110,6 +123,7 @@ class ArticleDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["is_preview"] = not self.object.is_published()
+        context["json_ld"] = structured_data.news_article(self.object, self.request)
         return context
 
     def render_to_response(self, context, **kwargs):
@@ -118,3 +132,38 @@ class ArticleDetailView(DetailView):
             add_never_cache_headers(response)
             response["X-Robots-Tag"] = "noindex, nofollow"
         return response
+
+
+class SharedPreviewView(ArticleDetailView):
+    """An article shown through a signed share link: for reviewers without an account.
+    A tampered or expired link is a 404."""
+
+    def can_preview(self):
+        return True
+
+    def get_object(self, queryset=None):
+        article_id = preview.article_id_for(self.kwargs["token"])
+        if article_id is None:
+            raise Http404("This preview link is not valid or has expired.")
+        return get_object_or_404(self.get_queryset(), pk=article_id)
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        context = self.get_context_data(object=self.object)
+        context["is_preview"] = True
+        return self.render_to_response(context)
+
+
+class CorrectionListView(ListView):
+    """Every correction, clarification and update to a published article, newest first."""
+
+    template_name = "articles/correction_list.html"
+    context_object_name = "corrections"
+    paginate_by = 30
+
+    def get_queryset(self):
+        return (
+            Correction.objects.filter(article__in=Article.objects.published())
+            .select_related("article")
+            .order_by("-published_at", "-id")
+        )

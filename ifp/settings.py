@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     # Third party
     "taggit",
     "django_prose_editor",
+    "reversion",
     # Local
     "staff",
     "articles",

@@ -70,7 +70,11 @@ def form_errors(response):
 
 
 def byline_formset(response):
-    (inline,) = response.context["inline_admin_formsets"]
+    (inline,) = [
+        inline
+        for inline in response.context["inline_admin_formsets"]
+        if inline.formset.model is Byline
+    ]
     return inline.formset
 
 
@@ -86,7 +90,6 @@ def article_form_data(section, authors, **overrides):
         "body": "<p>Schools in the capital closed on Sunday.</p>",
         "section": section.pk,
         "tags": "Tehran, Air pollution",
-        "status": Article.Status.PUBLISHED,
         "published_at_0": published.strftime("%Y-%m-%d"),
         "published_at_1": published.strftime("%H:%M:%S"),
         "image_alt": "",
@@ -96,6 +99,10 @@ def article_form_data(section, authors, **overrides):
         "bylines-INITIAL_FORMS": "0",
         "bylines-MIN_NUM_FORMS": "1",
         "bylines-MAX_NUM_FORMS": "1000",
+        "corrections-TOTAL_FORMS": "0",
+        "corrections-INITIAL_FORMS": "0",
+        "corrections-MIN_NUM_FORMS": "0",
+        "corrections-MAX_NUM_FORMS": "1000",
     }
     for index, author in enumerate(authors):
         data[f"bylines-{index}-author"] = author.pk
@@ -279,7 +286,9 @@ def test_add_form_creates_article_with_byline_tags_and_history(client, editor):
     first = AuthorFactory(name="Zahra Karimi")
     client.force_login(editor)
 
-    response = client.post(article_add_url(), article_form_data(section, [first, second]))
+    response = client.post(
+        article_add_url(), article_form_data(section, [first, second], _transition="publish")
+    )
 
     assert response.status_code == 302, form_errors(response)
     article = Article.objects.get(slug=SLUG)

@@ -42,12 +42,12 @@ def test_saving_as_published_without_a_time_stamps_now():
     assert article.is_published()
 
 
-def test_publish_in_the_future_schedules():
-    article = ArticleFactory()
-    later = timezone.now() + timedelta(days=1)
-    article.publish(at=later)
-    article.save()
+def test_published_with_a_future_time_is_scheduled():
+    article = ArticleFactory(
+        status=Article.Status.PUBLISHED, published_at=timezone.now() + timedelta(days=1)
+    )
     assert article.is_scheduled()
+    assert article.state == "scheduled"
     assert not Article.objects.published().filter(pk=article.pk).exists()
 
 

@@ -155,10 +155,10 @@ def test_published_article_for_staff_has_no_preview_banner(admin_client):
 
 
 def test_article_page_query_count_is_fixed(client, django_assert_num_queries):
-    """Article, bylines, tags, recent posts and the section menu: 5 queries, however many
-    authors, tags and recent posts the page shows."""
+    """Article, bylines, tags, corrections, recent posts and the section menu: 6 queries,
+    however many authors, tags, corrections and recent posts the page shows."""
     small = PublishedArticleFactory(authors=[AuthorFactory()], tags=["one"])
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert client.get(small.get_absolute_url()).status_code == 200
 
     for _ in range(8):
@@ -167,10 +167,13 @@ def test_article_page_query_count_is_fixed(client, django_assert_num_queries):
         authors=[AuthorFactory() for _ in range(4)], tags=[f"tag {n}" for n in range(10)]
     )
     SectionFactory.create_batch(5)
-    with django_assert_num_queries(5):
+    for text in ("First fix.", "Second fix."):
+        big.corrections.create(text=text)
+    with django_assert_num_queries(6):
         response = client.get(big.get_absolute_url())
     assert text_of(response).count('rel="tag"') == 10
     assert text_of(response).count('class="author-box"') == 4
+    assert text_of(response).count('class="correction ') == 2
 
 
 # Lists: home, section, tag

@@ -5,12 +5,14 @@ import io
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
+from articles import workflow
 from articles.models import Article, Byline, Section
 from staff.models import Author
 
@@ -184,9 +186,10 @@ ARTICLES = [
 ]
 
 DEMO_USERS = [
-    # username, password, superuser, author slug
-    ("admin", "admin", True, None),
-    ("sara", "sara", False, "sara-ahmadi"),
+    # username, password, superuser, role group, author slug
+    ("admin", "admin", True, None, None),
+    ("editor", "editor", False, "Editors", None),
+    ("sara", "sara", False, "Writers", "sara-ahmadi"),
 ]
 
 
@@ -217,7 +220,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--admin",
             action="store_true",
-            help="Also create the local demo logins (admin/admin, sara/sara) and print them. "
+            help="Also create the local demo logins (admin, editor and sara, each with its "
+            "name as password) and print them. "
             "Never use this on a public server.",
         )
 
@@ -266,22 +270,25 @@ class Command(BaseCommand):
         for position, slug in enumerate(data["authors"]):
             Byline.objects.create(article=article, author=authors[slug], position=position)
         article.tags.add(*data["tags"])
+        workflow.record_version(article, None, "Created by the demo content")
 
     def create_users(self, authors):
         User = get_user_model()
-        for username, password, is_superuser, author_slug in DEMO_USERS:
+        for username, password, is_superuser, role, author_slug in DEMO_USERS:
             user, made = User.objects.get_or_create(
                 username=username, defaults={"is_staff": True, "is_superuser": is_superuser}
             )
             if made:
                 user.set_password(password)
                 user.save()
+                if role:
+                    user.groups.add(Group.objects.get(name=role))
             if author_slug and authors[author_slug].user_id is None:
                 authors[author_slug].user = user
                 authors[author_slug].save(update_fields=["user"])
         self.stdout.write(
             self.style.SUCCESS(
-                "Admin: http://127.0.0.1:8000/admin/  login admin / admin "
-                "(editor-in-chief) or sara / sara (a reporter who may edit her own bio)"
+                "Admin: http://127.0.0.1:8000/admin/  logins: admin / admin (superuser), "
+                "editor / editor (Editors), sara / sara (Writers; may edit her own bio)"
             )
         )

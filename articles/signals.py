@@ -1,0 +1,16 @@
+from articles.models import Redirect
+
+
+def record_slug_redirect(sender, instance, created, raw=False, **kwargs):
+    """A renamed article keeps its old address: /old-slug/ answers 301 to the new one.
+
+    Runs inside the saving transaction (not on_commit) so that the article and its
+    redirect are stored, or rolled back, together."""
+    old_slug = getattr(instance, "_loaded_slug", None)
+    if raw or old_slug == instance.slug:
+        return
+    if old_slug:
+        Redirect.objects.update_or_create(old_path=f"/{old_slug}/", defaults={"article": instance})
+    # The article's own current address must never redirect, even back to itself.
+    Redirect.objects.filter(old_path=f"/{instance.slug}/").delete()
+    instance._loaded_slug = instance.slug

@@ -1,0 +1,38 @@
+from django import template
+from django.utils import timezone
+
+from articles.models import Article, PendingEdit
+
+register = template.Library()
+
+DASHBOARD_ROWS = 8
+
+
+@register.inclusion_tag("admin/includes/newsroom_dashboard.html")
+def newsroom_dashboard(user):
+    """The admin start page: my drafts, awaiting review, scheduled next, recently published,
+    and (for editors) changes to live articles awaiting review."""
+    if not user.has_perm("articles.view_article"):
+        return {"show": False}
+    now = timezone.now()
+    articles = Article.objects.select_related("updated_by").defer("body")
+    is_editor = user.has_perm("articles.publish_article")
+    in_review = articles.filter(status=Article.Status.REVIEW).order_by("updated_at")
+    if not is_editor:
+        in_review = in_review.filter(created_by=user)
+    return {
+        "show": True,
+        "is_editor": is_editor,
+        "my_drafts": articles.filter(status=Article.Status.DRAFT, created_by=user).order_by(
+            "-updated_at"
+        )[:DASHBOARD_ROWS],
+        "in_review": in_review[:DASHBOARD_ROWS],
+        "scheduled": articles.filter(status=Article.Status.PUBLISHED, published_at__gt=now)
+        .order_by("published_at")[:DASHBOARD_ROWS],
+        "recent": Article.objects.published().defer("body")[:DASHBOARD_ROWS],
+        "pending_edits": PendingEdit.objects.filter(state=PendingEdit.State.PENDING)
+        .select_related("article", "proposed_by")
+        .order_by("proposed_at")[:DASHBOARD_ROWS]
+        if is_editor
+        else (),
+    }

@@ -1,0 +1,360 @@
+"""The editorial workflow: who may do what to an article, and the only code that changes
+its status.
+
+States: draft → in review → published (a future ``published_at`` means scheduled) →
+unpublished, and back to draft with a note. Every transition checks the user's
+permissions here, on the server, records a ``WorkflowEvent`` and saves a version.
+
+Roles are groups (``Writers``, ``Editors``) whose permissions ``sync_roles`` sets; the
+data migrations call it, so a change to ``ROLE_PERMISSIONS`` ships with a migration that
+calls it again.
+"""
+
+from dataclasses import dataclass
+
+import reversion
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from articles.models import Article, Byline, PendingEdit, WorkflowEvent
+
+Status = Article.Status
+
+WRITER_PERMISSIONS = (
+    "articles.add_article",
+    "articles.change_article",
+    "articles.view_article",
+    "articles.view_section",
+    "articles.view_correction",
+    "staff.view_author",
+    "taggit.add_tag",
+    "taggit.view_tag",
+)
+ROLE_PERMISSIONS = {
+    "Writers": WRITER_PERMISSIONS,
+    "Editors": (
+        *WRITER_PERMISSIONS,
+        "articles.publish_article",
+        "articles.edit_any_article",
+        "articles.add_section",
+        "articles.change_section",
+        "articles.add_correction",
+        "articles.change_correction",
+        "articles.view_pendingedit",
+        "articles.change_pendingedit",
+        "articles.view_workflowevent",
+        "articles.add_redirect",
+        "articles.change_redirect",
+        "articles.view_redirect",
+        "staff.add_author",
+        "staff.change_author",
+        "taggit.change_tag",
+    ),
+}
+
+
+def sync_roles(apps):
+    """Make the role groups hold exactly the permissions of ``ROLE_PERMISSIONS``."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, codes in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        permissions = []
+        for code in codes:
+            app_label, codename = code.split(".")
+            permissions.append(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(permissions)
+
+
+# Who may edit
+
+
+def is_owner(user, article):
+    """A writer's own article: one they created, or one with their byline."""
+    if article.created_by_id is not None and article.created_by_id == user.pk:
+        return True
+    return any(byline.author.user_id == user.pk for byline in article.bylines.all())
+
+
+def can_edit(user, article):
+    """Whether ``user`` may save changes to ``article`` (for a writer's live article the
+    changes are kept for review, see ``edits_need_review``)."""
+    if user.has_perm("articles.edit_any_article"):
+        return True
+    if not user.has_perm("articles.change_article"):
+        return False
+    return article.status in (Status.DRAFT, Status.PUBLISHED) and is_owner(user, article)
+
+
+def edits_need_review(user, article):
+    """A writer's changes to a published (live or scheduled) article wait for an editor."""
+    return (
+        article.pk is not None
+        and article.status == Status.PUBLISHED
+        and not user.has_perm("articles.edit_any_article")
+    )
+
+
+def check_edit(user, article):
+    if not can_edit(user, article):
+        raise PermissionDenied("You may not change this article.")
+
+
+# Transitions
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str
+    sources: tuple
+    target: str
+    editors_only: bool
+    needs_note: bool = False
+
+    def label_for(self, article):
+        if self.name != "publish":
+            return self.label
+        if article.is_scheduled():
+            return "Publish now"
+        if article.published_at and article.published_at > timezone.now():
+            return "Schedule"
+        return self.label
+
+
+TRANSITIONS = {
+    t.name: t
+    for t in (
+        Transition("submit", "Submit for review", (Status.DRAFT,), Status.REVIEW, False),
+        Transition(
+            "publish",
+            "Publish",
+            (Status.DRAFT, Status.REVIEW, Status.UNPUBLISHED),
+            Status.PUBLISHED,
+            True,
+        ),
+        Transition("unpublish", "Unpublish", (Status.PUBLISHED,), Status.UNPUBLISHED, True),
+        Transition(
+            "send_back",
+            "Send back to the writer",
+            (Status.REVIEW, Status.UNPUBLISHED),
+            Status.DRAFT,
+            True,
+            needs_note=True,
+        ),
+    )
+}
+
+
+def is_allowed(user, article, name):
+    transition = TRANSITIONS.get(name)
+    if transition is None:
+        return False
+    # A scheduled article may also be published now, ahead of its time.
+    if article.status not in transition.sources and not (
+        name == "publish" and article.is_scheduled()
+    ):
+        return False
+    if transition.editors_only:
+        return user.has_perm("articles.publish_article")
+    return can_edit(user, article)
+
+
+def available_transitions(user, article):
+    return [t for name, t in TRANSITIONS.items() if is_allowed(user, article, name)]
+
+
+def check_transition(user, article, name, note=""):
+    """Raise PermissionDenied or ValidationError if ``user`` may not do ``name`` now."""
+    transition = TRANSITIONS.get(name)
+    if transition is None:
+        raise ValidationError(f"Unknown workflow action “{name}”.")
+    if not is_allowed(user, article, name):
+        state = article.get_status_display().lower()
+        raise PermissionDenied(
+            f"You may not {transition.label.lower()} an article that is {state}."
+        )
+    if transition.needs_note and not note.strip():
+        raise ValidationError("Write a note telling the writer what to change.")
+    return transition
+
+
+def apply(article, user, name, *, note="", at=None, record=True):
+    """Move ``article`` through transition ``name``, as ``user``; returns the event.
+
+    ``at`` sets the publication time when publishing (a future time schedules).
+    With ``record=False`` the caller saves the version itself (the admin, which saves
+    content and transition in one version)."""
+    transition = check_transition(user, article, name, note)
+    with transaction.atomic():
+        from_status = article.status
+        if transition.name == "publish":
+            keep = None if article.is_scheduled() else article.published_at
+            article.published_at = at or keep or timezone.now()
+        article.status = transition.target
+        article.updated_by = user
+        article.save()
+        event = WorkflowEvent.objects.create(
+            article=article,
+            actor=user,
+            action=transition.name,
+            from_status=from_status,
+            to_status=article.status,
+            note=note.strip(),
+            published_at=article.published_at,
+        )
+        if record:
+            record_version(article, user, describe(event))
+    return event
+
+
+def describe(event):
+    label = TRANSITIONS[event.action].label if event.action in TRANSITIONS else event.action
+    if event.action == "publish" and event.published_at and event.published_at > event.at:
+        label = f"Scheduled for {timezone.localtime(event.published_at):%Y-%m-%d %H:%M}"
+    return f"{label}: {event.note}" if event.note else label
+
+
+# Versions (django-reversion) and pending changes
+
+CONTENT_FIELDS = (
+    "title",
+    "slug",
+    "kicker",
+    "standfirst",
+    "body",
+    "section_id",
+    "is_featured",
+    "image",
+    "image_alt",
+    "image_caption",
+    "image_credit",
+)
+
+
+def record_version(article, user, comment):
+    """Save the article, its bylines and its tags as one version in the history."""
+    with reversion.create_revision(manage_manually=True):
+        reversion.set_user(user)
+        reversion.set_comment(comment[:500])
+        reversion.add_to_revision(article)
+
+
+def snapshot(article, *, authors=None, tags=None):
+    """The article's editorial content as plain data (for pending changes and restores).
+
+    ``authors`` (ids in byline order) and ``tags`` (names) stand in for the stored ones
+    when the caller has unsaved values, as the admin has for a proposed change."""
+    data = {field: getattr(article, field) for field in CONTENT_FIELDS}
+    data["image"] = article.image.name or ""
+    if authors is None:
+        authors = [byline.author_id for byline in article.bylines.all()]
+    data["authors"] = list(authors)
+    data["tags"] = sorted(article.tags.names() if tags is None else tags)
+    return data
+
+
+def apply_snapshot(article, data):
+    """Write ``data`` (from ``snapshot``) into the article, its bylines and tags."""
+    for field in CONTENT_FIELDS:
+        if field in data and field != "image":
+            setattr(article, field, data[field])
+    if "image" in data:
+        article.image = data["image"] or None
+    article.save()
+    if "authors" in data:
+        article.bylines.all().delete()
+        Byline.objects.bulk_create(
+            Byline(article=article, author_id=author_id, position=position)
+            for position, author_id in enumerate(data["authors"])
+        )
+    if "tags" in data:
+        article.tags.set(data["tags"])
+
+
+def propose_edit(article, user, data, *, base_version=None):
+    """Keep ``data`` as a pending change to ``article``; the live article is untouched."""
+    return PendingEdit.objects.create(
+        article=article,
+        proposed_by=user,
+        base_version=base_version or article.version,
+        data=data,
+    )
+
+
+def approve_edit(edit, user, *, note=""):
+    if not user.has_perm("articles.publish_article"):
+        raise PermissionDenied("Only editors may approve changes to a live article.")
+    with transaction.atomic():
+        edit = PendingEdit.objects.select_for_update().get(pk=edit.pk)
+        if edit.state != PendingEdit.State.PENDING:
+            raise ValidationError("These changes were already decided on.")
+        article = Article.objects.select_for_update().get(pk=edit.article_id)
+        article.updated_by = user
+        apply_snapshot(article, edit.data)
+        edit.state = PendingEdit.State.APPROVED
+        edit.decided_by = user
+        edit.decided_at = timezone.now()
+        edit.note = note
+        edit.save()
+        proposer = edit.proposed_by.get_username() if edit.proposed_by else "someone"
+        record_version(article, user, f"Approved changes proposed by {proposer}")
+    return article
+
+
+def reject_edit(edit, user, *, note=""):
+    if not user.has_perm("articles.publish_article"):
+        raise PermissionDenied("Only editors may reject changes to a live article.")
+    with transaction.atomic():
+        edit = PendingEdit.objects.select_for_update().get(pk=edit.pk)
+        if edit.state != PendingEdit.State.PENDING:
+            raise ValidationError("These changes were already decided on.")
+        edit.state = PendingEdit.State.REJECTED
+        edit.decided_by = user
+        edit.decided_at = timezone.now()
+        edit.note = note
+        edit.save()
+    return edit
+
+
+def version_snapshot(version):
+    """The ``snapshot`` of an article as a stored version holds it."""
+    fields = version.field_dict
+    data = {field: fields.get(field) for field in CONTENT_FIELDS}
+    data["image"] = str(fields.get("image") or "")
+    related = version.revision.version_set.select_related("content_type")
+    bylines = []
+    tags = []
+    for other in related:
+        model = other.content_type.model_class()
+        if model is Byline and str(other.field_dict["article_id"]) == version.object_id:
+            bylines.append((other.field_dict["position"], other.field_dict["author_id"]))
+        elif model is not None and model._meta.label == "taggit.Tag":
+            tags.append(other.field_dict["name"])
+    data["authors"] = [author_id for _, author_id in sorted(bylines)]
+    data["tags"] = sorted(tags)
+    return data
+
+
+def restore_version(article, version, user):
+    """Bring back an old version as a new draft revision: a pending change on a live
+    article (the live page stays until approved), the article's content otherwise."""
+    check_edit(user, article)
+    data = version_snapshot(version)
+    when = timezone.localtime(version.revision.date_created)
+    if article.status == Status.PUBLISHED:
+        return propose_edit(article, user, data)
+    with transaction.atomic():
+        article.updated_by = user
+        apply_snapshot(article, data)
+        record_version(article, user, f"Restored the version of {when:%Y-%m-%d %H:%M}")
+    return article
