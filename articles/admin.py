@@ -52,6 +52,24 @@ class BylineInline(admin.TabularInline):
         # min_num alone only shows the empty rows; validate_min refuses a byline-less save.
         return super().get_formset(request, obj, validate_min=True, **kwargs)
 
+    # The byline is part of the article: whoever may edit the article may edit its byline.
+    def may_edit(self, request, obj):
+        if obj is None:
+            return request.user.has_perm("articles.add_article")
+        return workflow.can_edit(request.user, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("articles.view_article")
+
+    def has_add_permission(self, request, obj):
+        return self.may_edit(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self.may_edit(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.may_edit(request, obj)
+
 
 class CorrectionInline(admin.StackedInline):
     """Corrections, clarifications and updates: appended to a published article, never
@@ -323,6 +341,11 @@ class ArticleAdmin(admin.ModelAdmin):
             Article.objects.filter(pk=form.instance.pk).update(
                 content_updated_at=max(c.published_at for c in formset.new_objects)
             )
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        if getattr(request, "_pending_edit", None) is not None:
+            return ""  # nothing was saved to the article; the formsets were not saved
+        return super().construct_change_message(request, form, formsets, add)
 
     def log_change(self, request, obj, message):
         if getattr(request, "_pending_edit", None) is None:

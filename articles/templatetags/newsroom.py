@@ -27,8 +27,9 @@ def newsroom_dashboard(user):
             "-updated_at"
         )[:DASHBOARD_ROWS],
         "in_review": in_review[:DASHBOARD_ROWS],
-        "scheduled": articles.filter(status=Article.Status.PUBLISHED, published_at__gt=now)
-        .order_by("published_at")[:DASHBOARD_ROWS],
+        "scheduled": articles.filter(
+            status=Article.Status.PUBLISHED, published_at__gt=now
+        ).order_by("published_at")[:DASHBOARD_ROWS],
         "recent": Article.objects.published().defer("body")[:DASHBOARD_ROWS],
         "pending_edits": PendingEdit.objects.filter(state=PendingEdit.State.PENDING)
         .select_related("article", "proposed_by")
