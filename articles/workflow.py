@@ -82,6 +82,8 @@ def is_owner(user, article):
     """A writer's own article: one they created, or one with their byline."""
     if article.created_by_id is not None and article.created_by_id == user.pk:
         return True
+    if article.pk is None:
+        return False
     return any(byline.author.user_id == user.pk for byline in article.bylines.all())
 
 
