@@ -502,10 +502,10 @@ class ArticleAdmin(admin.ModelAdmin):
                 version = versions.select_related("revision__user").get(pk=int(value))
             except (ValueError, Version.DoesNotExist) as error:
                 raise Http404("No such version of this article.") from error
-            when = date_format(
-                timezone.localtime(version.revision.date_created), "DATETIME_FORMAT"
-            )
-            return when, workflow.version_snapshot(version)
+            saved = timezone.localtime(version.revision.date_created)
+            who = version.revision.user.get_username() if version.revision.user else "—"
+            label = f"{date_format(saved, 'j M Y, H:i:s')} ({who})"
+            return label, workflow.version_snapshot(version)
 
         (old_label, old), (new_label, new) = side("from"), side("to")
         return self.page(
@@ -544,14 +544,12 @@ class ArticleAdmin(admin.ModelAdmin):
             decision = request.POST.get("decision")
             note = request.POST.get("note", "")
             try:
-                if decision == "approve":
-                    workflow.approve_edit(edit, request.user, note=note)
-                    self.message_user(request, "The changes are live.", messages.SUCCESS)
-                elif decision == "reject":
-                    workflow.reject_edit(edit, request.user, note=note)
-                    self.message_user(request, "The changes were rejected.", messages.SUCCESS)
-                else:
+                if decision not in ("approve", "reject"):
                     raise ValidationError("Choose approve or reject.")
+                approve = decision == "approve"
+                workflow.decide_edit(edit, request.user, approve=approve, note=note)
+                done = "The changes are live." if approve else "The changes were rejected."
+                self.message_user(request, done, messages.SUCCESS)
             except ValidationError as error:
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
             return HttpResponseRedirect(

@@ -293,34 +293,22 @@ def propose_edit(article, user, data, *, base_version=None):
     )
 
 
-def approve_edit(edit, user, *, note=""):
+def decide_edit(edit, user, *, approve, note=""):
+    """An editor's decision on a pending change. Approval applies it to the live article
+    in the same transaction that records the decision; returns the decided change."""
     if not user.has_perm("articles.publish_article"):
-        raise PermissionDenied("Only editors may approve changes to a live article.")
+        raise PermissionDenied("Only editors may decide on changes to a live article.")
     with transaction.atomic():
         edit = PendingEdit.objects.select_for_update().get(pk=edit.pk)
         if edit.state != PendingEdit.State.PENDING:
             raise ValidationError("These changes were already decided on.")
-        article = Article.objects.select_for_update().get(pk=edit.article_id)
-        article.updated_by = user
-        apply_snapshot(article, edit.data)
-        edit.state = PendingEdit.State.APPROVED
-        edit.decided_by = user
-        edit.decided_at = timezone.now()
-        edit.note = note
-        edit.save()
-        proposer = edit.proposed_by.get_username() if edit.proposed_by else "someone"
-        record_version(article, user, f"Approved changes proposed by {proposer}")
-    return article
-
-
-def reject_edit(edit, user, *, note=""):
-    if not user.has_perm("articles.publish_article"):
-        raise PermissionDenied("Only editors may reject changes to a live article.")
-    with transaction.atomic():
-        edit = PendingEdit.objects.select_for_update().get(pk=edit.pk)
-        if edit.state != PendingEdit.State.PENDING:
-            raise ValidationError("These changes were already decided on.")
-        edit.state = PendingEdit.State.REJECTED
+        if approve:
+            article = Article.objects.select_for_update().get(pk=edit.article_id)
+            article.updated_by = user
+            apply_snapshot(article, edit.data)
+            proposer = edit.proposed_by.get_username() if edit.proposed_by else "someone"
+            record_version(article, user, f"Approved changes proposed by {proposer}")
+        edit.state = PendingEdit.State.APPROVED if approve else PendingEdit.State.REJECTED
         edit.decided_by = user
         edit.decided_at = timezone.now()
         edit.note = note
