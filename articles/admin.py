@@ -185,6 +185,9 @@ class ArticleAdmin(admin.ModelAdmin):
 
     form = ArticleAdminForm
     change_form_template = "admin/articles/article/change_form.html"
+
+    class Media:
+        css = {"all": ("admin-newsroom/admin.css",)}
     list_display = (
         "title",
         "section",

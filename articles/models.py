@@ -61,7 +61,7 @@ class Section(models.Model):
         max_length=80,
         unique=True,
         allow_unicode=True,
-        help_text="The last part of the section's address: /category/<slug>/.",
+        help_text="The last part of the section’s address, as in /category/your-slug/.",
     )
     description = models.TextField(
         blank=True, help_text="One or two sentences shown at the top of the section page."
@@ -113,7 +113,8 @@ class Article(models.Model):
         unique=True,
         allow_unicode=True,
         validators=[validate_article_slug],
-        help_text="The article's address: /<slug>/. Changing it breaks links shared so far.",
+        help_text="The last part of the article’s address, as in /your-slug/. Renaming it "
+        "keeps the old address working (it redirects).",
     )
     kicker = models.CharField(
         max_length=60,

@@ -14,7 +14,7 @@ class Author(models.Model):
     slug = models.SlugField(
         max_length=120,
         unique=True,
-        help_text="The last part of the author page's address: /author/<slug>/.",
+        help_text="The last part of the author page’s address, as in /author/your-slug/.",
     )
     kind = models.CharField(
         max_length=10,
