@@ -188,6 +188,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
     class Media:
         css = {"all": ("admin-newsroom/admin.css",)}
+
     list_display = (
         "title",
         "section",

@@ -1,7 +1,8 @@
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django_prose_editor.fields import ProseEditorField
@@ -80,6 +81,17 @@ class Section(models.Model):
         return reverse("articles:section", kwargs={"slug": self.slug})
 
 
+def public_q(prefix=""):
+    """The condition of ``published()``, for a query that reaches articles through
+    ``prefix`` (e.g. ``"articles__"`` from a section)."""
+    return Q(
+        **{
+            f"{prefix}status": Article.Status.PUBLISHED,
+            f"{prefix}published_at__lte": timezone.now(),
+        }
+    )
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """What a reader may see: status published and ``published_at`` not in the future.
@@ -87,7 +99,7 @@ class ArticleQuerySet(models.QuerySet):
         The one definition of "public". Scheduled articles appear by themselves once
         their time has come, because every read goes through here.
         """
-        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+        return self.filter(public_q())
 
     def for_listing(self):
         """The joins a list of article cards needs: section and ordered bylines."""
@@ -201,6 +213,9 @@ class Article(models.Model):
         editable=False,
         help_text="Counts saves; a save based on an older count is refused (no lost edits).",
     )
+    # Full-text search on PostgreSQL: filled by a database trigger, indexed with GIN
+    # (migration 0005); unused elsewhere.
+    search_vector = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey(

@@ -1,29 +1,52 @@
-"""schema.org JSON-LD for article pages, embedded as <script type="application/ld+json">."""
+"""schema.org JSON-LD for the pages, embedded as <script type="application/ld+json">."""
 
 import json
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 # Inside a <script> element, these must not appear literally.
 _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+LOGO_WIDTH, LOGO_HEIGHT = 600, 60
 
 
 def to_script_json(data):
     return mark_safe(json.dumps(data, cls=DjangoJSONEncoder).translate(_SCRIPT_ESCAPES))
 
 
+def publisher(request):
+    return {
+        "@type": "NewsMediaOrganization",
+        "name": settings.SITE_NAME,
+        "url": request.build_absolute_uri(reverse("articles:home")),
+        "logo": {
+            "@type": "ImageObject",
+            "url": request.build_absolute_uri(static("img/logo.png")),
+            "width": LOGO_WIDTH,
+            "height": LOGO_HEIGHT,
+        },
+    }
+
+
 def news_article(article, request):
+    """NewsArticle (with its corrections) and the page's BreadcrumbList."""
     url = request.build_absolute_uri(article.get_absolute_url())
+    home = request.build_absolute_uri(reverse("articles:home"))
     data = {
-        "@context": "https://schema.org",
         "@type": "NewsArticle",
-        "headline": article.title,
-        "mainEntityOfPage": url,
+        "@id": f"{url}#article",
+        "headline": article.title[:110],
+        "description": article.summary,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
         "url": url,
         "datePublished": article.published_at,
         "dateModified": article.content_updated_at or article.published_at,
         "articleSection": article.section.name,
+        "keywords": [tag.name for tag in article.tags.all()],
         "author": [
             {
                 "@type": "Organization" if author.is_desk else "Person",
@@ -32,9 +55,17 @@ def news_article(article, request):
             }
             for author in article.byline_authors
         ],
+        "publisher": publisher(request),
+        "inLanguage": settings.LANGUAGE_CODE,
     }
     if article.image:
-        data["image"] = request.build_absolute_uri(article.image.url)
+        data["image"] = {
+            "@type": "ImageObject",
+            "url": request.build_absolute_uri(article.image.url),
+            "width": article.image_width,
+            "height": article.image_height,
+            "caption": article.image_caption or article.image_alt,
+        }
     corrections = [
         {
             "@type": "CorrectionComment",
@@ -45,4 +76,39 @@ def news_article(article, request):
     ]
     if corrections:
         data["correction"] = corrections
-    return to_script_json(data)
+    breadcrumbs = {
+        "@type": "BreadcrumbList",
+        "itemListElement": [
+            {"@type": "ListItem", "position": 1, "name": "Home", "item": home},
+            {
+                "@type": "ListItem",
+                "position": 2,
+                "name": article.section.name,
+                "item": request.build_absolute_uri(article.section.get_absolute_url()),
+            },
+            {"@type": "ListItem", "position": 3, "name": article.title, "item": url},
+        ],
+    }
+    return to_script_json({"@context": "https://schema.org", "@graph": [data, breadcrumbs]})
+
+
+def website(request):
+    """The home page's WebSite, with the search box search engines may show."""
+    search = request.build_absolute_uri(reverse("articles:search"))
+    return to_script_json(
+        {
+            "@context": "https://schema.org",
+            "@type": "WebSite",
+            "name": settings.SITE_NAME,
+            "url": request.build_absolute_uri(reverse("articles:home")),
+            "publisher": publisher(request),
+            "potentialAction": {
+                "@type": "SearchAction",
+                "target": {
+                    "@type": "EntryPoint",
+                    "urlTemplate": f"{search}?q={{search_term_string}}",
+                },
+                "query-input": "required name=search_term_string",
+            },
+        }
+    )

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from articles import views
 
@@ -6,6 +6,12 @@ app_name = "articles"
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("search/", views.search_view, name="search"),
+    re_path(
+        r"^(?P<year>[0-9]{4})/(?P<month>[0-9]{2})/$",
+        views.ArticleMonthArchiveView.as_view(),
+        name="month",
+    ),
     path("category/<str:slug>/", views.SectionView.as_view(), name="section"),
     path("tag/<str:slug>/", views.TagView.as_view(), name="tag"),
     path("corrections/", views.CorrectionListView.as_view(), name="corrections"),

@@ -1,15 +1,18 @@
 from datetime import timedelta
 
+from django.conf import settings
+from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Case, F, Q, When, Window
 from django.db.models.functions import RowNumber
-from django.http import Http404, HttpResponsePermanentRedirect
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView, ListView, MonthArchiveView
 from taggit.models import Tag
 
-from articles import preview, structured_data
+from articles import preview, search, structured_data
 from articles.models import Article, Correction, Redirect, Section
 
 SECTION_BLOCK_SIZE = 4
@@ -48,6 +51,7 @@ class HomeView(PublishedArticleListView):
         if context["page_obj"].number == 1:
             context["lead"] = self.lead
             context["section_blocks"] = self.section_blocks()
+        context["website_json_ld"] = structured_data.website(self.request)
         return context
 
     def section_blocks(self):
@@ -167,3 +171,73 @@ class CorrectionListView(ListView):
             .select_related("article")
             .order_by("-published_at", "-id")
         )
+
+
+class ArticleMonthArchiveView(MonthArchiveView):
+    """/<yyyy>/<mm>/: a month's published articles. A month that is not a date, in the
+    future or without articles is a 404."""
+
+    queryset = Article.objects.published().for_listing().defer("body")
+    date_field = "published_at"
+    month_format = "%m"
+    make_object_list = True
+    allow_empty = False
+    paginate_by = 20
+    context_object_name = "articles"
+    template_name = "articles/article_archive_month.html"
+
+
+SEARCH_PAGE_SIZE = 10
+
+
+def search_view(request):
+    """/search/?q=: ranked results with highlighted snippets. An empty, odd or too long
+    query gets a friendly page; a page number past the end is a 404 as on every list."""
+    query, results = search.search(request.GET.get("q", ""))
+    paginator = Paginator(results, SEARCH_PAGE_SIZE)
+    try:
+        page = paginator.page(request.GET.get("page") or 1)
+    except InvalidPage as error:
+        raise Http404("No such page of results.") from error
+    hits = [(article, search.snippet(article, query)) for article in page.object_list]
+    return render(
+        request,
+        "articles/search.html",
+        {"query": query, "page_obj": page, "hits": hits, "paginator": paginator},
+    )
+
+
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /preview/",
+        "Disallow: /search/",
+        "",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+        f"Sitemap: {request.build_absolute_uri(reverse('news-sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+NEWS_SITEMAP_WINDOW = timedelta(hours=48)
+
+
+def news_sitemap(request):
+    """Google News sitemap: the articles published in the last 48 hours."""
+    since = timezone.now() - NEWS_SITEMAP_WINDOW
+    articles = (
+        Article.objects.published()
+        .filter(published_at__gte=since)
+        .only("slug", "title", "published_at")[:1000]
+    )
+    return render(
+        request,
+        "articles/news_sitemap.xml",
+        {
+            "articles": articles,
+            "publication_name": settings.SITE_NAME,
+            "language": settings.LANGUAGE_CODE.split("-")[0],
+        },
+        content_type="application/xml; charset=utf-8",
+    )

@@ -1,14 +1,46 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
+
+from articles import feeds, views
+from articles.sitemaps import SITEMAPS
 
 admin.site.site_header = f"{settings.SITE_SHORT_NAME} newsroom"
 admin.site.site_title = f"{settings.SITE_SHORT_NAME} newsroom"
 admin.site.index_title = "Newsroom"
 
+site_rss, site_atom = feeds.feed_pair()
+section_rss, section_atom = feeds.feed_pair("section")
+tag_rss, tag_atom = feeds.feed_pair("tag")
+author_rss, author_atom = feeds.feed_pair("author")
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Feeds at WordPress's addresses: /feed/ (RSS) and /feed/atom/, also under each list.
+    path("feed/", site_rss, name="feed"),
+    path("feed/atom/", site_atom, name="feed-atom"),
+    path("category/<str:slug>/feed/", section_rss, name="section-feed"),
+    path("category/<str:slug>/feed/atom/", section_atom, name="section-feed-atom"),
+    path("tag/<str:slug>/feed/", tag_rss, name="tag-feed"),
+    path("tag/<str:slug>/feed/atom/", tag_atom, name="tag-feed-atom"),
+    path("author/<str:slug>/feed/", author_rss, name="author-feed"),
+    path("author/<str:slug>/feed/atom/", author_atom, name="author-feed-atom"),
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS, "template_name": "articles/sitemap.xml"},
+        name="sitemap-section",
+    ),
+    path("news-sitemap.xml", views.news_sitemap, name="news-sitemap"),
+    path("robots.txt", views.robots_txt, name="robots"),
     path("author/", include("staff.urls")),
     # Last: the articles URLconf ends with the catch-all /<slug>/ article route.
     path("", include("articles.urls")),

@@ -43,3 +43,24 @@ def recent_posts(exclude=None, count=RECENT_POSTS):
 @register.inclusion_tag("includes/section_nav.html", takes_context=True)
 def section_nav(context):
     return {"sections": Section.objects.only("name", "slug"), "request": context.get("request")}
+
+
+@register.simple_tag(takes_context=True)
+def absolute_url(context, url):
+    """``url`` made absolute against the current request (unchanged if it already is)."""
+    return context["request"].build_absolute_uri(url)
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, number, absolute=False):
+    """The current address with ``?page=number`` (page 1 has no parameter) and the other
+    query parameters kept; just the query part unless ``absolute``."""
+    request = context["request"]
+    params = request.GET.copy()
+    params.pop("page", None)
+    if number and int(number) > 1:
+        params["page"] = number
+    query = params.urlencode()
+    if absolute:
+        return request.build_absolute_uri(request.path + (f"?{query}" if query else ""))
+    return f"?{query}" if query else request.path

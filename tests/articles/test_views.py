@@ -296,7 +296,10 @@ def test_list_pages_paginate(client):
     assert len(first.context["articles"]) == 20
     assert len(second.context["articles"]) == 1
     assert 'rel="next" href="?page=2"' in text_of(first)
-    assert 'rel="prev" href="?page=1"' in text_of(second)
+    assert 'rel="prev" href="/category/politics/"' in text_of(second)
+    page_two = "http://testserver/category/politics/?page=2"
+    assert f'<link rel="canonical" href="{page_two}">' in text_of(second)
+    assert f'<link rel="next" href="{page_two}">' in text_of(first)
 
 
 @pytest.mark.parametrize("path", ["/category/politics/", "/tag/t/"])

@@ -1,0 +1,145 @@
+"""RSS 2.0 and Atom feeds for the whole site, each section, tag and author.
+
+Each item carries the summary, the full sanitized body (``content:encoded`` in RSS,
+``content`` in Atom), its authors, its section and tags as categories, the publication
+and update times, and the featured image as an enclosure."""
+
+import mimetypes
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
+from taggit.models import Tag
+
+from articles.models import Article, Section
+from staff.models import Author
+
+FEED_ITEMS = 20
+
+
+class ContentRssFeed(Rss201rev2Feed):
+    """RSS 2.0 with the full body in ``content:encoded`` (the RSS content module)."""
+
+    def rss_attributes(self):
+        return {
+            **super().rss_attributes(),
+            "xmlns:content": "http://purl.org/rss/1.0/modules/content/",
+        }
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        if item.get("content"):
+            handler.addQuickElement("content:encoded", item["content"])
+
+
+class ContentAtomFeed(Atom1Feed):
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        if item.get("content"):
+            handler.addQuickElement("content", item["content"], {"type": "html"})
+
+
+class ArticleFeed(Feed):
+    """The newest published articles, optionally of one section, tag or author."""
+
+    feed_type = ContentRssFeed
+    kind = None  # "section", "tag" or "author"
+
+    def get_object(self, request, slug=None):
+        self.request = request
+        if self.kind == "section":
+            return get_object_or_404(Section, slug=slug)
+        if self.kind == "tag":
+            return get_object_or_404(Tag, slug=slug)
+        if self.kind == "author":
+            return get_object_or_404(Author, slug=slug)
+        return None
+
+    def title(self, obj):
+        return f"{obj} | {settings.SITE_NAME}" if obj else settings.SITE_NAME
+
+    def link(self, obj):
+        if self.kind == "tag":
+            return reverse("articles:tag", kwargs={"slug": obj.slug})
+        return obj.get_absolute_url() if obj else reverse("articles:home")
+
+    def description(self, obj):
+        if obj is None:
+            return f"The latest news from {settings.SITE_NAME}."
+        return getattr(obj, "description", "") or f"{settings.SITE_NAME}: {obj}."
+
+    def author_name(self, obj):
+        return settings.SITE_NAME
+
+    def feed_url(self, obj):
+        return self.request.path
+
+    def items(self, obj):
+        articles = Article.objects.published().for_listing().prefetch_related("tags")
+        if self.kind == "section":
+            articles = articles.filter(section=obj)
+        elif self.kind == "tag":
+            articles = articles.filter(tags=obj)
+        elif self.kind == "author":
+            articles = articles.filter(bylines__author=obj)
+        return articles[:FEED_ITEMS]
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        return item.summary
+
+    def item_link(self, item):
+        return item.get_absolute_url()
+
+    def item_guid(self, item):
+        return self.request.build_absolute_uri(item.get_absolute_url())
+
+    item_guid_is_permalink = True
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        return item.content_updated_at or item.published_at
+
+    def item_author_name(self, item):
+        return ", ".join(author.name for author in item.byline_authors) or None
+
+    def item_author_link(self, item):
+        authors = item.byline_authors
+        if len(authors) == 1:
+            return self.request.build_absolute_uri(authors[0].get_absolute_url())
+        return None
+
+    def item_categories(self, item):
+        return [item.section.name, *(tag.name for tag in item.tags.all())]
+
+    def item_enclosures(self, item):
+        if not item.image:
+            return []
+        try:
+            length = item.image.size
+        except OSError:
+            length = 0
+        mime_type = mimetypes.guess_type(item.image.name)[0] or "image/jpeg"
+        url = self.request.build_absolute_uri(item.image.url)
+        return [Enclosure(url, str(length), mime_type)]
+
+    def item_extra_kwargs(self, item):
+        return {"content": item.body}
+
+
+class AtomArticleFeed(ArticleFeed):
+    feed_type = ContentAtomFeed
+    subtitle = ArticleFeed.description
+
+
+def feed_pair(kind=None):
+    """The RSS and Atom feed views for one kind of list."""
+    rss = type(f"{kind or 'site'}RssFeed", (ArticleFeed,), {"kind": kind})
+    atom = type(f"{kind or 'site'}AtomFeed", (AtomArticleFeed,), {"kind": kind})
+    return rss(), atom()

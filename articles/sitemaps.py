@@ -1,0 +1,76 @@
+"""Sitemaps: an index (/sitemap.xml) of paginated sitemaps for articles (with lastmod and
+their featured images), sections, tags and authors."""
+
+from django.contrib.sitemaps import Sitemap
+from django.db.models import Exists, Max, OuterRef
+from django.urls import reverse
+from taggit.models import Tag, TaggedItem
+
+from articles.models import Article, Byline, Section, public_q
+from staff.models import Author
+
+
+class ArticleSitemap(Sitemap):
+    limit = 1000
+    changefreq = "daily"
+
+    def items(self):
+        return (
+            Article.objects.published()
+            .only("slug", "published_at", "content_updated_at", "image", "image_alt", "title")
+            .order_by("-published_at", "-id")
+        )
+
+    def lastmod(self, article):
+        return article.content_updated_at or article.published_at
+
+
+class SectionSitemap(Sitemap):
+    changefreq = "hourly"
+
+    def items(self):
+        return (
+            Section.objects.annotate(
+                latest=Max("articles__published_at", filter=public_q("articles__"))
+            )
+            .filter(latest__isnull=False)
+            .order_by("position", "name")
+        )
+
+    def lastmod(self, section):
+        return section.latest
+
+
+class TagSitemap(Sitemap):
+    limit = 5000
+    changefreq = "daily"
+
+    def items(self):
+        public = TaggedItem.objects.filter(
+            tag=OuterRef("pk"),
+            content_type__app_label="articles",
+            content_type__model="article",
+            object_id__in=Article.objects.published().values("pk"),
+        )
+        return Tag.objects.filter(Exists(public)).order_by("slug")
+
+    def location(self, tag):
+        return reverse("articles:tag", kwargs={"slug": tag.slug})
+
+
+class AuthorSitemap(Sitemap):
+    changefreq = "daily"
+
+    def items(self):
+        public = Byline.objects.filter(
+            author=OuterRef("pk"), article__in=Article.objects.published()
+        )
+        return Author.objects.filter(Exists(public)).order_by("slug")
+
+
+SITEMAPS = {
+    "articles": ArticleSitemap,
+    "sections": SectionSitemap,
+    "tags": TagSitemap,
+    "authors": AuthorSitemap,
+}
