@@ -341,10 +341,11 @@ class ArticleAdmin(admin.ModelAdmin):
                 correction.created_by = request.user
             correction.save()
         if formset.new_objects:
-            # Only a correction, clarification or update moves the public "Updated" time.
-            Article.objects.filter(pk=form.instance.pk).update(
-                content_updated_at=max(c.published_at for c in formset.new_objects)
-            )
+            # Only a correction, clarification or update moves the public "Updated" time;
+            # set on the form's instance too, which a workflow step saves again after this.
+            updated = max(correction.published_at for correction in formset.new_objects)
+            form.instance.content_updated_at = updated
+            Article.objects.filter(pk=form.instance.pk).update(content_updated_at=updated)
 
     def construct_change_message(self, request, form, formsets, add=False):
         if getattr(request, "_pending_edit", None) is not None:

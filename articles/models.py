@@ -257,7 +257,7 @@ class Article(models.Model):
         source = self.standfirst.strip() or richtext.plain_text(self.body)
         self.excerpt = richtext.excerpt(source, EXCERPT_WORDS)[:400]
         if self.status == self.Status.PUBLISHED and self.published_at is None:
-            self.published_at = timezone.now()
+            self.published_at = timezone.now().replace(microsecond=0)
         if self.pk is not None and not kwargs.get("update_fields"):
             self.version += 1
         super().save(*args, **kwargs)

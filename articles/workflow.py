@@ -201,7 +201,8 @@ def apply(article, user, name, *, note="", at=None, record=True):
         from_status = article.status
         if transition.name == "publish":
             keep = None if article.is_scheduled() else article.published_at
-            article.published_at = at or keep or timezone.now()
+            # Whole seconds: what the admin's time field can show and post back unchanged.
+            article.published_at = at or keep or timezone.now().replace(microsecond=0)
         article.status = transition.target
         article.updated_by = user
         article.save()
@@ -267,6 +268,11 @@ def snapshot(article, *, authors=None, tags=None):
 
 def apply_snapshot(article, data):
     """Write ``data`` (from ``snapshot``) into the article, its bylines and tags."""
+    slug = data.get("slug", article.slug)
+    if Article.objects.filter(slug=slug).exclude(pk=article.pk).exists():
+        raise ValidationError(
+            f"The address /{slug}/ now belongs to another article; change the slug first."
+        )
     for field in CONTENT_FIELDS:
         if field in data and field != "image":
             setattr(article, field, data[field])
@@ -340,6 +346,8 @@ def restore_version(article, version, user):
     article (the live page stays until approved), the article's content otherwise."""
     check_edit(user, article)
     data = version_snapshot(version)
+    if Article.objects.filter(slug=data["slug"]).exclude(pk=article.pk).exists():
+        data["slug"] = article.slug  # the old address went to another article since
     when = timezone.localtime(version.revision.date_created)
     if article.status == Status.PUBLISHED:
         return propose_edit(article, user, data)
