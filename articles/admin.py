@@ -131,7 +131,7 @@ class ArticleAdminForm(forms.ModelForm):
 
         The row is locked until the save commits, so two saves cannot both pass."""
         current = (
-            Article.objects.select_for_update()
+            Article.objects.select_for_update(of=("self",))
             .filter(pk=self.instance.pk)
             .values("version", "updated_at", "updated_by__username")
             .first()
@@ -284,15 +284,18 @@ class ArticleAdmin(admin.ModelAdmin):
         return request.POST.get("_transition", "")
 
     def save_model(self, request, obj, form, change):
-        if change and workflow.edits_need_review(request.user, obj):
-            return  # kept as a pending change in save_related; the live row is untouched
+        # The workflow judges the article as stored, not as the form has just edited it.
+        stored = Article.objects.get(pk=obj.pk) if change else obj
+        request._stored_article = stored
         if not change:
             obj.created_by = request.user
-        obj.updated_by = request.user
         if transition := self.requested_transition(request):
             workflow.check_transition(
-                request.user, obj, transition, form.cleaned_data.get("workflow_note", "")
+                request.user, stored, transition, form.cleaned_data.get("workflow_note", "")
             )
+        if change and workflow.edits_need_review(request.user, stored):
+            return  # kept as a pending change in save_related; the live row is untouched
+        obj.updated_by = request.user
         obj.save()
 
     def save_related(self, request, form, formsets, change):
@@ -302,6 +305,7 @@ class ArticleAdmin(admin.ModelAdmin):
             return
         super().save_related(request, form, formsets, change)
         comment = "Created" if not change else "Edited"
+        stored = request._stored_article
         if transition := self.requested_transition(request):
             event = workflow.apply(
                 article,
@@ -309,8 +313,16 @@ class ArticleAdmin(admin.ModelAdmin):
                 transition,
                 note=form.cleaned_data.get("workflow_note", ""),
                 record=False,
+                stored=stored if change else None,
             )
             comment = f"{comment}; {workflow.describe(event)}"
+        elif (
+            change
+            and stored.status == Article.Status.PUBLISHED
+            and stored.published_at != article.published_at
+        ):
+            event = workflow.record_reschedule(article, request.user, stored.published_at)
+            comment = f"{comment}; {event.note}"
         workflow.record_version(article, request.user, comment)
 
     def propose(self, request, form, formsets):

@@ -77,7 +77,7 @@ class ArticleFeed(Feed):
         return self.request.path
 
     def items(self, obj):
-        articles = Article.objects.published().for_listing().prefetch_related("tags")
+        articles = Article.objects.published().for_feed()
         if self.kind == "section":
             articles = articles.filter(section=obj)
         elif self.kind == "tag":

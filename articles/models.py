@@ -102,14 +102,26 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(public_q())
 
     def for_listing(self):
-        """The joins a list of article cards needs: section and ordered bylines."""
-        return self.select_related("section").prefetch_related(
-            Prefetch("bylines", queryset=Byline.objects.select_related("author"))
-        )
+        """A list of article cards: section and ordered bylines joined, the long text
+        columns left in the database."""
+        return self.with_bylines().defer("body", *self.SEARCH_COLUMNS)
 
     def for_page(self):
         """The joins the article page needs, in a fixed number of queries."""
-        return self.for_listing().prefetch_related("tags", "corrections")
+        return (
+            self.with_bylines().defer(*self.SEARCH_COLUMNS).prefetch_related("tags", "corrections")
+        )
+
+    def for_feed(self):
+        """Feed items carry the full body, their bylines and their tags."""
+        return self.with_bylines().defer(*self.SEARCH_COLUMNS).prefetch_related("tags")
+
+    SEARCH_COLUMNS = ("body_text", "search_vector")
+
+    def with_bylines(self):
+        return self.select_related("section").prefetch_related(
+            Prefetch("bylines", queryset=Byline.objects.select_related("author"))
+        )
 
 
 class Article(models.Model):
@@ -143,6 +155,11 @@ class Article(models.Model):
         sanitize=richtext.sanitize_body,
         blank=True,
         help_text="The story. Headings, bold, italic, links, lists and quotes.",
+    )
+    body_text = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="Derived on save: the body's words without markup, for search.",
     )
     excerpt = models.CharField(
         max_length=400,
@@ -254,7 +271,8 @@ class Article(models.Model):
 
     def save(self, *args, **kwargs):
         self.body = richtext.sanitize_body(self.body)
-        source = self.standfirst.strip() or richtext.plain_text(self.body)
+        self.body_text = richtext.plain_text(self.body)
+        source = self.standfirst.strip() or self.body_text
         self.excerpt = richtext.excerpt(source, EXCERPT_WORDS)[:400]
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now().replace(microsecond=0)

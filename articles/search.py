@@ -16,7 +16,6 @@ from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from articles import richtext
 from articles.models import Article
 
 MAX_QUERY_LENGTH = 200
@@ -41,7 +40,7 @@ class ParsedQuery:
 
 
 def parse(raw):
-    text = " ".join((raw or "").split())
+    text = " ".join((raw or "").replace("\x00", " ").split())
     truncated = len(text) > MAX_QUERY_LENGTH
     text = text[:MAX_QUERY_LENGTH]
     query = ParsedQuery(text=text, truncated=truncated)
@@ -58,7 +57,7 @@ def parse(raw):
 def search(raw):
     """Published articles matching ``raw``, best first; and the parsed query."""
     query = parse(raw)
-    articles = Article.objects.published().select_related("section")
+    articles = Article.objects.published().select_related("section").defer("body")
     if query.is_empty:
         return query, articles.none()
     if connection.vendor == "postgresql":
@@ -76,7 +75,9 @@ def _postgres(articles, query):
 
 
 def _contains(value):
-    return Q(title__icontains=value) | Q(standfirst__icontains=value) | Q(body__icontains=value)
+    return (
+        Q(title__icontains=value) | Q(standfirst__icontains=value) | Q(body_text__icontains=value)
+    )
 
 
 def _fallback(articles, query):
@@ -86,7 +87,7 @@ def _fallback(articles, query):
         articles = articles.exclude(_contains(term))
     score = Value(0, output_field=IntegerField())
     for term in query.terms:
-        for column, weight in (("title", 4), ("standfirst", 2), ("body", 1)):
+        for column, weight in (("title", 4), ("standfirst", 2), ("body_text", 1)):
             score = score + Case(
                 When(**{f"{column}__icontains": term}, then=Value(weight)),
                 default=Value(0),
@@ -122,5 +123,5 @@ def highlight(text, query):
 
 
 def snippet(article, query):
-    source = f"{article.standfirst} {richtext.plain_text(article.body)}".strip()
+    source = f"{article.standfirst} {article.body_text}".strip()
     return highlight(source, query)

@@ -2,7 +2,9 @@
 their featured images), sections, tags and authors."""
 
 from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps import views as sitemap_views
 from django.db.models import Exists, Max, OuterRef
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from taggit.models import Tag, TaggedItem
 
@@ -23,6 +25,12 @@ class ArticleSitemap(Sitemap):
 
     def lastmod(self, article):
         return article.content_updated_at or article.published_at
+
+    def get_latest_lastmod(self):
+        # One aggregate, not a walk over every article, for the index's <lastmod>.
+        return self.items().aggregate(latest=Max(Coalesce("content_updated_at", "published_at")))[
+            "latest"
+        ]
 
 
 class SectionSitemap(Sitemap):
@@ -74,3 +82,10 @@ SITEMAPS = {
     "tags": TagSitemap,
     "authors": AuthorSitemap,
 }
+
+
+def index(request, **kwargs):
+    """The sitemap index, listing only the sitemaps that have entries (an empty
+    <urlset> is invalid against the sitemaps.org schema)."""
+    sitemaps = {name: sitemap for name, sitemap in SITEMAPS.items() if sitemap().items().exists()}
+    return sitemap_views.index(request, sitemaps, **kwargs)

@@ -29,7 +29,7 @@ class PublishedArticleListView(ListView):
     context_object_name = "articles"
 
     def get_queryset(self):
-        return Article.objects.published().for_listing().defer("body")
+        return Article.objects.published().for_listing()
 
 
 class HomeView(PublishedArticleListView):
@@ -177,7 +177,6 @@ class ArticleMonthArchiveView(MonthArchiveView):
     """/<yyyy>/<mm>/: a month's published articles. A month that is not a date, in the
     future or without articles is a 404."""
 
-    queryset = Article.objects.published().for_listing().defer("body")
     date_field = "published_at"
     month_format = "%m"
     make_object_list = True
@@ -185,6 +184,10 @@ class ArticleMonthArchiveView(MonthArchiveView):
     paginate_by = 20
     context_object_name = "articles"
     template_name = "articles/article_archive_month.html"
+
+    def get_queryset(self):
+        # Per request: published() reads the clock, so scheduled articles appear on time.
+        return Article.objects.published().for_listing()
 
 
 SEARCH_PAGE_SIZE = 10

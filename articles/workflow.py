@@ -190,17 +190,20 @@ def check_transition(user, article, name, note=""):
     return transition
 
 
-def apply(article, user, name, *, note="", at=None, record=True):
+def apply(article, user, name, *, note="", at=None, record=True, stored=None):
     """Move ``article`` through transition ``name``, as ``user``; returns the event.
 
     ``at`` sets the publication time when publishing (a future time schedules).
-    With ``record=False`` the caller saves the version itself (the admin, which saves
+    ``stored`` is the article as it was before the caller changed it in memory (the
+    admin's form): the rules judge that state, not the edited one. With
+    ``record=False`` the caller saves the version itself (the admin, which saves
     content and transition in one version)."""
-    transition = check_transition(user, article, name, note)
+    stored = stored or article
+    transition = check_transition(user, stored, name, note)
     with transaction.atomic():
-        from_status = article.status
+        from_status = stored.status
         if transition.name == "publish":
-            keep = None if article.is_scheduled() else article.published_at
+            keep = None if stored.is_scheduled() else article.published_at
             # Whole seconds: what the admin's time field can show and post back unchanged.
             article.published_at = at or keep or timezone.now().replace(microsecond=0)
         article.status = transition.target
@@ -218,6 +221,24 @@ def apply(article, user, name, *, note="", at=None, record=True):
         if record:
             record_version(article, user, describe(event))
     return event
+
+
+def record_reschedule(article, user, previous_time):
+    """An editor moved a published article's time by editing it: say so in the timeline
+    (a move into the future takes a live article off the site until then)."""
+    before = timezone.localtime(previous_time) if previous_time else None
+    after = timezone.localtime(article.published_at) if article.published_at else None
+    return WorkflowEvent.objects.create(
+        article=article,
+        actor=user,
+        action="reschedule",
+        from_status=article.status,
+        to_status=article.status,
+        note=f"Publication time moved from {before:%Y-%m-%d %H:%M} to {after:%Y-%m-%d %H:%M}."
+        if before and after
+        else "Publication time changed.",
+        published_at=article.published_at,
+    )
 
 
 def describe(event):

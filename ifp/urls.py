@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
-from articles import feeds, views
+from articles import feeds, sitemaps, views
 from articles.sitemaps import SITEMAPS
 
 admin.site.site_header = f"{settings.SITE_SHORT_NAME} newsroom"
@@ -29,8 +29,8 @@ urlpatterns = [
     path("author/<str:slug>/feed/atom/", author_atom, name="author-feed-atom"),
     path(
         "sitemap.xml",
-        sitemap_views.index,
-        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
+        sitemaps.index,
+        {"sitemap_url_name": "sitemap-section"},
         name="sitemap",
     ),
     path(

@@ -13,7 +13,7 @@ class AuthorDetailView(ListView):
 
     def get_queryset(self):
         self.author = get_object_or_404(Author, slug=self.kwargs["slug"])
-        return self.author.articles.published().for_listing().defer("body")
+        return self.author.articles.published().for_listing()
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(author=self.author, **kwargs)

@@ -1,4 +1,5 @@
 from django import template
+from django.http import QueryDict
 from django.utils import timezone
 
 from articles.models import Article, Section
@@ -58,6 +59,11 @@ def page_url(context, number, absolute=False):
     request = context["request"]
     params = request.GET.copy()
     params.pop("page", None)
+    if absolute:
+        # Canonical addresses keep only what selects the content (not utm_*, fbclid…).
+        params = QueryDict(mutable=True)
+        if request.GET.get("q"):
+            params["q"] = request.GET["q"]
     if number and int(number) > 1:
         params["page"] = number
     query = params.urlencode()

@@ -1,4 +1,5 @@
 from django import template
+from django.db.models import Q
 from django.utils import timezone
 
 from articles.models import Article, PendingEdit
@@ -17,16 +18,18 @@ def newsroom_dashboard(user):
     now = timezone.now()
     articles = Article.objects.select_related("updated_by").defer("body")
     is_editor = user.has_perm("articles.publish_article")
-    in_review = articles.filter(status=Article.Status.REVIEW).order_by("updated_at")
-    if not is_editor:
-        in_review = in_review.filter(created_by=user)
+    # A writer's own articles: created by them or under their byline (workflow.is_owner).
+    mine = articles.filter(
+        Q(created_by=user) | Q(bylines__author__user=user) if user.pk else Q(pk__in=[])
+    ).distinct()
+    in_review = (articles if is_editor else mine).filter(status=Article.Status.REVIEW)
     return {
         "show": True,
         "is_editor": is_editor,
-        "my_drafts": articles.filter(status=Article.Status.DRAFT, created_by=user).order_by(
-            "-updated_at"
-        )[:DASHBOARD_ROWS],
-        "in_review": in_review[:DASHBOARD_ROWS],
+        "my_drafts": mine.filter(status=Article.Status.DRAFT).order_by("-updated_at")[
+            :DASHBOARD_ROWS
+        ],
+        "in_review": in_review.order_by("updated_at")[:DASHBOARD_ROWS],
         "scheduled": articles.filter(
             status=Article.Status.PUBLISHED, published_at__gt=now
         ).order_by("published_at")[:DASHBOARD_ROWS],
