@@ -70,6 +70,15 @@ class Section(models.Model):
     position = models.PositiveSmallIntegerField(
         default=0, help_text="Order in the navigation and on the home page; lower comes first."
     )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="The section this one was nested under (WordPress's parent category). "
+        "Sections are flat on the site; the parent is kept for the record and old links.",
+    )
 
     class Meta:
         ordering = ("position", "name")
@@ -149,6 +158,19 @@ class Article(models.Model):
         blank=True,
         help_text="One or two sentences under the headline. When empty, lists show the "
         "body's first words instead.",
+    )
+    seo_title = models.CharField(
+        "search engine title",
+        max_length=200,
+        blank=True,
+        help_text="The page title search engines show, when it should differ from the "
+        "headline (Yoast's SEO title on imported articles).",
+    )
+    seo_description = models.CharField(
+        "search engine description",
+        max_length=320,
+        blank=True,
+        help_text="The summary search engines show; the standfirst when empty.",
     )
     body = ProseEditorField(
         config=richtext.BODY_EDITOR_CONFIG,
@@ -452,3 +474,19 @@ class Redirect(models.Model):
 
     def __str__(self):
         return f"{self.old_path} → {self.article.get_absolute_url()}"
+
+
+class ImportedPost(models.Model):
+    """Which WordPress post an article came from: re-importing the same export updates
+    the article instead of making a second one, and ?p=<id> links keep working."""
+
+    wp_id = models.PositiveBigIntegerField("WordPress post id", unique=True)
+    guid = models.CharField(max_length=500, blank=True, db_index=True)
+    article = models.OneToOneField(Article, on_delete=models.CASCADE, related_name="imported")
+    imported_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("wp_id",)
+
+    def __str__(self):
+        return f"WordPress post {self.wp_id} → {self.article}"

@@ -26,6 +26,10 @@ BODY_EXTENSIONS = {
     "Blockquote": True,
     "HardBreak": True,
     "HorizontalRule": True,
+    # Pictures inside the story, with their captions (WordPress's [caption] imports so).
+    "Figure": True,
+    "Caption": True,
+    "Image": True,
 }
 BODY_EDITOR_CONFIG = {"extensions": BODY_EXTENSIONS}
 

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Case, F, Q, When, Window
 from django.db.models.functions import RowNumber
-from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,7 +13,7 @@ from django.views.generic import DetailView, ListView, MonthArchiveView
 from taggit.models import Tag
 
 from articles import preview, search, structured_data
-from articles.models import Article, Correction, Redirect, Section
+from articles.models import Article, Correction, Section
 
 SECTION_BLOCK_SIZE = 4
 # A lead story marked by an editor leads the home page until a newer one is marked, or
@@ -108,17 +108,6 @@ class ArticleDetailView(DetailView):
 
     def can_preview(self):
         return self.request.user.has_perm("articles.change_article")
-
-    def get(self, request, *args, **kwargs):
-        try:
-            return super().get(request, *args, **kwargs)
-        except Http404:
-            # An old address (a previous slug) of a published article answers 301.
-            redirect = Redirect.objects.select_related("article").filter(old_path=request.path)
-            redirect = redirect.first()
-            if redirect is None or not redirect.article.is_published():
-                raise
-            return HttpResponsePermanentRedirect(redirect.article.get_absolute_url())
 
     def get_queryset(self):
         articles = Article.objects.all() if self.can_preview() else Article.objects.published()

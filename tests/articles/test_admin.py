@@ -390,7 +390,7 @@ def test_add_form_sanitizes_the_body(client, editor):
 
     assert response.status_code == 302, form_errors(response)
     stored = Article.objects.get(slug=SLUG).body
-    for dangerous in ("<script", "alert(1)", "<img", "onerror", "javascript:", "onclick"):
+    for dangerous in ("<script", "alert(1)", "onerror", "javascript:", "onclick"):
         assert dangerous not in stored
     for kept in (
         "<h2>Heading</h2>",

@@ -1,0 +1,485 @@
+"""python manage.py import_wordpress EXPORT.xml [--media-dir DIR] [--dry-run]
+
+Moves a WordPress site in: authors, categories (as sections), tags, posts with their
+featured images and Yoast SEO fields, and every old address as a redirect. Safe to run
+again: posts are matched by WordPress id (and guid) and updated, never duplicated.
+"""
+
+import html
+import re
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils.html import strip_tags
+from django.utils.text import slugify
+from taggit.models import Tag
+
+from articles import richtext, wordpress, workflow
+from articles.models import (
+    RESERVED_SLUGS,
+    Article,
+    Byline,
+    ImportedPost,
+    Redirect,
+    Section,
+    WorkflowEvent,
+)
+from staff.models import Author
+
+STATUSES = {
+    "publish": Article.Status.PUBLISHED,
+    "future": Article.Status.PUBLISHED,  # with its future time: scheduled
+    "draft": Article.Status.DRAFT,
+    "pending": Article.Status.REVIEW,
+    "private": Article.Status.UNPUBLISHED,
+}
+UPLOADS = "/wp-content/uploads/"
+MEDIA_PREFIX = "articles/wp/"
+
+
+class DryRun(Exception):
+    """Raised at the end of a dry run to roll every write back."""
+
+
+class ItemError(Exception):
+    """A post that cannot be imported; the message says why."""
+
+
+@dataclass
+class Report:
+    types: Counter = field(default_factory=Counter)
+    created: int = 0
+    updated: int = 0
+    skipped: list = field(default_factory=list)
+    errors: list = field(default_factory=list)
+    images_found: int = 0
+    images_missing: list = field(default_factory=list)
+    redirects: int = 0
+    links_rewritten: int = 0
+    captions: int = 0
+    embeds: int = 0
+    removed_shortcodes: Counter = field(default_factory=Counter)
+    authors: int = 0
+    sections: int = 0
+
+
+class Command(BaseCommand):
+    help = "Import a WordPress export (Tools → Export, WXR 1.1/1.2) and keep every link."
+
+    def add_arguments(self, parser):
+        parser.add_argument("export", help="The WXR file WordPress's Tools → Export wrote.")
+        parser.add_argument(
+            "--media-dir",
+            help="A copy of the old site's wp-content/uploads folder, for featured and "
+            "inline images.",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Read and check everything, write nothing."
+        )
+
+    def handle(self, *args, export, media_dir=None, dry_run=False, **options):
+        self.path = Path(export)
+        if not self.path.is_file():
+            raise CommandError(f"No such file: {self.path}")
+        self.media_dir = Path(media_dir) if media_dir else None
+        if self.media_dir and not self.media_dir.is_dir():
+            raise CommandError(f"--media-dir {self.media_dir} is not a folder.")
+        self.dry_run = dry_run
+        self.report = Report()
+        self.first_pass()
+        try:
+            with transaction.atomic():
+                self.import_all()
+                if dry_run:
+                    raise DryRun
+        except DryRun:
+            pass
+        self.print_summary()
+
+    # Pass 1: everything but the posts (small), and the attachments posts refer to.
+
+    def first_pass(self):
+        self.channel, self.authors, self.categories, self.tags = {}, [], [], []
+        self.attachments, self.total_posts = {}, 0
+        for kind, value in wordpress.read(self.path):
+            if kind == "channel":
+                self.channel = value
+            elif kind == "author":
+                self.authors.append(value)
+            elif kind == "category":
+                self.categories.append(value)
+            elif kind == "tag":
+                self.tags.append(value)
+            elif kind == "error":
+                self.report.errors.append(value)
+            elif kind == "item":
+                self.report.types[value.post_type] += 1
+                if value.post_type == "attachment":
+                    self.attachments[value.wp_id] = {
+                        "url": value.get("wp:attachment_url") or value.get("guid"),
+                        "alt": value.meta.get("_wp_attachment_image_alt", ""),
+                        "caption": strip_tags(value.get("excerpt:encoded")),
+                        "title": value.get("title"),
+                    }
+                elif value.post_type == "post":
+                    self.total_posts += 1
+        if not (self.channel or self.report.types or self.authors):
+            raise CommandError(
+                f"{self.path} is not a WordPress export: no channel, authors or items found. "
+                + " ".join(self.report.errors)
+            )
+        self.base_url = self.channel.get("wp:base_blog_url") or self.channel.get("link", "")
+
+    # Pass 2
+
+    def import_all(self):
+        self.author_by_login = {data["login"]: data["author"] for data in self.import_authors()}
+        self.section_by_nicename = self.import_sections()
+        for data in self.tags:
+            name = data.get("wp:tag_name")
+            if name:
+                Tag.objects.get_or_create(
+                    name=name, defaults={"slug": data.get("wp:tag_slug") or slugify(name)}
+                )
+        self.imported = {}  # article pk → Item
+        done = 0
+        for kind, item in wordpress.read(self.path):
+            if kind != "item" or item.post_type != "post":
+                continue
+            self.import_item(item)
+            done += 1
+            self.progress(done)
+        if self.total_posts:
+            self.stderr.write("")
+        self.rewrite_bodies()
+
+    def progress(self, done):
+        width = 30
+        filled = width * done // max(self.total_posts, 1)
+        bar = "#" * filled + "-" * (width - filled)
+        self.stderr.write(f"\rImporting posts [{bar}] {done}/{self.total_posts}", ending="")
+        self.stderr.flush()
+
+    def import_authors(self):
+        users = {
+            user.email.lower(): user
+            for user in get_user_model().objects.exclude(email="").filter(author__isnull=True)
+        }
+        for data in self.authors:
+            login = data.get("wp:author_login", "")
+            if not login:
+                continue
+            name = (
+                data.get("wp:author_display_name")
+                or " ".join(
+                    part
+                    for part in (
+                        data.get("wp:author_first_name"),
+                        data.get("wp:author_last_name"),
+                    )
+                    if part
+                )
+                or login
+            )
+            author, created = Author.objects.get_or_create(
+                slug=slugify(login)[:120] or f"author-{data.get('wp:author_id')}",
+                defaults={"name": name[:120], "bio": data.get("wp:author_description", "")},
+            )
+            if not created:
+                author.name = name[:120]
+                if data.get("wp:author_description"):
+                    author.bio = data["wp:author_description"]
+            email = data.get("wp:author_email", "").lower()
+            if author.user_id is None and email in users:
+                author.user = users.pop(email)
+            author.save()
+            self.report.authors += 1
+            yield {"login": login, "author": author}
+
+    def import_sections(self):
+        by_nicename = {}
+        pending = list(self.categories)
+        # Parents before children, however the export orders them.
+        for _ in range(len(pending) + 1):
+            waiting = []
+            for data in pending:
+                parent = data.get("wp:category_parent", "")
+                if parent and parent not in by_nicename:
+                    if any(d.get("wp:category_nicename") == parent for d in pending):
+                        waiting.append(data)
+                        continue
+                nicename = data.get("wp:category_nicename") or slugify(data.get("wp:cat_name"))
+                if not nicename:
+                    continue
+                section, _ = Section.objects.get_or_create(
+                    slug=nicename[:80],
+                    defaults={"name": self.unique_section_name(data.get("wp:cat_name"))},
+                )
+                section.description = strip_tags(data.get("wp:category_description", ""))
+                section.parent = by_nicename.get(parent)
+                section.save()
+                by_nicename[nicename] = section
+                self.report.sections += 1
+            if not waiting or len(waiting) == len(pending):
+                break
+            pending = waiting
+        return by_nicename
+
+    def unique_section_name(self, name):
+        name = (name or "Section")[:80]
+        candidate, number = name, 2
+        while Section.objects.filter(name=candidate).exists():
+            candidate = f"{name[:75]} ({number})"
+            number += 1
+        return candidate
+
+    def import_item(self, item):
+        status = item.get("wp:status")
+        if status not in STATUSES:
+            reason = "in the trash" if status == "trash" else f"status “{status}”"
+            self.report.skipped.append(f"{item.label}: {reason}")
+            return
+        try:
+            with transaction.atomic():
+                article, created, data = self.save_post(item)
+        except ItemError as error:
+            self.report.skipped.append(f"{item.label}: {error}")
+            return
+        except Exception as error:  # one bad item never stops the import, nor half-writes
+            self.report.skipped.append(f"{item.label}: {type(error).__name__}: {error}")
+            return
+        self.imported[article.pk] = item
+        if created:
+            self.report.created += 1
+        else:
+            self.report.updated += 1
+        self.report.captions += data.captions
+        self.report.embeds += data.embeds
+        self.report.removed_shortcodes.update(data.removed_shortcodes)
+
+    def save_post(self, item):
+        status = STATUSES[item.get("wp:status")]
+        try:
+            published_at = wordpress.parse_date(item.get("wp:post_date_gmt"), utc=True)
+            if published_at is None and status == Article.Status.PUBLISHED:
+                published_at = wordpress.parse_date(item.get("wp:post_date"), utc=False)
+        except ValueError as error:
+            raise ItemError(f"bad date “{item.get('wp:post_date_gmt')}”") from error
+        if status == Article.Status.PUBLISHED and published_at is None:
+            raise ItemError("published without a date")
+        title = item.get("title").strip()
+        if not title:
+            raise ItemError("no title")
+
+        link = ImportedPost.objects.filter(wp_id=item.wp_id).select_related("article").first()
+        if link is None and item.get("guid"):
+            link = ImportedPost.objects.filter(guid=item.get("guid")).first()
+        article = link.article if link else Article()
+        created = link is None
+
+        body, cleanup = wordpress.clean_content(item.raw_content)
+        article.title = title[:250]
+        article.slug = self.slug_for(item, article)
+        article.body = body
+        article.standfirst = " ".join(strip_tags(item.get("excerpt:encoded")).split())
+        article.section = self.section_for(item)
+        article.status = status
+        article.published_at = published_at
+        article.is_featured = item.get("wp:is_sticky") == "1"
+        article.seo_title = self.yoast(item.meta.get("_yoast_wpseo_title", ""), title)[:200]
+        article.seo_description = " ".join(item.meta.get("_yoast_wpseo_metadesc", "").split())[
+            :320
+        ]
+        self.set_featured_image(article, item)
+        article.full_clean(exclude=["image", "body"])
+        article.save()
+
+        Byline.objects.filter(article=article).delete()
+        author = self.author_for(item)
+        Byline.objects.create(article=article, author=author, position=0)
+        article.tags.set(self.tags_for(item))
+        ImportedPost.objects.update_or_create(
+            wp_id=item.wp_id, defaults={"guid": item.get("guid")[:500], "article": article}
+        )
+        for path in wordpress.old_paths(item.get("link"), item.get("guid")):
+            if path != article.get_absolute_url():
+                Redirect.objects.update_or_create(old_path=path, defaults={"article": article})
+                self.report.redirects += 1
+        if created:
+            WorkflowEvent.objects.create(
+                article=article,
+                action="import",
+                from_status=Article.Status.DRAFT,
+                to_status=article.status,
+                note=f"Imported from WordPress (post {item.wp_id}).",
+                published_at=article.published_at,
+            )
+        workflow.record_version(article, None, f"Imported from WordPress (post {item.wp_id})")
+        return article, created, cleanup
+
+    def slug_for(self, item, article):
+        slug = item.get("wp:post_name") or slugify(item.get("title"), allow_unicode=True)
+        slug = slugify(html.unescape(unquote(slug)), allow_unicode=True)[:200]
+        slug = slug or f"post-{item.wp_id}"
+        if slug in RESERVED_SLUGS or slug.isdigit():
+            slug = f"{slug}-{item.wp_id}"
+        taken = Article.objects.filter(slug=slug).exclude(pk=article.pk).exists()
+        return f"{slug[:190]}-{item.wp_id}" if taken else slug
+
+    def section_for(self, item):
+        for domain, nicename, _label in item.categories:
+            if domain == "category" and nicename in self.section_by_nicename:
+                return self.section_by_nicename[nicename]
+        section, _ = Section.objects.get_or_create(
+            slug="uncategorized", defaults={"name": self.unique_section_name("Uncategorized")}
+        )
+        return section
+
+    def tags_for(self, item):
+        names = [label for domain, _, label in item.categories if domain == "post_tag" and label]
+        # Further categories beyond the section are kept, as tags.
+        categories = [label for domain, _, label in item.categories if domain == "category"]
+        names.extend(categories[1:])
+        return list(dict.fromkeys(name[:100] for name in names))
+
+    def author_for(self, item):
+        login = item.get("dc:creator")
+        if login in self.author_by_login:
+            return self.author_by_login[login]
+        author, _ = Author.objects.get_or_create(
+            slug=slugify(login)[:120] or "wordpress", defaults={"name": login or "WordPress"}
+        )
+        self.author_by_login[login] = author
+        return author
+
+    def yoast(self, template, title):
+        if not template:
+            return ""
+        values = {
+            "title": title,
+            "sitename": settings.SITE_NAME,
+            "sep": "|",
+            "page": "",
+            "primary_category": "",
+        }
+        text = re.sub(r"%%(\w+)%%", lambda m: values.get(m.group(1), ""), template)
+        return " ".join(text.split())
+
+    # Images
+
+    def media_file(self, url):
+        """The file under --media-dir for an uploads URL, or None."""
+        if not url or not self.media_dir:
+            return None
+        path = wordpress.site_path(url, self.base_url) or ""
+        if UPLOADS not in path:
+            return None
+        relative = unquote(path.split(UPLOADS, 1)[1].split("?", 1)[0])
+        candidate = (self.media_dir / relative).resolve()
+        if self.media_dir.resolve() not in candidate.parents or not candidate.is_file():
+            return None
+        return candidate, relative
+
+    def store(self, found):
+        """Copy a media file into storage once; its storage name."""
+        path, relative = found
+        name = MEDIA_PREFIX + relative
+        if self.dry_run:
+            return name
+        if not default_storage.exists(name):
+            with path.open("rb") as handle:
+                name = default_storage.save(name, File(handle))
+        return name
+
+    def set_featured_image(self, article, item):
+        thumbnail = item.meta.get("_thumbnail_id", "")
+        if not thumbnail.isdigit():
+            return
+        attachment = self.attachments.get(int(thumbnail))
+        if attachment is None:
+            self.report.images_missing.append(f"{item.label}: attachment {thumbnail} not found")
+            return
+        found = self.media_file(attachment["url"])
+        if found is None:
+            self.report.images_missing.append(f"{item.label}: {attachment['url']}")
+            return
+        self.report.images_found += 1
+        article.image_alt = (attachment["alt"] or attachment["title"] or article.title)[:250]
+        article.image_caption = attachment["caption"][:300]
+        if not self.dry_run:
+            article.image = self.store(found)
+
+    # Links inside bodies, once every post is in
+
+    def rewrite_bodies(self):
+        new_url = {}
+        for redirect in Redirect.objects.select_related("article"):
+            new_url[redirect.old_path] = redirect.article.get_absolute_url()
+        for imported in ImportedPost.objects.select_related("article"):
+            new_url[f"/?p={imported.wp_id}"] = imported.article.get_absolute_url()
+
+        def resolve(path):
+            if UPLOADS in path:
+                found = self.media_file(path)
+                if found is None:
+                    return None  # kept pointing at the old site
+                self.report.images_found += 1
+                return default_storage.url(self.store(found))
+            post_id = wordpress.post_id_in(path)
+            if post_id is not None:
+                return new_url.get(f"/?p={post_id}")
+            return new_url.get(path, path.split("?", 1)[0])
+
+        for article in Article.objects.filter(pk__in=list(self.imported)):
+            body = wordpress.rewrite_links(article.body, self.base_url, resolve)
+            if body != article.body:
+                Article.objects.filter(pk=article.pk).update(
+                    body=richtext.sanitize_body(body), body_text=richtext.plain_text(body)
+                )
+                self.report.links_rewritten += 1
+
+    # Report
+
+    def print_summary(self):
+        r, out = self.report, self.stdout
+        out.write("Items by type: " + ", ".join(f"{n} {t}" for t, n in sorted(r.types.items())))
+        out.write(f"Authors: {r.authors}. Sections: {r.sections}.")
+        out.write(f"Articles: {r.created} created, {r.updated} updated, {len(r.skipped)} skipped.")
+        others = {t: n for t, n in r.types.items() if t not in {"post", "attachment"}}
+        if others:
+            out.write(
+                "Not imported (other post types): "
+                + ", ".join(f"{n} {t}" for t, n in sorted(others.items()))
+            )
+        for line in r.skipped:
+            out.write(f"  skipped {line}")
+        out.write(f"Images: {r.images_found} found, {len(r.images_missing)} missing.")
+        for line in r.images_missing:
+            out.write(f"  missing {line}")
+        out.write(
+            f"Redirects made: {r.redirects}. Bodies with links rewritten: {r.links_rewritten}."
+        )
+        removed = ", ".join(f"[{n}] ×{c}" for n, c in sorted(r.removed_shortcodes.items()))
+        out.write(
+            f"Shortcodes: {r.captions} captions made figures, {r.embeds} embeds made links"
+            + (f"; removed: {removed}" if removed else "; none removed")
+            + "."
+        )
+        for line in r.errors:
+            out.write(f"  problem in the file: {line}")
+        if self.dry_run:
+            out.write(self.style.WARNING("Dry run: nothing was written."))
+        elif r.skipped or r.errors:
+            out.write(self.style.WARNING("Done, with the problems listed above."))
+        else:
+            out.write(self.style.SUCCESS("Done."))
+        sys.stdout.flush()
