@@ -13,6 +13,7 @@ urlpatterns = [
         name="month",
     ),
     path("category/<str:slug>/", views.SectionView.as_view(), name="section"),
+    path("category/<str:parent>/<str:slug>/", views.nested_section, name="nested-section"),
     path("tag/<str:slug>/", views.TagView.as_view(), name="tag"),
     path("corrections/", views.CorrectionListView.as_view(), name="corrections"),
     path("preview/<str:token>/", views.SharedPreviewView.as_view(), name="preview"),

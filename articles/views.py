@@ -5,7 +5,7 @@ from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Case, F, Q, When, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -233,3 +233,10 @@ def news_sitemap(request):
         },
         content_type="application/xml; charset=utf-8",
     )
+
+
+def nested_section(request, parent, slug):
+    """WordPress's address of a nested category, /category/<parent>/<child>/: sections are
+    flat here, so it answers 301 to /category/<child>/."""
+    section = get_object_or_404(Section, slug=slug)
+    return redirect(section, permanent=True)
