@@ -9,7 +9,7 @@ import html
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.utils import timezone
 from lxml import etree
@@ -89,7 +89,12 @@ def read(path):
             if not at_channel:
                 continue
             if name == "item":
-                yield "item", _item(element)
+                item = _item(element)
+                if any(entry.line >= item.line for entry in context.error_log):
+                    # The parser had to repair this item (a cut-off file): not importable.
+                    yield "error", f"{item.label}: its XML is broken, so it was not imported"
+                else:
+                    yield "item", item
             elif name == "wp:author":
                 yield "author", _children(element)
             elif name == "wp:category":
@@ -269,12 +274,14 @@ _HREF = re.compile(r'(\s(?:href|src)=")([^"]+)(")', re.IGNORECASE)
 
 
 def old_paths(*urls):
-    """The paths of a post's old permalinks (its <link> and its guid, when not ?p=)."""
+    """The paths of a post's old permalinks (its <link> and its guid, when not ?p=),
+    decoded as Django sees a request's path."""
     paths = []
     for url in urls:
         parts = urlsplit(url or "")
         if parts.path and parts.path != "/" and not parts.query:
-            path = parts.path if parts.path.endswith("/") else parts.path + "/"
+            path = unquote(parts.path)
+            path = path if path.endswith("/") else path + "/"
             if path not in paths:
                 paths.append(path)
     return paths

@@ -145,11 +145,7 @@ class Command(BaseCommand):
         self.author_by_login = {data["login"]: data["author"] for data in self.import_authors()}
         self.section_by_nicename = self.import_sections()
         for data in self.tags:
-            name = data.get("wp:tag_name")
-            if name:
-                Tag.objects.get_or_create(
-                    name=name, defaults={"slug": data.get("wp:tag_slug") or slugify(name)}
-                )
+            self.import_tag(data)
         self.imported = {}  # article pk → Item
         done = 0
         for kind, item in wordpress.read(self.path):
@@ -205,6 +201,24 @@ class Command(BaseCommand):
             self.report.authors += 1
             yield {"login": login, "author": author}
 
+    def import_tag(self, data):
+        name = (data.get("wp:tag_name") or "").strip()[:100]
+        if not name:
+            return
+        slug = slugify(unquote(data.get("wp:tag_slug") or name), allow_unicode=True)[:100]
+        try:
+            with transaction.atomic():
+                tag = (
+                    Tag.objects.filter(slug=slug).first() or Tag.objects.filter(name=name).first()
+                )
+                if tag is None:
+                    Tag.objects.create(name=name, slug=slug or slugify(name))
+                elif tag.name != name and not Tag.objects.filter(name=name).exists():
+                    tag.name = name  # renamed in WordPress since the last import
+                    tag.save(update_fields=["name"])
+        except Exception as error:
+            self.report.errors.append(f"tag “{name}”: {type(error).__name__}: {error}")
+
     def import_sections(self):
         by_nicename = {}
         pending = list(self.categories)
@@ -220,8 +234,9 @@ class Command(BaseCommand):
                 nicename = data.get("wp:category_nicename") or slugify(data.get("wp:cat_name"))
                 if not nicename:
                     continue
+                slug = slugify(unquote(nicename), allow_unicode=True)[:80] or nicename[:80]
                 section, _ = Section.objects.get_or_create(
-                    slug=nicename[:80],
+                    slug=slug,
                     defaults={"name": self.unique_section_name(data.get("wp:cat_name"))},
                 )
                 section.description = strip_tags(data.get("wp:category_description", ""))
@@ -248,15 +263,23 @@ class Command(BaseCommand):
             reason = "in the trash" if status == "trash" else f"status “{status}”"
             self.report.skipped.append(f"{item.label}: {reason}")
             return
+        # What this item adds to the report, and the files it stores: kept only if the
+        # item's transaction commits.
+        self.item_report, self.item_files = Report(), []
         try:
             with transaction.atomic():
                 article, created, data = self.save_post(item)
-        except ItemError as error:
-            self.report.skipped.append(f"{item.label}: {error}")
-            return
         except Exception as error:  # one bad item never stops the import, nor half-writes
-            self.report.skipped.append(f"{item.label}: {type(error).__name__}: {error}")
+            for name in self.item_files:
+                default_storage.delete(name)
+            reason = (
+                str(error) if isinstance(error, ItemError) else f"{type(error).__name__}: {error}"
+            )
+            self.report.skipped.append(f"{item.label}: {reason}")
             return
+        self.report.redirects += self.item_report.redirects
+        self.report.images_found += self.item_report.images_found
+        self.report.images_missing += self.item_report.images_missing
         self.imported[article.pk] = item
         if created:
             self.report.created += 1
@@ -308,12 +331,13 @@ class Command(BaseCommand):
         Byline.objects.create(article=article, author=author, position=0)
         article.tags.set(self.tags_for(item))
         ImportedPost.objects.update_or_create(
-            wp_id=item.wp_id, defaults={"guid": item.get("guid")[:500], "article": article}
+            article=article, defaults={"wp_id": item.wp_id, "guid": item.get("guid")[:500]}
         )
+        current_path = unquote(article.get_absolute_url())
         for path in wordpress.old_paths(item.get("link"), item.get("guid")):
-            if path != article.get_absolute_url():
+            if path != current_path:
                 Redirect.objects.update_or_create(old_path=path, defaults={"article": article})
-                self.report.redirects += 1
+                self.item_report.redirects += 1
         if created:
             WorkflowEvent.objects.create(
                 article=article,
@@ -398,6 +422,7 @@ class Command(BaseCommand):
         if not default_storage.exists(name):
             with path.open("rb") as handle:
                 name = default_storage.save(name, File(handle))
+            getattr(self, "item_files", []).append(name)
         return name
 
     def set_featured_image(self, article, item):
@@ -406,13 +431,15 @@ class Command(BaseCommand):
             return
         attachment = self.attachments.get(int(thumbnail))
         if attachment is None:
-            self.report.images_missing.append(f"{item.label}: attachment {thumbnail} not found")
+            self.item_report.images_missing.append(
+                f"{item.label}: attachment {thumbnail} not found"
+            )
             return
         found = self.media_file(attachment["url"])
         if found is None:
-            self.report.images_missing.append(f"{item.label}: {attachment['url']}")
+            self.item_report.images_missing.append(f"{item.label}: {attachment['url']}")
             return
-        self.report.images_found += 1
+        self.item_report.images_found += 1
         article.image_alt = (attachment["alt"] or attachment["title"] or article.title)[:250]
         article.image_caption = attachment["caption"][:300]
         if not self.dry_run:
@@ -427,10 +454,13 @@ class Command(BaseCommand):
         for imported in ImportedPost.objects.select_related("article"):
             new_url[f"/?p={imported.wp_id}"] = imported.article.get_absolute_url()
 
+        current = {}
+
         def resolve(path):
             if UPLOADS in path:
                 found = self.media_file(path)
                 if found is None:
+                    self.report.images_missing.append(f"{current['label']}: {path} (in the text)")
                     return None  # kept pointing at the old site
                 self.report.images_found += 1
                 return default_storage.url(self.store(found))
@@ -439,7 +469,9 @@ class Command(BaseCommand):
                 return new_url.get(f"/?p={post_id}")
             return new_url.get(path, path.split("?", 1)[0])
 
+        self.item_files = []  # files copied from here on stay: the articles are saved
         for article in Article.objects.filter(pk__in=list(self.imported)):
+            current["label"] = self.imported[article.pk].label
             body = wordpress.rewrite_links(article.body, self.base_url, resolve)
             if body != article.body:
                 Article.objects.filter(pk=article.pk).update(
