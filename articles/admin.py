@@ -109,6 +109,8 @@ class ArticleAdminForm(forms.ModelForm):
             "image_caption",
             "image_credit",
             "published_at",
+            "seo_title",
+            "seo_description",
         )
 
     def __init__(self, *args, **kwargs):
@@ -117,10 +119,10 @@ class ArticleAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
-        if (
-            self.data.get("_transition") == "send_back"
-            and not cleaned_data.get("workflow_note", "").strip()
-        ):
+        transition = self.data.get("_transition", "")
+        if transition and transition not in workflow.TRANSITIONS:
+            raise ValidationError(f"“{transition}” is not a step of the workflow.")
+        if transition == "send_back" and not cleaned_data.get("workflow_note", "").strip():
             self.add_error("workflow_note", "Tell the writer what to change.")
         if self.instance.pk is not None:
             self.refuse_stale_save(cleaned_data.get("expected_version"))
@@ -222,6 +224,10 @@ class ArticleAdmin(admin.ModelAdmin):
         return (
             (None, {"fields": ("kicker", "title", "slug", "standfirst", "body")}),
             ("Filing", {"fields": ("section", "tags", "is_featured")}),
+            (
+                "Search engines",
+                {"classes": ("collapse",), "fields": ("seo_title", "seo_description")},
+            ),
             (
                 "Featured image",
                 {"fields": ("image", "image_alt", "image_caption", "image_credit")},
@@ -623,7 +629,9 @@ class PendingEditAdmin(admin.ModelAdmin):
         return False
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        edit = get_object_or_404(PendingEdit, pk=unquote(object_id))
+        edit = self.get_object(request, unquote(object_id))
+        if edit is None or not self.has_view_permission(request, edit):
+            raise Http404("No such pending change.")
         return HttpResponseRedirect(
             reverse("admin:article_pending", args=[edit.article_id, edit.pk])
         )

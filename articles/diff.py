@@ -24,6 +24,8 @@ FIELDS = (
     ("image_alt", "Alt text"),
     ("image_caption", "Caption"),
     ("image_credit", "Credit"),
+    ("seo_title", "Search engine title"),
+    ("seo_description", "Search engine description"),
 )
 
 

@@ -27,7 +27,7 @@ class RedirectFallbackMiddleware:
 
     @staticmethod
     def imported_post(value):
-        if not value.isdigit() or len(value) > 18:
+        if not (value.isascii() and value.isdigit()) or len(value) > 18:
             return None
         imported = ImportedPost.objects.select_related("article").filter(wp_id=int(value))
         imported = imported.first()

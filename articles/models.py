@@ -286,12 +286,29 @@ class Article(models.Model):
         indexes = [
             # published() filters on status and sorts by published_at on every public page.
             models.Index(fields=["status", "-published_at"], name="article_public_idx"),
+            # Section pages: one section's published articles, newest first.
+            models.Index(
+                fields=["section", "status", "-published_at"], name="article_section_idx"
+            ),
         ]
 
     def __str__(self):
         return self.title
 
+    TEXT_FIELDS = (
+        "title",
+        "kicker",
+        "standfirst",
+        "seo_title",
+        "seo_description",
+        "image_alt",
+        "image_caption",
+        "image_credit",
+    )
+
     def save(self, *args, **kwargs):
+        for name in self.TEXT_FIELDS:
+            setattr(self, name, richtext.strip_control(getattr(self, name)))
         self.body = richtext.sanitize_body(self.body)
         self.body_text = richtext.plain_text(self.body)
         source = self.standfirst.strip() or self.body_text
@@ -459,6 +476,10 @@ class Correction(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} to “{self.article}”"
+
+    def save(self, *args, **kwargs):
+        self.text = richtext.strip_control(self.text)
+        super().save(*args, **kwargs)
 
 
 class Redirect(models.Model):

@@ -19,7 +19,15 @@ class ArticleSitemap(Sitemap):
     def items(self):
         return (
             Article.objects.published()
-            .only("slug", "published_at", "content_updated_at", "image", "image_alt", "title")
+            .only(
+                "slug",
+                "published_at",
+                "content_updated_at",
+                "image",
+                "image_width",
+                "image_height",
+                "title",
+            )
             .order_by("-published_at", "-id")
         )
 

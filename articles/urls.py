@@ -8,7 +8,7 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("search/", views.search_view, name="search"),
     re_path(
-        r"^(?P<year>[0-9]{4})/(?P<month>[0-9]{2})/$",
+        r"^(?P<year>[12][0-9]{3})/(?P<month>[0-9]{2})/$",
         views.ArticleMonthArchiveView.as_view(),
         name="month",
     ),

@@ -178,6 +178,12 @@ class ArticleMonthArchiveView(MonthArchiveView):
         # Per request: published() reads the clock, so scheduled articles appear on time.
         return Article.objects.published().for_listing()
 
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except OverflowError as error:  # a month at the very edge of the calendar
+            raise Http404("No such month.") from error
+
 
 SEARCH_PAGE_SIZE = 10
 

@@ -61,7 +61,9 @@ class Item:
 
     @property
     def wp_id(self):
-        return int(self.get("wp:post_id") or 0)
+        """The WordPress post id, or None when missing or not a number."""
+        value = self.get("wp:post_id")
+        return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
 
     @property
     def post_type(self):
@@ -306,7 +308,7 @@ def site_path(url, base_url):
 def post_id_in(path):
     query = parse_qs(urlsplit(path).query)
     value = (query.get("p") or [""])[0]
-    return int(value) if value.isdigit() and len(value) < 19 else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
 
 
 def rewrite_links(body, base_url, resolve):

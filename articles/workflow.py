@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from articles.models import Article, Byline, PendingEdit, WorkflowEvent
+from articles.models import Article, Byline, PendingEdit, Section, WorkflowEvent
 
 Status = Article.Status
 
@@ -54,8 +54,11 @@ ROLE_PERMISSIONS = {
 }
 
 
-def sync_roles(apps):
-    """Make the role groups hold exactly the permissions of ``ROLE_PERMISSIONS``."""
+def sync_roles(apps, roles):
+    """Make the role groups hold exactly the permissions in ``roles`` ({group: codes}).
+
+    Each data migration passes its own frozen copy, so an old migration keeps working
+    when ``ROLE_PERMISSIONS`` grows a permission of a model it predates."""
     from django.contrib.auth.management import create_permissions
 
     for app_config in apps.get_app_configs():
@@ -64,7 +67,7 @@ def sync_roles(apps):
         app_config.models_module = None
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    for name, codes in ROLE_PERMISSIONS.items():
+    for name, codes in roles.items():
         group, _ = Group.objects.get_or_create(name=name)
         permissions = []
         for code in codes:
@@ -262,6 +265,8 @@ CONTENT_FIELDS = (
     "image_alt",
     "image_caption",
     "image_credit",
+    "seo_title",
+    "seo_description",
 )
 
 
@@ -320,6 +325,17 @@ def propose_edit(article, user, data, *, base_version=None):
     )
 
 
+def check_references(data):
+    """Refuse data that names a section or author deleted since it was written."""
+    from staff.models import Author
+
+    if "section_id" in data and not Section.objects.filter(pk=data["section_id"]).exists():
+        raise ValidationError("The section of these changes no longer exists; choose another.")
+    authors = set(data.get("authors") or ())
+    if len(authors) != Author.objects.filter(pk__in=authors).count():
+        raise ValidationError("An author in this byline no longer exists; edit the byline.")
+
+
 def decide_edit(edit, user, *, approve, note=""):
     """An editor's decision on a pending change. Approval applies it to the live article
     in the same transaction that records the decision; returns the decided change."""
@@ -330,6 +346,7 @@ def decide_edit(edit, user, *, approve, note=""):
         if edit.state != PendingEdit.State.PENDING:
             raise ValidationError("These changes were already decided on.")
         if approve:
+            check_references(edit.data)
             article = Article.objects.select_for_update().get(pk=edit.article_id)
             article.updated_by = user
             apply_snapshot(article, edit.data)

@@ -1,10 +1,45 @@
 from django.db import migrations
 
 
+# The roles as they were when this migration was written (articles.workflow holds the
+# current ones; a change there comes with a new migration like this one).
+WRITERS = (
+    "articles.add_article",
+    "articles.change_article",
+    "articles.view_article",
+    "articles.view_section",
+    "articles.view_correction",
+    "staff.view_author",
+    "taggit.add_tag",
+    "taggit.view_tag",
+)
+ROLES = {
+    "Writers": WRITERS,
+    "Editors": (
+        *WRITERS,
+        "articles.publish_article",
+        "articles.edit_any_article",
+        "articles.add_section",
+        "articles.change_section",
+        "articles.add_correction",
+        "articles.change_correction",
+        "articles.view_pendingedit",
+        "articles.change_pendingedit",
+        "articles.view_workflowevent",
+        "articles.add_redirect",
+        "articles.change_redirect",
+        "articles.view_redirect",
+        "staff.add_author",
+        "staff.change_author",
+        "taggit.change_tag",
+    ),
+}
+
+
 def sync_roles(apps, schema_editor):
     from articles.workflow import sync_roles
 
-    sync_roles(apps)
+    sync_roles(apps, ROLES)
 
 
 class Migration(migrations.Migration):
