@@ -341,11 +341,15 @@ class ArticleAdmin(admin.ModelAdmin):
             for f in bylines.forms
             if f.cleaned_data and not f.cleaned_data.get("DELETE")
         ]
-        data = workflow.snapshot(
+        proposed = workflow.snapshot(
             article,
             authors=[row["author"].pk for row in sorted(rows, key=lambda row: row["position"])],
             tags=form.cleaned_data.get("tags", []),
         )
+        # Only what the writer changed: approving later must not undo an editor's edits
+        # of the other fields made in the meantime.
+        stored = workflow.snapshot(request._stored_article)
+        data = {key: value for key, value in proposed.items() if stored.get(key) != value}
         return workflow.propose_edit(
             article, request.user, data, base_version=form.cleaned_data.get("expected_version")
         )
@@ -584,7 +588,7 @@ class ArticleAdmin(admin.ModelAdmin):
             "pending.html",
             f"Changes proposed to “{article}”",
             edit=edit,
-            changes=diff.compare(workflow.snapshot(article), edit.data),
+            changes=diff.compare(live := workflow.snapshot(article), {**live, **edit.data}),
             stale=edit.base_version != article.version,
             can_decide=is_editor(request) and edit.state == PendingEdit.State.PENDING,
         )

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Case, F, Q, When, Window
+from django.db.models import F, Q, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,9 +13,11 @@ from django.views.generic import DetailView, ListView, MonthArchiveView
 from taggit.models import Tag
 
 from articles import preview, search, structured_data
-from articles.models import Article, Correction, Section
+from articles.models import Article, Byline, Correction, Section, public_q
 
 SECTION_BLOCK_SIZE = 4
+# Section blocks show each section's newest articles among the site's newest this many.
+SECTION_BLOCK_WINDOW = 500
 # A lead story marked by an editor leads the home page until a newer one is marked, or
 # until it is this old; then the newest article leads.
 LEAD_STORY_MAX_AGE = timedelta(days=2)
@@ -38,10 +40,11 @@ class HomeView(PublishedArticleListView):
 
     def get_queryset(self):
         articles = super().get_queryset()
-        is_lead = Q(is_featured=True, published_at__gte=timezone.now() - LEAD_STORY_MAX_AGE)
-        self.lead = articles.order_by(
-            Case(When(is_lead, then=0), default=1), "-published_at", "-id"
-        ).first()
+        # Two index range scans at most, never a sort of every published article.
+        recent = timezone.now() - LEAD_STORY_MAX_AGE
+        self.lead = (
+            articles.filter(is_featured=True, published_at__gte=recent).first() or articles.first()
+        )
         if self.lead is None:
             return articles
         return articles.exclude(pk=self.lead.pk)
@@ -56,7 +59,9 @@ class HomeView(PublishedArticleListView):
 
     def section_blocks(self):
         """Each section's newest articles, in one query however many sections there are."""
-        articles = Article.objects.published()
+        # Ranked among the newest articles only, so the cost does not grow with the archive.
+        newest = Article.objects.published().values("pk")[:SECTION_BLOCK_WINDOW]
+        articles = Article.objects.filter(pk__in=newest)
         if self.lead is not None:
             articles = articles.exclude(pk=self.lead.pk)
         ranked = (
@@ -97,7 +102,12 @@ class TagView(PublishedArticleListView):
         return super().get_queryset().filter(tags=self.tag)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(tag=self.tag, **kwargs)
+        context = super().get_context_data(tag=self.tag, **kwargs)
+        if context["paginator"].count == 0:
+            # A tag on no published article does not exist for readers (its name may
+            # come from a draft). Checked on the count the paginator already ran.
+            raise Http404("No such tag.")
+        return context
 
 
 class ArticleDetailView(DetailView):
@@ -106,12 +116,19 @@ class ArticleDetailView(DetailView):
 
     context_object_name = "article"
 
-    def can_preview(self):
-        return self.request.user.has_perm("articles.change_article")
-
     def get_queryset(self):
-        articles = Article.objects.all() if self.can_preview() else Article.objects.published()
-        return articles.for_page()
+        return self.visible_articles().for_page()
+
+    def visible_articles(self):
+        """Readers see published articles; editors every article (a preview); writers
+        also their own unpublished ones, not their colleagues' drafts."""
+        user = self.request.user
+        if user.has_perm("articles.edit_any_article") or user.has_perm("articles.publish_article"):
+            return Article.objects.all()
+        if user.is_authenticated and user.has_perm("articles.change_article"):
+            mine = Byline.objects.filter(author__user=user).values("article_id")
+            return Article.objects.filter(public_q() | Q(created_by=user) | Q(pk__in=mine))
+        return Article.objects.published()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -131,8 +148,8 @@ class SharedPreviewView(ArticleDetailView):
     """An article shown through a signed share link: for reviewers without an account.
     A tampered or expired link is a 404."""
 
-    def can_preview(self):
-        return True
+    def visible_articles(self):
+        return Article.objects.all()
 
     def get_object(self, queryset=None):
         article_id = preview.article_id_for(self.kwargs["token"])

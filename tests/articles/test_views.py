@@ -129,10 +129,10 @@ def test_unknown_article_is_404(client):
     assert client.get("/no-such-story/").status_code == 404
 
 
-def test_staff_with_change_permission_previews_drafts_uncached(client, django_user_model):
-    article = DraftArticleFactory(title="Work in progress")
+def test_writer_previews_own_draft_uncached(client, django_user_model):
     user = django_user_model.objects.create_user("ed", password="pw", is_staff=True)
     user.user_permissions.add(Permission.objects.get(codename="change_article"))
+    article = DraftArticleFactory(title="Work in progress", created_by=user)
     client.force_login(user)
     response = client.get(article.get_absolute_url())
     assert response.status_code == 200
@@ -358,3 +358,24 @@ def test_text_fields_are_escaped_on_every_reader_page(client):
         assert "<script>alert" not in html, path
         assert "<img src=x" not in html, path
         assert "&lt;script&gt;" in html, path
+
+
+def test_writer_cannot_preview_a_colleagues_draft(client, django_user_model):
+    user = django_user_model.objects.create_user("writer", password="pw", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="change_article"))
+    client.force_login(user)
+    assert client.get(DraftArticleFactory().get_absolute_url()).status_code == 404
+    published = PublishedArticleFactory()
+    assert client.get(published.get_absolute_url()).status_code == 200
+
+
+def test_editor_previews_any_draft(client, django_user_model):
+    user = django_user_model.objects.create_user("desk", password="pw", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="publish_article"))
+    client.force_login(user)
+    assert client.get(DraftArticleFactory().get_absolute_url()).status_code == 200
+
+
+def test_tag_used_only_on_drafts_is_404(client):
+    DraftArticleFactory(tags=["Secret plan"])
+    assert client.get("/tag/secret-plan/").status_code == 404
