@@ -504,6 +504,11 @@ class ImportedPost(models.Model):
     wp_id = models.PositiveBigIntegerField("WordPress post id", unique=True)
     guid = models.CharField(max_length=500, blank=True, db_index=True)
     article = models.OneToOneField(Article, on_delete=models.CASCADE, related_name="imported")
+    imported_version = models.PositiveIntegerField(
+        default=0,
+        help_text="The article's version right after the import; if the newsroom has "
+        "saved it since, a re-import leaves it alone.",
+    )
     imported_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -1101,3 +1101,48 @@ def test_reader_yields_channel_authors_categories_and_tags(tmp_path):
     channel = dict(read)["channel"]
     assert channel["wp:base_blog_url"] == BASE
     assert "error" not in kinds
+
+
+# The newsroom's work survives a re-import
+
+
+@pytest.mark.django_db
+def test_reimport_leaves_an_article_the_newsroom_changed_since(tmp_path):
+    path = write(tmp_path, wxr(item(101, "Talks resume")))
+    run_import(path)
+    imported = article(101)
+    imported.title = "Talks resume in Vienna, the desk's headline"
+    imported.status = Article.Status.UNPUBLISHED
+    imported.save()
+
+    out, _ = run_import(path)
+
+    imported.refresh_from_db()
+    assert imported.title == "Talks resume in Vienna, the desk's headline"
+    assert imported.status == Article.Status.UNPUBLISHED
+    assert "changed in the newsroom since the last import" in out
+    assert "0 created, 0 updated, 1 skipped" in out
+
+
+@pytest.mark.django_db
+def test_reimport_never_overwrites_an_existing_author(tmp_path):
+    Author.objects.create(slug="jdoe", name="Jane Doe (desk)", bio="Written in the CMS.")
+    path = write(tmp_path, wxr(item(101, "Talks resume")))
+    run_import(path)
+    author = Author.objects.get(slug="jdoe")
+    assert author.name == "Jane Doe (desk)"
+    assert author.bio == "Written in the CMS."
+    assert article(101).byline_authors == [author]
+
+
+@pytest.mark.django_db
+def test_posts_without_a_numeric_id_are_reported_not_merged(tmp_path):
+    first = item(101, "First").replace("<wp:post_id>101</wp:post_id>", "<wp:post_id></wp:post_id>")
+    second = item(102, "Second").replace(
+        "<wp:post_id>102</wp:post_id>", "<wp:post_id>abc</wp:post_id>"
+    )
+    path = write(tmp_path, wxr(first, second, item(103, "Third")))
+    out, _ = run_import(path)
+    assert "1 created, 0 updated, 2 skipped" in out
+    assert out.count("no numeric post id") == 2
+    assert Article.objects.get().title == "Third"

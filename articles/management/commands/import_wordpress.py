@@ -9,6 +9,7 @@ import html
 import re
 import sys
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
@@ -96,8 +97,10 @@ class Command(BaseCommand):
         self.dry_run = dry_run
         self.report = Report()
         self.first_pass()
+        # Each post commits on its own (a crash keeps what was done; a re-run goes on from
+        # there). A dry run runs in one transaction that is rolled back.
         try:
-            with transaction.atomic():
+            with transaction.atomic() if dry_run else nullcontext():
                 self.import_all()
                 if dry_run:
                     raise DryRun
@@ -123,7 +126,7 @@ class Command(BaseCommand):
                 self.report.errors.append(value)
             elif kind == "item":
                 self.report.types[value.post_type] += 1
-                if value.post_type == "attachment":
+                if value.post_type == "attachment" and value.wp_id is not None:
                     self.attachments[value.wp_id] = {
                         "url": value.get("wp:attachment_url") or value.get("guid"),
                         "alt": value.meta.get("_wp_attachment_image_alt", ""),
@@ -146,7 +149,7 @@ class Command(BaseCommand):
         self.section_by_nicename = self.import_sections()
         for data in self.tags:
             self.import_tag(data)
-        self.imported = {}  # article pk → Item
+        self.imported = {}  # article pk → the item's label, for the report
         done = 0
         for kind, item in wordpress.read(self.path):
             if kind != "item" or item.post_type != "post":
@@ -190,14 +193,11 @@ class Command(BaseCommand):
                 slug=slugify(login)[:120] or f"author-{data.get('wp:author_id')}",
                 defaults={"name": name[:120], "bio": data.get("wp:author_description", "")},
             )
-            if not created:
-                author.name = name[:120]
-                if data.get("wp:author_description"):
-                    author.bio = data["wp:author_description"]
+            # An existing author is the newsroom's record: linked to, never overwritten.
             email = data.get("wp:author_email", "").lower()
-            if author.user_id is None and email in users:
+            if created and email in users:
                 author.user = users.pop(email)
-            author.save()
+                author.save(update_fields=["user"])
             self.report.authors += 1
             yield {"login": login, "author": author}
 
@@ -258,6 +258,9 @@ class Command(BaseCommand):
         return candidate
 
     def import_item(self, item):
+        if item.wp_id is None:
+            self.report.skipped.append(f"{item.label}: no numeric post id")
+            return
         status = item.get("wp:status")
         if status not in STATUSES:
             reason = "in the trash" if status == "trash" else f"status “{status}”"
@@ -280,7 +283,7 @@ class Command(BaseCommand):
         self.report.redirects += self.item_report.redirects
         self.report.images_found += self.item_report.images_found
         self.report.images_missing += self.item_report.images_missing
-        self.imported[article.pk] = item
+        self.imported[article.pk] = item.label
         if created:
             self.report.created += 1
         else:
@@ -308,6 +311,11 @@ class Command(BaseCommand):
             link = ImportedPost.objects.filter(guid=item.get("guid")).first()
         article = link.article if link else Article()
         created = link is None
+        if link is not None and article.version != link.imported_version:
+            raise ItemError(
+                "changed in the newsroom since the last import, so left as it is "
+                "(delete the article to import it again)"
+            )
 
         body, cleanup = wordpress.clean_content(item.raw_content)
         article.title = title[:250]
@@ -330,8 +338,14 @@ class Command(BaseCommand):
         author = self.author_for(item)
         Byline.objects.create(article=article, author=author, position=0)
         article.tags.set(self.tags_for(item))
+        article.refresh_from_db(fields=["version"])
         ImportedPost.objects.update_or_create(
-            article=article, defaults={"wp_id": item.wp_id, "guid": item.get("guid")[:500]}
+            article=article,
+            defaults={
+                "wp_id": item.wp_id,
+                "guid": item.get("guid")[:500],
+                "imported_version": article.version,
+            },
         )
         current_path = unquote(article.get_absolute_url())
         for path in wordpress.old_paths(item.get("link"), item.get("guid")):
@@ -470,8 +484,16 @@ class Command(BaseCommand):
             return new_url.get(path, path.split("?", 1)[0])
 
         self.item_files = []  # files copied from here on stay: the articles are saved
-        for article in Article.objects.filter(pk__in=list(self.imported)):
-            current["label"] = self.imported[article.pk].label
+        pks = sorted(self.imported)
+        articles = (
+            article
+            for start in range(0, len(pks), 500)
+            for article in Article.objects.filter(pk__in=pks[start : start + 500]).only(
+                "pk", "body"
+            )
+        )
+        for article in articles:
+            current["label"] = self.imported[article.pk]
             body = wordpress.rewrite_links(article.body, self.base_url, resolve)
             if body != article.body:
                 Article.objects.filter(pk=article.pk).update(
