@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 
 
 class ArticlesConfig(AppConfig):
@@ -19,3 +19,12 @@ class ArticlesConfig(AppConfig):
         if not reversion.is_registered(Tag):
             reversion.register(Tag)
         post_save.connect(signals.record_slug_redirect, sender=Article)
+        from taggit.models import TaggedItem
+
+        from articles.models import Correction, Redirect, Section
+        from staff.models import Author
+
+        # Whatever a reader's page shows: a change starts a new page-cache generation.
+        for model in (Article, Byline, Section, Author, Correction, Redirect, Tag, TaggedItem):
+            post_save.connect(signals.content_changed, sender=model, dispatch_uid=f"cc-{model}")
+            post_delete.connect(signals.content_changed, sender=model, dispatch_uid=f"cd-{model}")

@@ -325,8 +325,10 @@ class Article(models.Model):
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        # Remembered so that a slug change can leave a redirect (articles.signals).
+        # Remembered so that a slug change can leave a redirect, and a draft's save need
+        # not empty the page cache (articles.signals).
         instance._loaded_slug = instance.__dict__.get("slug")
+        instance._loaded_status = instance.__dict__.get("status")
         return instance
 
     def clean(self):
@@ -516,3 +518,13 @@ class ImportedPost(models.Model):
 
     def __str__(self):
         return f"WordPress post {self.wp_id} → {self.article}"
+
+
+class ContentGeneration(models.Model):
+    """The site-wide content generation of the page cache (articles.cache), when no
+    shared cache holds it: one row, whose number every public change increments."""
+
+    number = models.PositiveBigIntegerField(default=1)
+
+    def __str__(self):
+        return f"content generation {self.number}"

@@ -1,4 +1,5 @@
-from articles.models import Redirect
+from articles import cache
+from articles.models import Article, Redirect
 
 
 def record_slug_redirect(sender, instance, created, raw=False, **kwargs):
@@ -14,3 +15,17 @@ def record_slug_redirect(sender, instance, created, raw=False, **kwargs):
     # The article's own current address must never redirect, even back to itself.
     Redirect.objects.filter(old_path=f"/{instance.slug}/").delete()
     instance._loaded_slug = instance.slug
+
+
+def content_changed(sender, instance=None, **kwargs):
+    """Something readers may see changed: start a new page-cache generation once the
+    transaction commits. A draft's own edits change nothing public."""
+    article = instance if isinstance(instance, Article) else getattr(instance, "article", None)
+    if isinstance(article, Article):
+        published = Article.Status.PUBLISHED
+        was_public = getattr(article, "_loaded_status", None) == published
+        if instance is article:
+            article._loaded_status = article.status  # for its next save
+        if article.status != published and not was_public:
+            return
+    cache.bump_on_commit()

@@ -64,6 +64,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "ifp.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # ETag and 304 answers, for cached and fresh pages alike.
+    "django.middleware.http.ConditionalGetMiddleware",
+    # Before the session is read: a cached page costs no session or user lookup.
+    "articles.cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -114,6 +118,11 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The whole-page cache for anonymous readers (articles/cache.py); PAGE_CACHE=0 turns
+# it off (the benchmark's uncached runs). PAGE_CACHE_SECONDS: how long a page is kept.
+PAGE_CACHE = env_bool("PAGE_CACHE", True)
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from articles import feeds, sitemaps, views
 from articles.sitemaps import SITEMAPS
+from ifp.views import healthz
 
 admin.site.site_header = f"{settings.SITE_SHORT_NAME} newsroom"
 admin.site.site_title = f"{settings.SITE_SHORT_NAME} newsroom"
@@ -18,6 +19,7 @@ author_rss, author_atom = feeds.feed_pair("author")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
     # Feeds at WordPress's addresses: /feed/ (RSS) and /feed/atom/, also under each list.
     path("feed/", site_rss, name="feed"),
     path("feed/atom/", site_atom, name="feed-atom"),
@@ -48,3 +50,12 @@ urlpatterns = [
 
 if settings.DEBUG:
     urlpatterns = static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT) + urlpatterns
+
+# The load benchmark (bench/run.py) mounts its floor, a prebuilt page served through the same
+# middleware: every page's rate is reported as a share of it. Never mounted otherwise.
+import os  # noqa: E402
+
+if os.environ.get("IFP_BENCH") == "1":
+    from bench.floor import floor
+
+    urlpatterns.insert(0, path("bench/floor/", floor, name="bench-floor"))

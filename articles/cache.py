@@ -1,0 +1,179 @@
+"""The whole-page cache for readers (DESIGN.md, "Pages and caching").
+
+Anonymous GET responses are cached whole, keyed by host, path and the site-wide content
+generation: a number that every publish, unpublish or edit of published content (and of
+sections, authors, tags, corrections and redirects) increments, so no page outlives the
+content it shows. The number lives where every process sees it: in the shared cache when
+``REDIS_URL`` is set, otherwise in the database, never in one worker's memory.
+
+Scheduled articles need no cron: the generation remembers when the next scheduled
+article goes out, and the first request after that moment moves to a new generation.
+After a change, a hot page is rendered by one worker; the others serve the previous copy
+meanwhile (single flight, a short lock in the shared cache).
+"""
+
+import hashlib
+import logging
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F, Min
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+
+from articles.models import Article, ContentGeneration
+
+logger = logging.getLogger(__name__)
+
+GENERATION_KEY = "content-generation"
+LOCK_SECONDS = 10
+# Browsers keep a page a minute; a CDN five, and may serve it stale while it refreshes.
+BROWSER_SECONDS = 60
+STALE_SECONDS = 600
+SKIPPED_PREFIXES = ("/admin/", "/preview/", "/healthz", "/static/", "/media/", "/bench/")
+STORED_STATUSES = {200, 301, 404}
+KEPT_HEADERS = {"content-type", "location", "x-robots-tag", "content-language"}
+
+
+def shared_generation():
+    return bool(settings.REDIS_URL)
+
+
+def current_generation():
+    if shared_generation():
+        value = cache.get(GENERATION_KEY)
+        if value is None:
+            cache.add(GENERATION_KEY, 1, timeout=None)
+            value = cache.get(GENERATION_KEY) or 1
+        return value
+    return ContentGeneration.objects.values_list("number", flat=True).filter(pk=1).first() or 0
+
+
+def bump():
+    """Start a new content generation: every cached page is stale from now on."""
+    if shared_generation():
+        try:
+            return cache.incr(GENERATION_KEY)
+        except ValueError:
+            cache.add(GENERATION_KEY, 1, timeout=None)
+            return cache.incr(GENERATION_KEY)
+    updated = ContentGeneration.objects.filter(pk=1).update(number=F("number") + 1)
+    if not updated:
+        ContentGeneration.objects.get_or_create(pk=1, defaults={"number": 1})
+    return current_generation()
+
+
+def bump_on_commit():
+    transaction.on_commit(bump)
+
+
+def next_scheduled(generation):
+    """When the next scheduled article goes out (a timestamp), or 0; remembered per
+    generation, since only a content change can move it."""
+    key = f"next-scheduled:{generation}"
+    value = cache.get(key)
+    if value is None:
+        moment = Article.objects.filter(
+            status=Article.Status.PUBLISHED, published_at__gt=timezone.now()
+        ).aggregate(next=Min("published_at"))["next"]
+        value = moment.timestamp() if moment else 0
+        cache.set(key, value, timeout=settings.PAGE_CACHE_SECONDS * 12)
+    return value
+
+
+def live_generation():
+    """The current generation, moved on first if a scheduled article is now due; the
+    seconds its pages may be kept; and how long after that a CDN may still serve them
+    while it refreshes (never past the next scheduled article)."""
+    generation = current_generation()
+    due = next_scheduled(generation)
+    now = timezone.now().timestamp()
+    if due and due <= now:
+        generation = bump()
+        due = next_scheduled(generation)
+    if not due:
+        return generation, settings.PAGE_CACHE_SECONDS, STALE_SECONDS
+    due_in = max(1, int(due - now))
+    lifetime = min(settings.PAGE_CACHE_SECONDS, due_in)
+    return generation, lifetime, max(0, min(STALE_SECONDS, due_in - lifetime))
+
+
+class PageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not self.is_cacheable_request(request):
+            return self.get_response(request)
+        generation, lifetime, stale_for = live_generation()
+        digest = hashlib.sha256(
+            f"{request.get_host()}{request.get_full_path()}".encode()
+        ).hexdigest()
+        key, latest_key, lock_key = (
+            f"page:{generation}:{digest}",
+            f"page-latest:{digest}",
+            f"page-lock:{digest}",
+        )
+        entry = cache.get(key)
+        if entry is not None:
+            return self.rebuild(entry, lifetime, stale_for)
+        if not cache.add(lock_key, 1, timeout=LOCK_SECONDS):
+            stale = cache.get(latest_key)
+            if stale is not None:
+                return self.rebuild(stale, lifetime, stale_for, stale=True)
+        try:
+            response = self.get_response(request)
+            if self.is_storable(response):
+                entry = self.entry(response)
+                cache.set(key, entry, timeout=lifetime)
+                cache.set(latest_key, entry, timeout=settings.PAGE_CACHE_SECONDS * 12)
+                self.add_headers(response, lifetime, stale_for)
+        finally:
+            cache.delete(lock_key)
+        return response
+
+    @staticmethod
+    def is_cacheable_request(request):
+        return (
+            settings.PAGE_CACHE
+            and request.method in ("GET", "HEAD")
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and not request.path.startswith(SKIPPED_PREFIXES)
+        )
+
+    @staticmethod
+    def is_storable(response):
+        if response.status_code not in STORED_STATUSES or response.streaming:
+            return False
+        if response.cookies or response.has_header("Set-Cookie"):
+            return False
+        control = response.get("Cache-Control", "")
+        return not any(word in control for word in ("private", "no-cache", "no-store"))
+
+    @staticmethod
+    def entry(response):
+        headers = {k: v for k, v in response.items() if k.lower() in KEPT_HEADERS}
+        return (response.status_code, headers, response.content, time.time())
+
+    @classmethod
+    def rebuild(cls, entry, lifetime, stale_for, stale=False):
+        status, headers, content, stored_at = entry
+        response = HttpResponse(content, status=status)
+        for name, value in headers.items():
+            response[name] = value
+        response["X-Page-Cache"] = "stale" if stale else "hit"
+        cls.add_headers(response, lifetime, stale_for)
+        return response
+
+    @staticmethod
+    def add_headers(response, lifetime, stale_for):
+        patch_cache_control(
+            response,
+            public=True,
+            max_age=min(BROWSER_SECONDS, lifetime),
+            s_maxage=lifetime,
+            stale_while_revalidate=stale_for,
+        )

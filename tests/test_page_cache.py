@@ -1,0 +1,156 @@
+"""The whole-page cache (articles/cache.py): readers get cached pages that never outlive
+the content they show; staff always get fresh ones."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from articles import cache as page_cache
+from articles.models import Article
+from tests.factories import DraftArticleFactory, PublishedArticleFactory, SectionFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _page_cache_on(settings):
+    settings.PAGE_CACHE = True
+    settings.PAGE_CACHE_SECONDS = 300
+
+
+def test_second_request_is_served_from_the_cache(client, django_assert_max_num_queries):
+    article = PublishedArticleFactory(title="First story")
+    first = client.get(article.get_absolute_url())
+    assert first.status_code == 200 and "X-Page-Cache" not in first
+    # At most the generation's row (it lives in Redis when REDIS_URL is set).
+    with django_assert_max_num_queries(1):
+        second = client.get(article.get_absolute_url())
+    assert second["X-Page-Cache"] == "hit"
+    assert second.content == first.content
+
+
+def test_publishing_shows_at_once_on_cached_pages(client):
+    PublishedArticleFactory(title="Old news")
+    assert "Old news" in client.get("/").content.decode()
+    draft = DraftArticleFactory(title="Breaking story")
+    assert "Breaking story" not in client.get("/").content.decode()  # a draft: no bump
+    draft.status = Article.Status.PUBLISHED
+    draft.published_at = timezone.now() - timedelta(seconds=1)
+    draft.save()
+    response = client.get("/")
+    assert "Breaking story" in response.content.decode()
+    assert "X-Page-Cache" not in response
+
+
+def test_editing_a_published_headline_shows_at_once(client):
+    article = PublishedArticleFactory(title="Typo in headlne")
+    client.get(article.get_absolute_url())
+    article.title = "Typo in headline"
+    article.save()
+    assert "Typo in headline</h1>" in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_unpublishing_removes_the_page_at_once(client):
+    article = PublishedArticleFactory()
+    assert client.get(article.get_absolute_url()).status_code == 200
+    article.status = Article.Status.UNPUBLISHED
+    article.save()
+    assert client.get(article.get_absolute_url()).status_code == 404
+
+
+def test_saving_a_draft_keeps_the_cache(client):
+    PublishedArticleFactory()
+    draft = DraftArticleFactory()
+    client.get("/")
+    before = page_cache.current_generation()
+    draft.title = "Still a draft"
+    draft.save()
+    assert page_cache.current_generation() == before
+    assert client.get("/")["X-Page-Cache"] == "hit"
+
+
+def test_renaming_a_section_shows_at_once(client):
+    section = SectionFactory(name="Politics", slug="politics")
+    PublishedArticleFactory(section=section)
+    client.get("/")
+    section.name = "Politics and Power"
+    section.save()
+    assert ">Politics and Power</a>" in client.get("/").content.decode()
+
+
+def test_scheduled_article_appears_at_its_time_on_cached_pages(client, monkeypatch, settings):
+    settings.PAGE_CACHE_SECONDS = 3600
+    now = timezone.now()
+    PublishedArticleFactory(title="Out already", published_at=now - timedelta(hours=1))
+    PublishedArticleFactory(title="Embargoed story", published_at=now + timedelta(minutes=10))
+    response = client.get("/")
+    assert "Embargoed story" not in response.content.decode()
+    # No page may be kept past the embargo, by this cache or by a CDN.
+    control = response["Cache-Control"]
+    assert "s-maxage=600" in control or "s-maxage=599" in control
+    assert "stale-while-revalidate=0" in control
+    assert client.get("/")["X-Page-Cache"] == "hit"
+    monkeypatch.setattr(timezone, "now", lambda: now + timedelta(minutes=10, seconds=1))
+    assert "Embargoed story" in client.get("/").content.decode()
+
+
+def test_logged_in_staff_always_get_fresh_pages(client, admin_user):
+    article = PublishedArticleFactory(title="Version one")
+    client.get(article.get_absolute_url())
+    client.force_login(admin_user)
+    Article.objects.filter(pk=article.pk).update(title="Version two")  # no signal: no bump
+    response = client.get(article.get_absolute_url())
+    assert "Version two" in response.content.decode()
+    assert "X-Page-Cache" not in response
+
+
+def test_public_pages_carry_cache_headers_and_answer_304(client):
+    article = PublishedArticleFactory()
+    first = client.get(article.get_absolute_url())
+    control = first["Cache-Control"]
+    assert "public" in control and "max-age=60" in control and "s-maxage=300" in control
+    assert "stale-while-revalidate=600" in control
+    etag = first["ETag"]
+    again = client.get(article.get_absolute_url(), HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304
+    cached = client.get(article.get_absolute_url())
+    assert cached["X-Page-Cache"] == "hit" and cached["ETag"] == etag
+
+
+def test_while_one_worker_renders_the_others_serve_the_previous_copy(client):
+    article = PublishedArticleFactory(title="Before the change")
+    url = article.get_absolute_url()
+    client.get(url)
+    article.title = "After the change"
+    article.save()
+    # Another worker holds the render lock for this page.
+    digest = __import__("hashlib").sha256(f"testserver{url}".encode()).hexdigest()
+    cache.add(f"page-lock:{digest}", 1, timeout=10)
+    stale = client.get(url)
+    assert stale["X-Page-Cache"] == "stale"
+    assert "Before the change" in stale.content.decode()
+    cache.delete(f"page-lock:{digest}")
+    assert "After the change" in client.get(url).content.decode()
+
+
+def test_admin_preview_and_health_pages_are_never_cached(client, admin_client):
+    draft = DraftArticleFactory()
+    assert (
+        admin_client.get(draft.get_absolute_url())["Cache-Control"].startswith("max-age=0")
+        or "no-cache" in admin_client.get(draft.get_absolute_url())["Cache-Control"]
+    )
+    health = client.get(reverse("healthz"))
+    assert health.status_code == 200
+    assert health.json() == {"status": "ok", "database": True, "cache": True}
+    assert "no-cache" in health["Cache-Control"]
+    assert "X-Page-Cache" not in client.get(reverse("healthz"))
+
+
+def test_page_cache_can_be_turned_off(client, settings):
+    settings.PAGE_CACHE = False
+    article = PublishedArticleFactory()
+    client.get(article.get_absolute_url())
+    assert "X-Page-Cache" not in client.get(article.get_absolute_url())
