@@ -1,3 +1,5 @@
+import os
+
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
@@ -53,8 +55,6 @@ if settings.DEBUG:
 
 # The load benchmark (bench/run.py) mounts its floor, a prebuilt page served through the same
 # middleware: every page's rate is reported as a share of it. Never mounted otherwise.
-import os  # noqa: E402
-
 if os.environ.get("IFP_BENCH") == "1":
     from bench.floor import floor
 

@@ -1,0 +1,40 @@
+"""The shipped deployment files are valid for the tools that read them."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_nginx_configuration_is_valid(tmp_path):
+    nginx = shutil.which("nginx") or (
+        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
+    )
+    if nginx is None:
+        pytest.skip("nginx is not installed here")
+    site = (ROOT / "deploy" / "nginx.conf").read_text()
+    site = site.replace("/etc/nginx/ifp_proxy_params", str(ROOT / "deploy" / "ifp_proxy_params"))
+    site = site.replace("/var/cache/nginx/ifp", str(tmp_path / "cache"))
+    site = site.replace("listen 80;", "listen 127.0.0.1:18080;")  # -t binds nothing
+    (tmp_path / "site.conf").write_text(site)
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\n"
+        "events {}\n"
+        f"http {{ client_body_temp_path {tmp_path}/body; proxy_temp_path {tmp_path}/proxy;\n"
+        f"include {tmp_path}/site.conf; }}\n"
+    )
+    result = subprocess.run(
+        [nginx, "-t", "-c", str(tmp_path / "nginx.conf")], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_gunicorn_configuration_loads():
+    namespace = {}
+    exec((ROOT / "gunicorn.conf.py").read_text(), namespace)
+    assert namespace["worker_class"] == "sync"
+    assert namespace["workers"] >= 1
+    assert namespace["preload_app"] is True
