@@ -43,3 +43,10 @@ check: install
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles
+
+# The load benchmark (bench/run.py, issue 6): PostgreSQL and Redis on this machine, wrk from
+# Debian's packages. `make bench ARGS=--articles=100000` for the large site.
+ARGS ?=
+.PHONY: bench
+bench: install
+	$(BIN)/python -m bench.run $(ARGS)

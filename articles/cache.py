@@ -70,26 +70,40 @@ def bump_on_commit():
     transaction.on_commit(bump)
 
 
-def next_scheduled(generation):
-    """When the next scheduled article goes out (a timestamp), or 0; remembered per
-    generation, since only a content change can move it."""
-    key = f"next-scheduled:{generation}"
-    value = cache.get(key)
-    if value is None:
-        moment = Article.objects.filter(
-            status=Article.Status.PUBLISHED, published_at__gt=timezone.now()
-        ).aggregate(next=Min("published_at"))["next"]
-        value = moment.timestamp() if moment else 0
-        cache.set(key, value, timeout=settings.PAGE_CACHE_SECONDS * 12)
+NEXT_KEY = "next-scheduled"
+
+
+def next_scheduled(generation, remembered=None):
+    """When the next scheduled article goes out (a timestamp), or 0; remembered with the
+    generation it was computed in, since only a content change can move it."""
+    if remembered is None:
+        remembered = cache.get(NEXT_KEY)
+    if remembered is not None and remembered[0] == generation:
+        return remembered[1]
+    moment = Article.objects.filter(
+        status=Article.Status.PUBLISHED, published_at__gt=timezone.now()
+    ).aggregate(next=Min("published_at"))["next"]
+    value = moment.timestamp() if moment else 0
+    cache.set(NEXT_KEY, (generation, value), timeout=settings.PAGE_CACHE_SECONDS * 12)
     return value
+
+
+def generation_and_next():
+    """Both in one round trip to the shared cache when it holds the generation."""
+    if shared_generation():
+        values = cache.get_many([GENERATION_KEY, NEXT_KEY])
+        if GENERATION_KEY in values:
+            generation = values[GENERATION_KEY]
+            return generation, next_scheduled(generation, values.get(NEXT_KEY))
+    generation = current_generation()
+    return generation, next_scheduled(generation)
 
 
 def live_generation():
     """The current generation, moved on first if a scheduled article is now due; the
     seconds its pages may be kept; and how long after that a CDN may still serve them
     while it refreshes (never past the next scheduled article)."""
-    generation = current_generation()
-    due = next_scheduled(generation)
+    generation, due = generation_and_next()
     now = timezone.now().timestamp()
     if due and due <= now:
         generation = bump()

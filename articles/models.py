@@ -90,6 +90,10 @@ class Section(models.Model):
         return reverse("articles:section", kwargs={"slug": self.slug})
 
 
+# Columns only search reads: never loaded for pages.
+SEARCH_COLUMNS = ("body_text", "search_vector")
+
+
 def public_q(prefix=""):
     """The condition of ``published()``, for a query that reaches articles through
     ``prefix`` (e.g. ``"articles__"`` from a section)."""
@@ -125,7 +129,7 @@ class ArticleQuerySet(models.QuerySet):
         """Feed items carry the full body, their bylines and their tags."""
         return self.with_bylines().defer(*self.SEARCH_COLUMNS).prefetch_related("tags")
 
-    SEARCH_COLUMNS = ("body_text", "search_vector")
+    SEARCH_COLUMNS = SEARCH_COLUMNS
 
     def with_bylines(self):
         return self.select_related("section").prefetch_related(

@@ -58,6 +58,8 @@ def search(raw):
     """Published articles matching ``raw``, best first; and the parsed query."""
     query = parse(raw)
     articles = Article.objects.published().select_related("section").defer("body")
+    if connection.vendor == "postgresql":
+        articles = articles.defer("search_vector")  # filtered and ranked in the database
     if query.is_empty:
         return query, articles.none()
     if connection.vendor == "postgresql":

@@ -13,7 +13,7 @@ from django.views.generic import DetailView, ListView, MonthArchiveView
 from taggit.models import Tag
 
 from articles import preview, search, structured_data
-from articles.models import Article, Byline, Correction, Section, public_q
+from articles.models import SEARCH_COLUMNS, Article, Byline, Correction, Section, public_q
 
 SECTION_BLOCK_SIZE = 4
 # Section blocks show each section's newest articles among the site's newest this many.
@@ -66,7 +66,7 @@ class HomeView(PublishedArticleListView):
             articles = articles.exclude(pk=self.lead.pk)
         ranked = (
             articles.select_related("section")
-            .defer("body")
+            .defer("body", *SEARCH_COLUMNS)
             .annotate(
                 rank=Window(
                     RowNumber(),

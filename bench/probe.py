@@ -1,0 +1,89 @@
+"""Choose the benchmark's pages and count the queries each runs: ``python -m bench.probe``.
+
+Run by ``bench/run.py`` in a short subprocess with the benchmark's environment (the same
+database, cache and settings as gunicorn). Each page is requested twice through Django's
+test client, as an anonymous reader; the queries of the second request are counted with
+``CaptureQueriesContext`` (the first one warms the template cache, and fills the page
+cache when it is on). Prints one JSON object.
+"""
+
+import json
+import os
+import sys
+
+
+def choose_pages():
+    """The paths to load: the floor, the newest article (the story that goes viral), the
+    home page, the biggest section, a search for a common word and the RSS feed."""
+    from django.db.models import Count
+    from django.urls import reverse
+
+    from articles.models import Article, Section, public_q
+    from bench.generate import SEARCH_WORD
+
+    article = Article.objects.published().order_by("-published_at", "-id").first()
+    section = (
+        Section.objects.annotate(live=Count("articles", filter=public_q("articles__")))
+        .order_by("-live", "position")
+        .first()
+    )
+    if article is None or section is None:
+        raise SystemExit("probe: no published article or no section: generate the site first")
+    return [
+        ("floor", "/bench/floor/"),
+        ("article", article.get_absolute_url()),
+        ("home", reverse("articles:home")),
+        ("section", section.get_absolute_url()),
+        ("search", f"{reverse('articles:search')}?q={SEARCH_WORD.lower()}"),
+        ("feed", reverse("feed")),
+    ]
+
+
+def count_queries(path):
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.get(path)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    return {
+        "status": response.status_code,
+        "queries": len(captured.captured_queries),
+        "bytes": len(response.content),
+    }
+
+
+def site_facts():
+    from django.contrib.postgres.search import SearchQuery
+    from django.db import connection
+
+    from articles.models import Article
+    from articles.search import SEARCH_CONFIG
+    from bench.generate import SEARCH_WORD
+
+    published = Article.objects.published()
+    facts = {"articles": Article.objects.count(), "published": published.count()}
+    if connection.vendor == "postgresql":
+        query = SearchQuery(SEARCH_WORD, search_type="websearch", config=SEARCH_CONFIG)
+        facts["search_matches"] = published.filter(search_vector=query).count()
+    return facts
+
+
+def main():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ifp.settings")
+    import django
+
+    django.setup()
+    pages = choose_pages()
+    result = {
+        "pages": [{"name": name, "path": path, **count_queries(path)} for name, path in pages],
+        **site_facts(),
+    }
+    json.dump(result, sys.stdout)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()
