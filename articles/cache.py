@@ -88,31 +88,34 @@ def next_scheduled(generation, remembered=None):
     return value
 
 
-def generation_and_next():
-    """Both in one round trip to the shared cache when it holds the generation."""
+def read_state(*keys):
+    """The generation, the next scheduled time and the values of ``keys``: one round trip
+    to the shared cache when it holds the generation (Redis MGET)."""
     if shared_generation():
-        values = cache.get_many([GENERATION_KEY, NEXT_KEY])
-        if GENERATION_KEY in values:
-            generation = values[GENERATION_KEY]
-            return generation, next_scheduled(generation, values.get(NEXT_KEY))
-    generation = current_generation()
-    return generation, next_scheduled(generation)
+        values = cache.get_many([GENERATION_KEY, NEXT_KEY, *keys])
+        generation = values.get(GENERATION_KEY)
+        if generation is None:
+            generation = current_generation()
+    else:
+        generation = current_generation()
+        values = cache.get_many([NEXT_KEY, *keys])
+    return generation, next_scheduled(generation, values.get(NEXT_KEY)), values
 
 
-def live_generation():
+def live_generation(*keys):
     """The current generation, moved on first if a scheduled article is now due; the
-    seconds its pages may be kept; and how long after that a CDN may still serve them
-    while it refreshes (never past the next scheduled article)."""
-    generation, due = generation_and_next()
+    seconds its pages may be kept; how long after that a CDN may still serve them while
+    it refreshes (never past the next scheduled article); and the values of ``keys``."""
+    generation, due, values = read_state(*keys)
     now = timezone.now().timestamp()
     if due and due <= now:
         generation = bump()
         due = next_scheduled(generation)
     if not due:
-        return generation, settings.PAGE_CACHE_SECONDS, STALE_SECONDS
+        return generation, settings.PAGE_CACHE_SECONDS, STALE_SECONDS, values
     due_in = max(1, int(due - now))
     lifetime = min(settings.PAGE_CACHE_SECONDS, due_in)
-    return generation, lifetime, max(0, min(STALE_SECONDS, due_in - lifetime))
+    return generation, lifetime, max(0, min(STALE_SECONDS, due_in - lifetime)), values
 
 
 class PageCacheMiddleware:
@@ -122,28 +125,24 @@ class PageCacheMiddleware:
     def __call__(self, request):
         if not self.is_cacheable_request(request):
             return self.get_response(request)
-        generation, lifetime, stale_for = live_generation()
         digest = hashlib.sha256(
             f"{request.get_host()}{request.get_full_path()}".encode()
         ).hexdigest()
-        key, latest_key, lock_key = (
-            f"page:{generation}:{digest}",
-            f"page-latest:{digest}",
-            f"page-lock:{digest}",
-        )
-        entry = cache.get(key)
-        if entry is not None:
+        key, lock_key = f"page:{digest}", f"page-lock:{digest}"
+        # One key per page: the entry says which generation it belongs to and until when
+        # it is fresh; an older one is the stale copy served while another worker renders.
+        generation, lifetime, stale_for, values = live_generation(key)
+        entry = values.get(key)
+        now = time.time()
+        if entry is not None and entry[0] == generation and entry[1] > now:
             return self.rebuild(entry, lifetime, stale_for)
-        if not cache.add(lock_key, 1, timeout=LOCK_SECONDS):
-            stale = cache.get(latest_key)
-            if stale is not None:
-                return self.rebuild(stale, lifetime, stale_for, stale=True)
+        if entry is not None and not cache.add(lock_key, 1, timeout=LOCK_SECONDS):
+            return self.rebuild(entry, lifetime, stale_for, stale=True)
         try:
             response = self.get_response(request)
             if self.is_storable(response):
-                entry = self.entry(response)
-                cache.set(key, entry, timeout=lifetime)
-                cache.set(latest_key, entry, timeout=settings.PAGE_CACHE_SECONDS * 12)
+                entry = self.entry(response, generation, now + lifetime)
+                cache.set(key, entry, timeout=settings.PAGE_CACHE_SECONDS * 12)
                 self.add_headers(response, lifetime, stale_for)
         finally:
             cache.delete(lock_key)
@@ -168,13 +167,13 @@ class PageCacheMiddleware:
         return not any(word in control for word in ("private", "no-cache", "no-store"))
 
     @staticmethod
-    def entry(response):
+    def entry(response, generation, fresh_until):
         headers = {k: v for k, v in response.items() if k.lower() in KEPT_HEADERS}
-        return (response.status_code, headers, response.content, time.time())
+        return (generation, fresh_until, response.status_code, headers, response.content)
 
     @classmethod
     def rebuild(cls, entry, lifetime, stale_for, stale=False):
-        status, headers, content, stored_at = entry
+        _generation, _fresh_until, status, headers, content = entry
         response = HttpResponse(content, status=status)
         for name, value in headers.items():
             response[name] = value
