@@ -327,8 +327,9 @@ class Article(models.Model):
         return reverse("articles:detail", kwargs={"slug": self.slug})
 
     @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
+    def from_db(cls, db, field_names, values, *args, **kwargs):
+        # *args/**kwargs: Django 6.1 passes fetch_mode.
+        instance = super().from_db(db, field_names, values, *args, **kwargs)
         # Remembered so that a slug change can leave a redirect, and a draft's save need
         # not empty the page cache (articles.signals).
         instance._loaded_slug = instance.__dict__.get("slug")

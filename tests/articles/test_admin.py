@@ -60,7 +60,9 @@ def filter_links(response, title):
 
 def date_hierarchy_links(response):
     """The date hierarchy's drill-down links above the changelist, as query parameters."""
-    nav = re.search(r'<nav class="toplinks">(.*?)</nav>', response.content.decode(), re.DOTALL)
+    nav = re.search(
+        r'<nav class="toplinks"[^>]*>(.*?)</nav>', response.content.decode(), re.DOTALL
+    )
     hrefs = re.findall(r'href="\?([^"]*)"', nav.group(1)) if nav else []
     return [QueryDict(html.unescape(href)).dict() for href in hrefs]
 
