@@ -120,7 +120,8 @@ def highlight(text, query):
         last = match.end()
     marked.append(escape(window[last:]))
     prefix = "…" if start > 0 else ""
-    suffix = "…" if start + SNIPPET_WORDS < len(words) else ""
+    more = start + SNIPPET_WORDS < len(words)
+    suffix = "…" if more and not window.endswith((".", "!", "?", "…")) else ""
     return mark_safe(prefix + "".join(marked) + suffix)
 
 
