@@ -379,3 +379,15 @@ def test_editor_previews_any_draft(client, django_user_model):
 def test_tag_used_only_on_drafts_is_404(client):
     DraftArticleFactory(tags=["Secret plan"])
     assert client.get("/tag/secret-plan/").status_code == 404
+
+
+def test_home_query_count_without_a_marked_lead_story(client, django_assert_num_queries):
+    """No recent lead story: one more query finds the newest article to lead with."""
+    PublishedArticleFactory.create_batch(3)
+    with django_assert_num_queries(8):
+        client.get("/")
+    for _ in range(4):
+        PublishedArticleFactory.create_batch(3, section=SectionFactory())
+    with django_assert_num_queries(8):
+        response = client.get("/")
+    assert response.context["lead"] is not None
