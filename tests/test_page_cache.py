@@ -154,3 +154,17 @@ def test_page_cache_can_be_turned_off(client, settings):
     article = PublishedArticleFactory()
     client.get(article.get_absolute_url())
     assert "X-Page-Cache" not in client.get(article.get_absolute_url())
+
+
+def test_health_check_fails_when_the_cache_does_not_answer(client, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "ifp.redis_cache.RedisCache",
+            # Nothing listens on port 9 of loopback: the connection is refused at once.
+            "LOCATION": "redis://127.0.0.1:9/0",
+            "OPTIONS": {"socket_connect_timeout": 1},
+        }
+    }
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 503
+    assert response.json() == {"status": "failing", "database": True, "cache": False}
