@@ -6,7 +6,9 @@ cache, WhiteNoise, ``gunicorn.conf.py``) with 2 sync workers, and loads the floo
 pages with wrk on loopback: once with the whole-page cache on and once with it off
 (``PAGE_CACHE=0``), restarting gunicorn between. It counts each page's queries, reads each
 worker's resident memory after the load, prints a Markdown report and writes it to
-``bench/results.md``.
+``bench/results.md``. In the cached run it also serves the site through the shipped nginx
+configuration (``deploy/nginx.conf``, micro-caching; ``bench/nginx.py``) and loads nginx's own
+static-file rate, the article page and the home page through it (``--no-nginx`` skips that).
 
 It only talks to this machine (127.0.0.1), bounds every wait and loop, and always stops the
 gunicorn it started.
@@ -31,6 +33,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bench.nginx import STATIC_NAME as NGINX_STATIC_NAME
+from bench.nginx import Nginx, find_nginx, proxy_cache_state
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "results.md"
@@ -46,6 +51,7 @@ STOP_TIMEOUT = 25
 CACHED_TARGET = 0.70
 UNCACHED_TARGET = 0.10
 RSS_TARGET_MB = 60
+NGINX_TARGET = 0.50  # article through nginx / nginx's own static-file rate
 
 
 def main(argv=None):
@@ -56,6 +62,12 @@ def main(argv=None):
     parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per page")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument(
+        "--nginx",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also load the cached site through deploy/nginx.conf (default on)",
+    )
     args = parser.parse_args(argv)
     if not (1 <= args.duration <= 120 and 0 <= args.warmup <= 30):
         parser.error("--duration must be 1-120 seconds and --warmup 0-30")
@@ -70,6 +82,9 @@ def main(argv=None):
     wrk = ensure_wrk()
     ensure_services(env)
     ensure_database(env["DATABASE_URL"])
+    nginx = find_nginx() if args.nginx else None
+    if args.nginx and nginx is None:
+        print("bench: nginx is not installed; skipping the run through nginx", flush=True)
 
     started = time.monotonic()
     manage = [sys.executable, "manage.py"]
@@ -90,7 +105,9 @@ def main(argv=None):
     runs = {}
     for mode, flag in (("cached", "1"), ("uncached", "0")):
         clear_cache(env)
-        runs[mode] = load_mode(mode, {**env, "PAGE_CACHE": flag}, pages, wrk, args)
+        runs[mode] = load_mode(
+            mode, {**env, "PAGE_CACHE": flag}, pages, wrk, args, nginx if flag == "1" else None
+        )
 
     report = render_report(args, argv, env, uncached_probe, cached_probe, runs, started)
     RESULTS.write_text(report)
@@ -105,6 +122,8 @@ def bench_env():
     # filled with the benchmark's fake articles.
     env["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
     env["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL)
+    # Steady state: no worker recycling in the middle of a measured run.
+    env.setdefault("GUNICORN_MAX_REQUESTS", "0")
     env.update(
         DJANGO_SETTINGS_MODULE="ifp.settings",
         DJANGO_DEBUG="0",
@@ -394,7 +413,7 @@ def fetch(url):
         return error.code, 0, ""
 
 
-def load_mode(mode, env, pages, wrk, args):
+def load_mode(mode, env, pages, wrk, args, nginx=None):
     log_dir = tempfile.mkdtemp(prefix="ifp-bench-")
     print(f"bench: {mode} run: starting gunicorn (log in {log_dir})", flush=True)
     results = {"pages": {}, "log": log_dir}
@@ -417,7 +436,41 @@ def load_mode(mode, env, pages, wrk, args):
             )
         results["rss"] = server.memory_mb()
         results["recycled"] = max(0, server.workers_booted() - WORKERS)
+        if nginx:
+            results["nginx"] = load_nginx(nginx, server, env, dict(pages), wrk, args)
     shutil.rmtree(log_dir, ignore_errors=True)  # kept only when the run failed
+    return results
+
+
+def static_root(env):
+    """The site's STATIC_ROOT as ifp/settings.py computes it."""
+    return Path(env.get("DJANGO_STATIC_ROOT") or ROOT / "staticfiles").resolve()
+
+
+def load_nginx(binary, server, env, paths, wrk, args):
+    """Through nginx (deploy/nginx.conf) in front of the running gunicorn: first nginx's own
+    static-file rate (the ceiling), then the article and home pages, micro-cached."""
+    targets = [("nginx static", f"/static/{NGINX_STATIC_NAME}")]
+    targets += [(name, paths[name]) for name in ("article", "home") if name in paths]
+    results = {}
+    print("bench: cached run: starting nginx in front of gunicorn", flush=True)
+    with Nginx(binary, f"127.0.0.1:{server.port}", static_root(env), free_port()) as proxy:
+        for name, path in targets:
+            url = proxy.url(path)
+            status, _ = proxy_cache_state(url)
+            if status != 200:
+                raise RuntimeError(f"{url} answered {status} through nginx:\n{proxy.log_tail()}")
+            if args.warmup:
+                run_wrk(wrk, url, args.threads, args.connections, args.warmup)
+            stats = run_wrk(wrk, url, args.threads, args.connections, args.duration)
+            stats.update(path=path, cache=proxy_cache_state(url)[1])
+            results[name] = stats
+            print(
+                f"bench: nginx    {name:12} {stats['rps']:8.0f} req/s  p50 {stats['p50']:.2f} ms"
+                f"  p99 {stats['p99']:.2f} ms  errors {stats['errors']}  "
+                f"X-Proxy-Cache {stats['cache']!r}",
+                flush=True,
+            )
     return results
 
 
@@ -519,6 +572,42 @@ def service_versions(env):
     return versions
 
 
+def nginx_report(through, direct, verdict):
+    """The "Through nginx" table and the ratio to nginx's own static-file rate."""
+    if not through:
+        return []
+    lines = [
+        "",
+        "## Through nginx",
+        "",
+        "The cached run's gunicorn behind `deploy/nginx.conf` (micro-caching as the app's "
+        "`Cache-Control` allows; access log off), on the same machine and with the same wrk "
+        "load; `nginx static` is nginx serving the floor's 30 KB page from disk, the ceiling.",
+        "",
+        "| target | path | req/s | p50 ms | p99 ms | errors | X-Proxy-Cache after the load |",
+        "| --- | --- | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for name, stats in through.items():
+        lines.append(
+            f"| {name} | `{stats['path']}` | {stats['rps']:,.0f} | {stats['p50']:.2f} "
+            f"| {stats['p99']:.2f} | {stats['errors']} | {stats['cache'] or '-'} |"
+        )
+    ceiling = through.get("nginx static", {}).get("rps", 0.0)
+    lines.append("")
+    if "article" in through and ceiling:
+        share = through["article"]["rps"] / ceiling
+        lines.append(
+            f"- article through nginx / nginx static: **{share:.2f}** (target "
+            f"{NGINX_TARGET:.2f}: {verdict(share >= NGINX_TARGET)})"
+        )
+        if direct.get("article", {}).get("rps"):
+            lines.append(
+                f"- article through nginx / article straight from gunicorn (cached): "
+                f"{through['article']['rps'] / direct['article']['rps']:.1f}x"
+            )
+    return lines
+
+
 def command_line(argv):
     if os.environ.get("MAKELEVEL"):
         return "make bench" + (f" ARGS={shlex.quote(' '.join(argv))}" if argv else "")
@@ -615,6 +704,7 @@ def render_report(args, argv, env, uncached_probe, cached_probe, runs, started):
             "The query counts are the same with the page cache on and off: the cache made "
             "no difference (is the page cache installed?).",
         ]
+    lines += nginx_report(runs["cached"].get("nginx"), cached, verdict)
     lines += [
         "",
         "Queries: those of one anonymous request through Django's test client after a first "
