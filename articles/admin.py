@@ -24,6 +24,7 @@ from articles.models import (
     Redirect,
     Section,
     WorkflowEvent,
+    public_q,
 )
 
 
@@ -172,7 +173,7 @@ class StateFilter(admin.SimpleListFilter):
             "draft": lambda: queryset.filter(status=Article.Status.DRAFT),
             "review": lambda: queryset.filter(status=Article.Status.REVIEW),
             "scheduled": lambda: queryset.filter(published, published_at__gt=now),
-            "live": lambda: queryset.filter(published, published_at__lte=now),
+            "live": lambda: queryset.filter(public_q()),
             "unpublished": lambda: queryset.filter(status=Article.Status.UNPUBLISHED),
             "pending": lambda: queryset.filter(
                 pending_edits__state=PendingEdit.State.PENDING

@@ -117,19 +117,15 @@ class ArticleQuerySet(models.QuerySet):
     def for_listing(self):
         """A list of article cards: section and ordered bylines joined, the long text
         columns left in the database."""
-        return self.with_bylines().defer("body", *self.SEARCH_COLUMNS)
+        return self.with_bylines().defer("body", *SEARCH_COLUMNS)
 
     def for_page(self):
         """The joins the article page needs, in a fixed number of queries."""
-        return (
-            self.with_bylines().defer(*self.SEARCH_COLUMNS).prefetch_related("tags", "corrections")
-        )
+        return self.with_bylines().defer(*SEARCH_COLUMNS).prefetch_related("tags", "corrections")
 
     def for_feed(self):
         """Feed items carry the full body, their bylines and their tags."""
-        return self.with_bylines().defer(*self.SEARCH_COLUMNS).prefetch_related("tags")
-
-    SEARCH_COLUMNS = SEARCH_COLUMNS
+        return self.with_bylines().defer(*SEARCH_COLUMNS).prefetch_related("tags")
 
     def with_bylines(self):
         return self.select_related("section").prefetch_related(
@@ -313,8 +309,7 @@ class Article(models.Model):
     def save(self, *args, **kwargs):
         for name in self.TEXT_FIELDS:
             setattr(self, name, richtext.strip_control(getattr(self, name)))
-        self.body = richtext.sanitize_body(self.body)
-        self.body_text = richtext.plain_text(self.body)
+        self.set_body(self.body)
         source = self.standfirst.strip() or self.body_text
         self.excerpt = richtext.excerpt(source, EXCERPT_WORDS)[:400]
         if self.status == self.Status.PUBLISHED and self.published_at is None:
@@ -335,6 +330,11 @@ class Article(models.Model):
         instance._loaded_slug = instance.__dict__.get("slug")
         instance._loaded_status = instance.__dict__.get("status")
         return instance
+
+    def set_body(self, html):
+        """Sanitize ``html`` into the body, and derive the search text from it."""
+        self.body = richtext.sanitize_body(html)
+        self.body_text = richtext.plain_text(self.body)
 
     def clean(self):
         if self.image and not self.image_alt.strip():

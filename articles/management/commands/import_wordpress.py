@@ -24,7 +24,7 @@ from django.utils.html import strip_tags
 from django.utils.text import slugify
 from taggit.models import Tag
 
-from articles import richtext, wordpress, workflow
+from articles import wordpress, workflow
 from articles.models import (
     RESERVED_SLUGS,
     Article,
@@ -496,8 +496,9 @@ class Command(BaseCommand):
             current["label"] = self.imported[article.pk]
             body = wordpress.rewrite_links(article.body, self.base_url, resolve)
             if body != article.body:
+                article.set_body(body)
                 Article.objects.filter(pk=article.pk).update(
-                    body=richtext.sanitize_body(body), body_text=richtext.plain_text(body)
+                    body=article.body, body_text=article.body_text
                 )
                 self.report.links_rewritten += 1
 
