@@ -132,17 +132,20 @@ class ArticleAdminForm(forms.ModelForm):
     def refuse_stale_save(self, expected):
         """Optimistic locking: refuse a save based on a version someone else has replaced.
 
-        The row is locked until the save commits, so two saves cannot both pass."""
-        current = (
+        The row is locked until the save commits, so two saves cannot both pass. The row
+        read here is kept as ``stored``: the workflow judges the article as it is stored,
+        not as this form has edited it."""
+        self.stored = (
             Article.objects.select_for_update(of=("self",))
+            .select_related("updated_by")
             .filter(pk=self.instance.pk)
-            .values("version", "updated_at", "updated_by__username")
             .first()
         )
-        if current is None or expected is None or expected == current["version"]:
+        current = self.stored
+        if current is None or expected is None or expected == current.version:
             return
-        who = current["updated_by__username"] or "someone else"
-        when = date_format(timezone.localtime(current["updated_at"]), "DATETIME_FORMAT")
+        who = current.updated_by.get_username() if current.updated_by else "someone else"
+        when = date_format(timezone.localtime(current.updated_at), "DATETIME_FORMAT")
         raise ValidationError(
             "%(who)s saved this article at %(when)s, after you opened it, so your save was "
             "refused to keep their changes. Your text is still in the form below: copy what "
@@ -291,8 +294,9 @@ class ArticleAdmin(admin.ModelAdmin):
         return request.POST.get("_transition", "")
 
     def save_model(self, request, obj, form, change):
-        # The workflow judges the article as stored, not as the form has just edited it.
-        stored = Article.objects.get(pk=obj.pk) if change else obj
+        # The workflow judges the article as stored (read and locked by the form's
+        # stale-save check), not as the form has just edited it.
+        stored = form.stored if change else obj
         request._stored_article = stored
         if not change:
             obj.created_by = request.user
