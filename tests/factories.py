@@ -81,3 +81,12 @@ class ScheduledArticleFactory(ArticleFactory):
 class UnpublishedArticleFactory(ArticleFactory):
     status = Article.Status.UNPUBLISHED
     published_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+
+
+# Every state a reader must not see, for tests that check each public surface.
+HIDDEN_FACTORIES = [
+    DraftArticleFactory,
+    ReviewArticleFactory,
+    ScheduledArticleFactory,
+    UnpublishedArticleFactory,
+]

@@ -12,10 +12,10 @@ from lxml import etree
 
 from articles.sitemaps import ArticleSitemap
 from tests.factories import (
+    HIDDEN_FACTORIES,
     AuthorFactory,
     DraftArticleFactory,
     PublishedArticleFactory,
-    ReviewArticleFactory,
     ScheduledArticleFactory,
     SectionFactory,
     UnpublishedArticleFactory,
@@ -30,12 +30,6 @@ NS = {
     "image": "http://www.google.com/schemas/sitemap-image/1.1",
     "news": "http://www.google.com/schemas/sitemap-news/0.9",
 }
-HIDDEN_FACTORIES = [
-    DraftArticleFactory,
-    ReviewArticleFactory,
-    ScheduledArticleFactory,
-    UnpublishedArticleFactory,
-]
 
 
 def combined_schema(tmp_path, *extensions):

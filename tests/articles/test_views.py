@@ -7,23 +7,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import (
+    HIDDEN_FACTORIES,
     AuthorFactory,
     DraftArticleFactory,
     PublishedArticleFactory,
-    ReviewArticleFactory,
     ScheduledArticleFactory,
     SectionFactory,
-    UnpublishedArticleFactory,
 )
 
 pytestmark = pytest.mark.django_db
-
-HIDDEN_FACTORIES = [
-    DraftArticleFactory,
-    ReviewArticleFactory,
-    ScheduledArticleFactory,
-    UnpublishedArticleFactory,
-]
 
 
 def text_of(response):
