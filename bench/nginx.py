@@ -14,10 +14,11 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from bench.process import stop_gracefully, wait_until_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE_CONF = ROOT / "deploy" / "nginx.conf"
@@ -151,19 +152,13 @@ class Nginx:
         self.stop()
 
     def wait_ready(self):
-        deadline = time.monotonic() + START_TIMEOUT
-        url = self.url(f"/static/{STATIC_NAME}")
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"nginx exited at start:\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"nginx did not answer in {START_TIMEOUT} s:\n{self.log_tail()}")
+        wait_until_ready(
+            self.process,
+            self.url(f"/static/{STATIC_NAME}"),
+            name="nginx",
+            timeout=START_TIMEOUT,
+            log_tail=self.log_tail,
+        )
 
     def log_tail(self, lines=20):
         try:
@@ -174,14 +169,8 @@ class Nginx:
 
     def stop(self):
         try:
-            if self.process is not None and self.process.poll() is None:
-                self.process.send_signal(signal.SIGQUIT)  # graceful: workers finish, then exit
-                try:
-                    self.process.wait(timeout=STOP_TIMEOUT)
-                except subprocess.TimeoutExpired:
-                    # Its own session (start_new_session): this kills only its processes.
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                    self.process.wait(timeout=10)
+            # SIGQUIT: graceful, nginx's workers finish their requests, then exit.
+            stop_gracefully(self.process, signal.SIGQUIT, STOP_TIMEOUT)
         finally:
             self.static_file.unlink(missing_ok=True)
             if self.work_dir:

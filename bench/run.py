@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 
 from bench.nginx import STATIC_NAME as NGINX_STATIC_NAME
 from bench.nginx import Nginx, find_nginx, proxy_cache_state
+from bench.process import stop_gracefully, wait_until_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -318,18 +319,14 @@ class Gunicorn:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def wait_ready(self):
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited at start:\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(self.url("/bench/floor/"), timeout=2) as response:
-                    if response.status == 200 and len(self.workers()) >= WORKERS:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.3)
-        raise RuntimeError(f"gunicorn did not answer in {START_TIMEOUT} s:\n{self.log_tail()}")
+        wait_until_ready(
+            self.process,
+            self.url("/bench/floor/"),
+            name="gunicorn",
+            timeout=START_TIMEOUT,
+            log_tail=self.log_tail,
+            ready=lambda: len(self.workers()) >= WORKERS,
+        )
 
     def workers(self):
         """The worker processes: the master's children."""
@@ -369,14 +366,8 @@ class Gunicorn:
 
     def stop(self):
         try:
-            if self.process is not None and self.process.poll() is None:
-                self.process.terminate()  # gunicorn's master stops its workers gracefully
-                try:
-                    self.process.wait(timeout=STOP_TIMEOUT)
-                except subprocess.TimeoutExpired:
-                    # Its own session (start_new_session): this kills only its processes.
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                    self.process.wait(timeout=10)
+            # SIGTERM: gunicorn's master stops its workers gracefully.
+            stop_gracefully(self.process, signal.SIGTERM, STOP_TIMEOUT)
         finally:
             if self.log is not None and not self.log.closed:
                 self.log.close()
