@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from reversion.models import Version
 
 from articles import diff, preview, workflow
@@ -106,9 +107,7 @@ class ArticleAdminForm(forms.ModelForm):
             "tags",
             "is_featured",
             "image",
-            "image_alt",
             "image_caption",
-            "image_credit",
             "published_at",
             "seo_title",
             "seo_description",
@@ -209,8 +208,9 @@ class ArticleAdmin(admin.ModelAdmin):
     search_fields = ("title", "slug", "standfirst", "kicker")
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ("title",)}
-    autocomplete_fields = ("section",)
+    autocomplete_fields = ("section", "image")
     readonly_fields = (
+        "image_preview",
         "status",
         "content_updated_at",
         "created_at",
@@ -234,7 +234,7 @@ class ArticleAdmin(admin.ModelAdmin):
             ),
             (
                 "Featured image",
-                {"fields": ("image", "image_alt", "image_caption", "image_credit")},
+                {"fields": ("image", "image_preview", "image_caption")},
             ),
             ("Publishing", {"fields": publishing}),
             (
@@ -250,6 +250,20 @@ class ArticleAdmin(admin.ModelAdmin):
                     ),
                 },
             ),
+        )
+
+    @admin.display(description="Current picture")
+    def image_preview(self, obj):
+        if obj is None or obj.image_id is None:
+            return "None yet."
+        url, width, height = obj.image.rendition("card", at_most=320)
+        return format_html(
+            '<img src="{}" alt="{}" width="{}" height="{}" class="featured-preview"><br>{}',
+            url,
+            obj.image.alt,
+            width,
+            height,
+            obj.image.credit,
         )
 
     def get_readonly_fields(self, request, obj=None):
@@ -338,8 +352,6 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def propose(self, request, form, formsets):
         article = form.instance
-        if article.image and not article.image._committed:
-            article.image.save(article.image.name, article.image.file, save=False)
         bylines = next(fs for fs in formsets if fs.model is Byline)
         rows = [
             f.cleaned_data

@@ -22,9 +22,20 @@ class ArticlesConfig(AppConfig):
         from taggit.models import TaggedItem
 
         from articles.models import Correction, Redirect, Section
+        from images.models import Image
         from staff.models import Author
 
         # Whatever a reader's page shows: a change starts a new page-cache generation.
-        for model in (Article, Byline, Section, Author, Correction, Redirect, Tag, TaggedItem):
+        for model in (
+            Article,
+            Byline,
+            Section,
+            Author,
+            Correction,
+            Redirect,
+            Tag,
+            TaggedItem,
+            Image,
+        ):
             post_save.connect(signals.content_changed, sender=model, dispatch_uid=f"cc-{model}")
             post_delete.connect(signals.content_changed, sender=model, dispatch_uid=f"cd-{model}")

@@ -9,6 +9,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from articles.models import Section
+from images.models import Image
 from staff.models import Author
 
 FIELDS = (
@@ -20,10 +21,8 @@ FIELDS = (
     ("authors", "Byline"),
     ("tags", "Tags"),
     ("is_featured", "Lead story"),
-    ("image", "Featured image"),
-    ("image_alt", "Alt text"),
+    ("image_id", "Featured image"),
     ("image_caption", "Caption"),
-    ("image_credit", "Credit"),
     ("seo_title", "Search engine title"),
     ("seo_description", "Search engine description"),
 )
@@ -45,9 +44,11 @@ class BlockChange:
     words: str
 
 
-def _display(field, value, sections, authors):
+def _display(field, value, sections, authors, images):
     if field == "section_id":
         return sections.get(value, f"(deleted section {value})")
+    if field == "image_id":
+        return "" if value is None else images.get(value, f"(deleted picture {value})")
     if field == "authors":
         return ", ".join(authors.get(pk, f"(deleted author {pk})") for pk in value or ())
     if field == "tags":
@@ -63,12 +64,14 @@ def field_changes(old, new):
     sections = dict(Section.objects.filter(pk__in=section_ids).values_list("pk", "name"))
     author_ids = set(old.get("authors") or ()) | set(new.get("authors") or ())
     authors = dict(Author.objects.filter(pk__in=author_ids).values_list("pk", "name"))
+    image_ids = {old.get("image_id"), new.get("image_id")} - {None}
+    images = dict(Image.objects.filter(pk__in=image_ids).values_list("pk", "title"))
     changes = []
     for field, label in FIELDS:
         if old.get(field) == new.get(field):
             continue
-        before = _display(field, old.get(field), sections, authors)
-        after = _display(field, new.get(field), sections, authors)
+        before = _display(field, old.get(field), sections, authors, images)
+        after = _display(field, new.get(field), sections, authors, images)
         changes.append(FieldChange(label, before, after, word_diff(before, after)))
     return changes
 

@@ -119,15 +119,12 @@ class ArticleFeed(Feed):
         return [item.section.name, *(tag.name for tag in item.tags.all())]
 
     def item_enclosures(self, item):
-        if not item.image:
+        if item.image_id is None:
             return []
-        try:
-            length = item.image.size
-        except OSError:
-            length = 0
-        mime_type = mimetypes.guess_type(item.image.name)[0] or "image/jpeg"
-        url = self.request.build_absolute_uri(item.image.url)
-        return [Enclosure(url, str(length), mime_type)]
+        image = item.image
+        mime_type = mimetypes.guess_type(image.file.name)[0] or "image/jpeg"
+        url = self.request.build_absolute_uri(image.url)
+        return [Enclosure(url, str(image.file_size), mime_type)]
 
     def item_extra_kwargs(self, item):
         return {"content": item.body}

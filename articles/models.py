@@ -128,7 +128,7 @@ class ArticleQuerySet(models.QuerySet):
         return self.with_bylines().defer(*SEARCH_COLUMNS).prefetch_related("tags")
 
     def with_bylines(self):
-        return self.select_related("section").prefetch_related(
+        return self.select_related("section", "image").prefetch_related(
             Prefetch("bylines", queryset=Byline.objects.select_related("author"))
         )
 
@@ -204,27 +204,22 @@ class Article(models.Model):
         default=False,
         help_text="Lead the home page with this article while it is the newest lead story.",
     )
-    image = models.ImageField(
-        "featured image",
-        upload_to="articles/%Y/%m/",
+    image = models.ForeignKey(
+        "images.Image",
+        verbose_name="featured image",
+        on_delete=models.PROTECT,
+        null=True,
         blank=True,
-        width_field="image_width",
-        height_field="image_height",
-        help_text="Shown at the top of the article and on cards. At least 1200 pixels wide.",
-    )
-    image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    image_alt = models.CharField(
-        "alt text",
-        max_length=250,
-        blank=True,
-        help_text="What the image shows, for readers who cannot see it. Required with an image.",
+        related_name="articles",
+        help_text="Shown at the top of the article and on cards. Choose from the image "
+        "library, or add a new picture with +.",
     )
     image_caption = models.CharField(
-        "caption", max_length=300, blank=True, help_text="Printed under the image."
-    )
-    image_credit = models.CharField(
-        "credit", max_length=120, blank=True, help_text="Photographer or agency, e.g. “IRNA”."
+        "caption",
+        max_length=300,
+        blank=True,
+        help_text="Printed under the picture on this article. Left empty, the library's "
+        "caption is used.",
     )
     status = models.CharField(
         max_length=12,
@@ -301,9 +296,7 @@ class Article(models.Model):
         "standfirst",
         "seo_title",
         "seo_description",
-        "image_alt",
         "image_caption",
-        "image_credit",
     )
 
     def save(self, *args, **kwargs):
@@ -336,16 +329,17 @@ class Article(models.Model):
         self.body = richtext.sanitize_body(html)
         self.body_text = richtext.plain_text(self.body)
 
-    def clean(self):
-        if self.image and not self.image_alt.strip():
-            raise ValidationError(
-                {"image_alt": "Describe the image for readers who cannot see it."}
-            )
-
     @property
     def byline_authors(self):
         """The authors in byline order (from the prefetch that ``for_listing`` sets up)."""
         return [byline.author for byline in self.bylines.all()]
+
+    @property
+    def figure_caption(self):
+        """The featured picture's caption here: the article's own, else the library's."""
+        if self.image_id is None:
+            return ""
+        return self.image_caption or self.image.caption
 
     @property
     def summary(self):

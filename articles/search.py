@@ -57,7 +57,7 @@ def parse(raw):
 def search(raw):
     """Published articles matching ``raw``, best first; and the parsed query."""
     query = parse(raw)
-    articles = Article.objects.published().select_related("section").defer("body")
+    articles = Article.objects.published().select_related("section", "image").defer("body")
     if connection.vendor == "postgresql":
         articles = articles.defer("search_vector")  # filtered and ranked in the database
     if query.is_empty:

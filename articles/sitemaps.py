@@ -19,15 +19,8 @@ class ArticleSitemap(Sitemap):
     def items(self):
         return (
             Article.objects.published()
-            .only(
-                "slug",
-                "published_at",
-                "content_updated_at",
-                "image",
-                "image_width",
-                "image_height",
-                "title",
-            )
+            .select_related("image")
+            .only("slug", "published_at", "content_updated_at", "title", "image__file")
             .order_by("-published_at", "-id")
         )
 

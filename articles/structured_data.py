@@ -58,14 +58,21 @@ def news_article(article, request):
         "publisher": publisher(request),
         "inLanguage": settings.LANGUAGE_CODE,
     }
-    if article.image:
-        data["image"] = {
-            "@type": "ImageObject",
-            "url": request.build_absolute_uri(article.image.url),
-            "width": article.image_width,
-            "height": article.image_height,
-            "caption": article.image_caption or article.image_alt,
-        }
+    if article.image_id is not None:
+        # Google asks for the picture in 16:9, 4:3 and 1:1, large enough to show.
+        data["image"] = [
+            {
+                "@type": "ImageObject",
+                "url": request.build_absolute_uri(url),
+                "width": width,
+                "height": height,
+                "caption": article.figure_caption or article.image.alt,
+                **({"creditText": article.image.credit} if article.image.credit else {}),
+            }
+            for url, width, height in unique(
+                article.image.rendition(spec) for spec in ("lead", "card", "thumb")
+            )
+        ]
     corrections = [
         {
             "@type": "CorrectionComment",
@@ -112,3 +119,7 @@ def website(request):
             },
         }
     )
+
+
+def unique(items):
+    return list(dict.fromkeys(items))

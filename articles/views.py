@@ -65,7 +65,7 @@ class HomeView(PublishedArticleListView):
         if self.lead is not None:
             articles = articles.exclude(pk=self.lead.pk)
         ranked = (
-            articles.select_related("section")
+            articles.select_related("section", "image")
             .defer("body", *SEARCH_COLUMNS)
             .annotate(
                 rank=Window(

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from articles.models import Article, Byline, PendingEdit, Section, WorkflowEvent
+from images.models import Image
 
 Status = Article.Status
 
@@ -30,6 +31,12 @@ WRITER_PERMISSIONS = (
     "staff.view_author",
     "taggit.add_tag",
     "taggit.view_tag",
+    # The image library: writers add pictures and fix their own (images.admin).
+    "images.add_image",
+    "images.change_image",
+    "images.view_image",
+    "images.add_imagetag",
+    "images.view_imagetag",
 )
 ROLE_PERMISSIONS = {
     "Writers": WRITER_PERMISSIONS,
@@ -50,6 +57,9 @@ ROLE_PERMISSIONS = {
         "staff.add_author",
         "staff.change_author",
         "taggit.change_tag",
+        "images.delete_image",
+        "images.change_imagetag",
+        "images.delete_imagetag",
     ),
 }
 
@@ -261,10 +271,8 @@ CONTENT_FIELDS = (
     "body",
     "section_id",
     "is_featured",
-    "image",
-    "image_alt",
+    "image_id",
     "image_caption",
-    "image_credit",
     "seo_title",
     "seo_description",
 )
@@ -284,7 +292,6 @@ def snapshot(article, *, authors=None, tags=None):
     ``authors`` (ids in byline order) and ``tags`` (names) stand in for the stored ones
     when the caller has unsaved values, as the admin has for a proposed change."""
     data = {field: getattr(article, field) for field in CONTENT_FIELDS}
-    data["image"] = article.image.name or ""
     if authors is None:
         authors = [byline.author_id for byline in article.bylines.all()]
     data["authors"] = list(authors)
@@ -300,10 +307,8 @@ def apply_snapshot(article, data):
             f"The address /{slug}/ now belongs to another article; change the slug first."
         )
     for field in CONTENT_FIELDS:
-        if field in data and field != "image":
+        if field in data:
             setattr(article, field, data[field])
-    if "image" in data:
-        article.image = data["image"] or None
     article.save()
     if "authors" in data:
         article.bylines.all().delete()
@@ -331,6 +336,8 @@ def check_references(data):
 
     if "section_id" in data and not Section.objects.filter(pk=data["section_id"]).exists():
         raise ValidationError("The section of these changes no longer exists; choose another.")
+    if data.get("image_id") and not Image.objects.filter(pk=data["image_id"]).exists():
+        raise ValidationError("The picture of these changes was deleted from the library.")
     authors = set(data.get("authors") or ())
     if len(authors) != Author.objects.filter(pk__in=authors).count():
         raise ValidationError("An author in this byline no longer exists; edit the byline.")
@@ -364,7 +371,6 @@ def version_snapshot(version):
     """The ``snapshot`` of an article as a stored version holds it."""
     fields = version.field_dict
     data = {field: fields.get(field) for field in CONTENT_FIELDS}
-    data["image"] = str(fields.get("image") or "")
     related = version.revision.version_set.select_related("content_type")
     bylines = []
     tags = []

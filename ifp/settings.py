@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django_prose_editor",
     "reversion",
     # Local
+    "images",
     "staff",
     "articles",
 ]
@@ -142,8 +143,32 @@ STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
+# MEDIA_S3_BUCKET: keep uploads and renditions in S3-compatible object storage (through
+# django-storages) instead of MEDIA_ROOT, so that app hosts share no disk. Credentials
+# come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or the host's role), as boto3 reads them.
+MEDIA_S3_BUCKET = os.environ.get("MEDIA_S3_BUCKET", "")
+if MEDIA_S3_BUCKET:
+    MEDIA_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": os.environ.get("MEDIA_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("MEDIA_S3_REGION") or None,
+            "custom_domain": os.environ.get("MEDIA_S3_CUSTOM_DOMAIN") or None,
+            "location": os.environ.get("MEDIA_S3_PREFIX", ""),
+            # Public pictures at stable addresses: no signed, expiring query strings.
+            "querystring_auth": False,
+            "default_acl": None,
+            # Never replace another picture's file that happens to have the same name.
+            "file_overwrite": False,
+            # Every stored name is content-addressed (images/uploads.py, renditions.py).
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+        },
+    }
+else:
+    MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     # With DEBUG off, WhiteNoise serves hashed, compressed files (run collectstatic first).
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -151,6 +176,11 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# Upload limits for pictures (images/uploads.py): file size, longest side, total pixels.
+IMAGE_MAX_UPLOAD_MB = int(os.environ.get("IMAGE_MAX_UPLOAD_MB", "25"))
+IMAGE_MAX_SIDE = int(os.environ.get("IMAGE_MAX_SIDE", "12000"))
+IMAGE_MAX_MEGAPIXELS = int(os.environ.get("IMAGE_MAX_MEGAPIXELS", "60"))
 
 SITE_NAME = os.environ.get("SITE_NAME", "Iran Front Page")
 SITE_SHORT_NAME = os.environ.get("SITE_SHORT_NAME", "IFP")

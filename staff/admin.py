@@ -1,6 +1,20 @@
+from django import forms
 from django.contrib import admin
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 
+from images import uploads
 from staff.models import Author
+
+
+class AuthorForm(forms.ModelForm):
+    def clean_photo(self):
+        """A new photo is stored only as a sanitized picture (images.uploads)."""
+        photo = self.cleaned_data.get("photo")
+        if isinstance(photo, UploadedFile):
+            return uploads.sanitize(photo).content
+        return photo
 
 
 @admin.register(Author)
@@ -12,6 +26,7 @@ class AuthorAdmin(admin.ModelAdmin):
     address or account link.
     """
 
+    form = AuthorForm
     list_display = ("name", "kind", "job_title", "user")
     list_filter = ("kind",)
     search_fields = ("name", "job_title", "slug")
@@ -56,6 +71,14 @@ class AuthorAdmin(admin.ModelAdmin):
         if self.manages_authors(request):
             return ()
         return ("name",)
+
+    def save_model(self, request, obj, form, change):
+        replaced = change and "photo" in form.changed_data and form.initial.get("photo")
+        old_name = replaced.name if replaced else ""
+        super().save_model(request, obj, form, change)
+        if old_name and old_name != obj.photo.name:
+            # The replaced or cleared photo goes once the change is committed.
+            transaction.on_commit(lambda: default_storage.delete(old_name))
 
     def get_prepopulated_fields(self, request, obj=None):
         return self.prepopulated_fields if self.manages_authors(request) else {}

@@ -33,7 +33,7 @@ def editor(django_user_model):
     user = django_user_model.objects.create_user("editor", password="pw", is_staff=True)
     user.user_permissions.set(
         Permission.objects.filter(
-            content_type__app_label__in=["articles", "staff", "taggit"],
+            content_type__app_label__in=["articles", "staff", "taggit", "images"],
         )
     )
     return user

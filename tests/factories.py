@@ -1,10 +1,14 @@
 from datetime import timedelta
 
 import factory
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from articles.models import Article, Byline, Section
+from images.models import Image
+from images.services import image_from_file
 from staff.models import Author
+from tests.images import picture_bytes
 
 
 class SectionFactory(factory.django.DjangoModelFactory):
@@ -30,6 +34,32 @@ class DeskAuthorFactory(AuthorFactory):
     kind = Author.Kind.DESK
     name = factory.Sequence(lambda n: f"Desk {n}")
     slug = factory.Sequence(lambda n: f"desk-{n}")
+
+
+class ImageFactory(factory.Factory):
+    """A library image stored the way the admin stores one: a real picture made by Pillow,
+    sanitized, with its renditions. Each gets its own colour, so none is a duplicate."""
+
+    class Meta:
+        model = Image
+
+    title = factory.Sequence(lambda n: f"Picture {n}")
+    alt = "Pistachio orchard near Kerman"
+    caption = "Harvest time in Kerman."
+    credit = "IRNA"
+    width = 1200
+    height = 800
+    seed = factory.Sequence(lambda n: n)
+    fmt = "JPEG"
+
+    @classmethod
+    def _create(cls, model_class, width, height, seed, fmt, **fields):
+        data = picture_bytes(width, height, seed=seed, fmt=fmt)
+        extension = {"JPEG": "jpg"}.get(fmt, fmt.lower())
+        image, _created = image_from_file(
+            file=ContentFile(data, name=f"picture-{seed}.{extension}"), **fields
+        )
+        return image
 
 
 class ArticleFactory(factory.django.DjangoModelFactory):

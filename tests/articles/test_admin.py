@@ -19,6 +19,7 @@ from tests.factories import (
     ArticleFactory,
     AuthorFactory,
     DraftArticleFactory,
+    ImageFactory,
     PublishedArticleFactory,
     ReviewArticleFactory,
     ScheduledArticleFactory,
@@ -94,9 +95,8 @@ def article_form_data(section, authors, **overrides):
         "tags": "Tehran, Air pollution",
         "published_at_0": published.strftime("%Y-%m-%d"),
         "published_at_1": published.strftime("%H:%M:%S"),
-        "image_alt": "",
+        "image": "",
         "image_caption": "",
-        "image_credit": "",
         "bylines-TOTAL_FORMS": str(len(authors)),
         "bylines-INITIAL_FORMS": "0",
         "bylines-MIN_NUM_FORMS": "1",
@@ -495,35 +495,31 @@ def test_change_form_refuses_deleting_the_only_byline(client, editor):
 
 
 @pytest.mark.django_db
-def test_add_form_refuses_an_image_without_alt_text(settings, client, editor):
+def test_add_form_refuses_a_picture_that_is_not_in_the_library(client, editor):
     client.force_login(editor)
-    data = article_form_data(SectionFactory(), [AuthorFactory()], image=png_upload())
+    data = article_form_data(SectionFactory(), [AuthorFactory()], image="999999")
 
     response = client.post(article_add_url(), data)
 
     assert response.status_code == 200
-    assert "image_alt" in form_errors(response)
+    assert "image" in form_errors(response)
     assert not Article.objects.exists()
-    assert uploaded_files(settings) == []
 
 
 @pytest.mark.django_db
-def test_add_form_saves_an_image_with_alt_text(settings, client, editor):
+def test_add_form_features_a_library_picture_and_the_change_page_shows_it(client, editor):
     client.force_login(editor)
-    data = article_form_data(
-        SectionFactory(),
-        [AuthorFactory()],
-        image=png_upload(size=(16, 9)),
-        image_alt="Grey haze over the Milad tower",
-    )
+    picture = ImageFactory(alt="Grey haze over the Milad tower", credit="IRNA")
+    data = article_form_data(SectionFactory(), [AuthorFactory()], image=str(picture.pk))
 
     response = client.post(article_add_url(), data)
 
     assert response.status_code == 302, form_errors(response)
     article = Article.objects.get(slug=SLUG)
-    assert (article.image_width, article.image_height) == (16, 9)
-    assert article.image_alt == "Grey haze over the Milad tower"
-    assert len(uploaded_files(settings)) == 1
+    assert article.image == picture
+    page = client.get(article_change_url(article)).content.decode()
+    assert 'alt="Grey haze over the Milad tower"' in page
+    assert picture.rendition("card", at_most=320)[0] in page
 
 
 # What the change page shows.

@@ -78,7 +78,9 @@ def test_seed_demo_recreates_the_seed_article_page(client):
     assert "understands the language of force.</p>" in html
     assert 'rel="author">IFP Editorial Staff</a>' in html
     assert "The IFP Editorial Staff is composed of dozens of skilled journalists" in html
-    assert re.search(r'<img src="/media/articles/[^"]+\.jpg" alt="[^"]+" width="1600"', html)
+    # The demo illustration is a library picture, served as 16:9 renditions.
+    assert re.search(r'<source type="image/webp" srcset="/media/renditions/[^"]+-640\.webp', html)
+    assert re.search(r'<img src="/media/renditions/[^"]+\.jpg" srcset=[^>]+ alt="[^"]+"', html)
     assert "<figcaption>" in html and "IFP illustration" in html
     widget = html[html.index("Recent Posts") :]
     items = re.findall(

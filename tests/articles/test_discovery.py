@@ -7,7 +7,6 @@ from urllib.parse import quote
 
 import extruct
 import pytest
-from django.core.files.base import ContentFile
 from django.utils import timezone
 from lxml import html as lxml_html
 
@@ -17,13 +16,13 @@ from tests.factories import (
     AuthorFactory,
     DeskAuthorFactory,
     DraftArticleFactory,
+    ImageFactory,
     PublishedArticleFactory,
     ReviewArticleFactory,
     ScheduledArticleFactory,
     SectionFactory,
     UnpublishedArticleFactory,
 )
-from tests.images import png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -170,9 +169,8 @@ def story():
         authors=[author],
         tags=["Kerman"],
         published_at=published,
-        image_alt="A pistachio orchard",
+        image=ImageFactory(alt="A pistachio orchard", credit="IRNA", width=1600, height=900),
     )
-    article.image.save("orchard.png", ContentFile(png_bytes(64, 36)), save=True)
     article.content_updated_at = published + timedelta(hours=2)
     article.save()
     article.refresh_from_db()
@@ -209,8 +207,13 @@ def test_article_page_has_a_news_article(client, story):
     assert news["description"] == "Growers in Kerman ship more than ever."
     assert news["url"] == url
     assert news["mainEntityOfPage"] == {"@type": "WebPage", "@id": url}
-    assert news["image"]["url"] == f"http://testserver{story.image.url}"
-    assert (news["image"]["width"], news["image"]["height"]) == (64, 36)
+    # Google's three shapes (16:9, 4:3, 1:1), each the largest JPEG rendition made.
+    shapes = [(image["width"], image["height"]) for image in news["image"]]
+    assert shapes == [(1280, 720), (960, 720), (320, 320)]
+    for image in news["image"]:
+        assert image["url"].startswith("http://testserver/media/renditions/")
+        assert image["url"].endswith(".jpg")
+        assert image["creditText"] == "IRNA"
     assert same_instant(news["datePublished"], story.published_at)
     assert same_instant(news["dateModified"], story.content_updated_at)
     assert news["author"] == [
@@ -271,7 +274,10 @@ def test_article_page_has_opengraph_twitter_canonical_and_description(client, st
     assert og["@type"] == "article"
     assert og["og:title"] == "Pistachio exports climb"
     assert og["og:url"] == url
-    assert og["og:image"] == f"http://testserver{story.image.url}"
+    social = f"http://testserver{story.image.social[0]}"
+    assert social.endswith("/lead-1280.jpg")
+    assert og["og:image"] == social
+    assert og["og:image:width"] == "1280" and og["og:image:height"] == "720"
     assert og["og:description"] == "Growers in Kerman ship more than ever."
     tree = tree_of(response)
 
@@ -280,7 +286,7 @@ def test_article_page_has_opengraph_twitter_canonical_and_description(client, st
 
     assert meta("twitter:card") == ["summary_large_image"]
     assert meta("twitter:title") == ["Pistachio exports climb"]
-    assert meta("twitter:image") == [f"http://testserver{story.image.url}"]
+    assert meta("twitter:image") == [social]
     assert meta("description") == ["Growers in Kerman ship more than ever."]
     assert head_links(response, "canonical") == [url]
 

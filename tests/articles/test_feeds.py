@@ -9,20 +9,20 @@ from datetime import UTC, datetime, timedelta
 
 import feedparser
 import pytest
-from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.utils import timezone
 from lxml import etree
 
 from tests.factories import (
     AuthorFactory,
     DraftArticleFactory,
+    ImageFactory,
     PublishedArticleFactory,
     ReviewArticleFactory,
     ScheduledArticleFactory,
     SectionFactory,
     UnpublishedArticleFactory,
 )
-from tests.images import png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -65,11 +65,10 @@ def story():
         authors=[maryam, reza],
         tags=["Pistachio Trade", "Kerman"],
         published_at=published,
-        image_alt="Pistachio orchard",
+        image=ImageFactory(alt="Pistachio orchard", width=40, height=20, fmt="PNG"),
     )
     article.content_updated_at = published + timedelta(hours=1)
     article.save()
-    article.image.save("orchard.png", ContentFile(png_bytes(40, 20)), save=True)
     article.refresh_from_db()
     return article
 
@@ -114,7 +113,8 @@ def test_rss_feed_entry_carries_every_part_of_the_article(client, story, kind):
     assert enclosure.href == f"http://testserver{story.image.url}"
     assert enclosure.href.endswith(".png")
     assert enclosure.type == "image/png"
-    assert int(enclosure.length) == len(png_bytes(40, 20)) == story.image.size
+    stored = default_storage.size(story.image.file.name)
+    assert int(enclosure.length) == stored == story.image.file_size
 
 
 @pytest.mark.parametrize("kind", FEED_KINDS)
@@ -134,7 +134,7 @@ def test_atom_feed_entry_carries_every_part_of_the_article(client, story, kind):
     (enclosure,) = entry.enclosures
     assert enclosure.href == f"http://testserver{story.image.url}"
     assert enclosure.type == "image/png"
-    assert int(enclosure.length) == story.image.size
+    assert int(enclosure.length) == story.image.file_size
 
 
 def test_atom_entry_of_a_single_author_links_the_author_page(client):
@@ -235,7 +235,7 @@ def test_atom_has_the_elements_rfc_4287_requires(client, story, kind):
     assert content.text == story.body
     enclosure = entry.find(f"{ATOM}link[@rel='enclosure']")
     assert enclosure.get("type") == "image/png"
-    assert int(enclosure.get("length")) == story.image.size
+    assert int(enclosure.get("length")) == story.image.file_size
 
 
 # Only published articles

@@ -25,6 +25,7 @@ from articles.models import (
     Section,
     WorkflowEvent,
 )
+from images.models import Image as LibraryImage
 from staff.models import Author
 
 BASE = "https://old.example"
@@ -556,11 +557,16 @@ def test_byline_of_a_login_missing_from_the_author_list_is_made(tmp_path):
 @pytest.mark.django_db
 def test_featured_image_is_stored_and_shown_with_alt_text_and_caption(imported, client, settings):
     lead = article(101)
-    assert lead.image.name == "articles/wp/2021/05/rally.jpg"
-    assert (settings.MEDIA_ROOT / lead.image.name).is_file()
-    assert (lead.image_width, lead.image_height) == (1200, 675)
+    assert lead.image.file.name.endswith("-rally.jpg")
+    assert (settings.MEDIA_ROOT / lead.image.file.name).is_file()
+    assert (lead.image.width, lead.image.height) == (1200, 675)
+    assert lead.image.alt == "People at a rally"
+    # The same picture inside the text is the same library image, stored once.
+    assert LibraryImage.objects.count() == 1
+    assert f'src="{lead.image.url}"' in lead.body
     page = client.get("/talks-resume/").content.decode()
-    assert f'<img src="{lead.image.url}" alt="People at a rally"' in page
+    assert 'alt="People at a rally"' in page
+    assert "/media/renditions/" in page
     assert "<figcaption>A rally in Tehran." in page
 
 
@@ -594,9 +600,24 @@ def test_inline_image_from_uploads_is_copied_and_its_address_rewritten(
     content = f'Look.\n\n<img src="{BASE}/wp-content/uploads/2021/05/rally.jpg" alt="Rally">'
     path = write(tmp_path, wxr(item(101, "Pictures", content=content)))
     out, _ = run_import(path, media=uploads)
-    assert '<img src="/media/articles/wp/2021/05/rally.jpg" alt="Rally">' in article(101).body
-    assert (settings.MEDIA_ROOT / "articles/wp/2021/05/rally.jpg").is_file()
+    (picture,) = LibraryImage.objects.all()
+    assert f'<img src="{picture.url}" alt="Rally">' in article(101).body
+    assert (settings.MEDIA_ROOT / picture.file.name).is_file()
     assert "Images: 1 found, 0 missing." in out
+
+
+@pytest.mark.django_db
+def test_media_file_that_is_no_picture_is_refused_and_nothing_stored(tmp_path, settings):
+    folder = tmp_path / "uploads" / "2021" / "05"
+    folder.mkdir(parents=True)
+    (folder / "rally.jpg").write_text("<?php system($_GET['c']); ?>")
+    path = write(tmp_path, wxr(RALLY, LEAD))
+    out, _ = run_import(path, media=tmp_path / "uploads")
+    assert "rally.jpg: refused, This file is not a JPEG, PNG, WebP or GIF picture" in out
+    assert not LibraryImage.objects.exists()
+    assert not article(101).image
+    stored = settings.MEDIA_ROOT
+    assert not stored.exists() or not [p for p in stored.rglob("*") if p.is_file()]
 
 
 @pytest.mark.django_db

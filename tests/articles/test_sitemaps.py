@@ -6,7 +6,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from django.core.files.base import ContentFile
 from django.utils import timezone
 from lxml import etree
 
@@ -15,12 +14,12 @@ from tests.factories import (
     HIDDEN_FACTORIES,
     AuthorFactory,
     DraftArticleFactory,
+    ImageFactory,
     PublishedArticleFactory,
     ScheduledArticleFactory,
     SectionFactory,
     UnpublishedArticleFactory,
 )
-from tests.images import png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -110,9 +109,8 @@ def site():
         authors=[AuthorFactory(slug="maryam-rahimi")],
         tags=["Majlis"],
         published_at=now - timedelta(days=2),
-        image_alt="Parliament",
+        image=ImageFactory(alt="Parliament", width=30, height=20, fmt="PNG"),
     )
-    pictured.image.save("parliament.png", ContentFile(png_bytes(30, 20)), save=True)
     pictured.content_updated_at = now - timedelta(hours=5)
     pictured.save()
     plain = PublishedArticleFactory(

@@ -10,6 +10,7 @@ from tests.factories import (
     HIDDEN_FACTORIES,
     AuthorFactory,
     DraftArticleFactory,
+    ImageFactory,
     PublishedArticleFactory,
     ScheduledArticleFactory,
     SectionFactory,
@@ -34,8 +35,6 @@ def test_article_page_shows_every_part_of_the_seed_page(client):
         body="<p>First paragraph.</p><p>Second paragraph.</p>",
         authors=[desk],
         tags=["Palestine", "Quds Day"],
-        image_caption="A caption",
-        image_credit="IRNA",
     )
     html = text_of(client.get(article.get_absolute_url()))
     assert '<p class="kicker">IFP Exclusive</p>' in html
@@ -50,20 +49,22 @@ def test_article_page_shows_every_part_of_the_seed_page(client):
     assert f'href="{article.section.get_absolute_url()}"' in html
 
 
-def test_article_page_shows_featured_image_with_caption_and_credit(client, settings):
-    from django.core.files.base import ContentFile
-
-    from tests.images import png_bytes
-
-    article = PublishedArticleFactory(
-        image_alt="Protesters in Tehran", image_caption="A rally.", image_credit="IRNA"
-    )
-    article.image.save("rally.png", ContentFile(png_bytes(64, 36)), save=True)
+def test_article_page_shows_featured_image_with_caption_and_credit(client):
+    image = ImageFactory(alt="Protesters in Tehran", caption="A rally.", credit="IRNA")
+    article = PublishedArticleFactory(image=image)
     html = text_of(client.get(article.get_absolute_url()))
-    assert 'alt="Protesters in Tehran" width="64" height="36"' in html
+    assert 'alt="Protesters in Tehran"' in html
     assert re.search(
         r"<figcaption>A rally\. <span class=\"credit\">IRNA</span></figcaption>", html
     )
+
+
+def test_article_caption_overrides_the_library_caption_on_that_article_only(client):
+    image = ImageFactory(caption="Library caption.", credit="IRNA")
+    article = PublishedArticleFactory(image=image, image_caption="This story only.")
+    other = PublishedArticleFactory(image=image)
+    assert "<figcaption>This story only." in text_of(client.get(article.get_absolute_url()))
+    assert "<figcaption>Library caption." in text_of(client.get(other.get_absolute_url()))
 
 
 def test_recent_posts_list_the_newest_others_with_excerpt_and_age(client):
@@ -332,8 +333,8 @@ def test_text_fields_are_escaped_on_every_reader_page(client):
         title=f"Title {payload}",
         kicker=payload[:60],
         standfirst=payload,
+        image=ImageFactory(alt=payload, caption=payload, credit=payload[:120]),
         image_caption=payload,
-        image_credit=payload[:120],
         section=section,
         authors=[author],
         tags=[f"tag {payload}"],

@@ -16,6 +16,7 @@ from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
@@ -34,6 +35,7 @@ from articles.models import (
     Section,
     WorkflowEvent,
 )
+from images.services import image_from_file
 from staff.models import Author
 
 STATUSES = {
@@ -44,7 +46,6 @@ STATUSES = {
     "private": Article.Status.UNPUBLISHED,
 }
 UPLOADS = "/wp-content/uploads/"
-MEDIA_PREFIX = "articles/wp/"
 
 
 class DryRun(Exception):
@@ -427,17 +428,25 @@ class Command(BaseCommand):
             return None
         return candidate, relative
 
-    def store(self, found):
-        """Copy a media file into storage once; its storage name."""
+    def library_image(self, found, *, alt, title="", caption="", report=None):
+        """The library image for a media file (sanitized, with renditions, stored once
+        however many posts use it); None, reported, when the file is no picture."""
         path, relative = found
-        name = MEDIA_PREFIX + relative
         if self.dry_run:
-            return name
-        if not default_storage.exists(name):
-            with path.open("rb") as handle:
-                name = default_storage.save(name, File(handle))
-            getattr(self, "item_files", []).append(name)
-        return name
+            return None
+        with path.open("rb") as handle:
+            try:
+                image, created = image_from_file(
+                    file=File(handle, name=path.name), alt=alt, title=title, caption=caption
+                )
+            except ValidationError as error:
+                (report or self.item_report).images_missing.append(
+                    f"{relative}: refused, {' '.join(error.messages)}"
+                )
+                return None
+        if created:  # removed again if this post's transaction is rolled back
+            getattr(self, "item_files", []).extend(image.stored_files)
+        return image
 
     def set_featured_image(self, article, item):
         thumbnail = item.meta.get("_thumbnail_id", "")
@@ -454,10 +463,16 @@ class Command(BaseCommand):
             self.item_report.images_missing.append(f"{item.label}: {attachment['url']}")
             return
         self.item_report.images_found += 1
-        article.image_alt = (attachment["alt"] or attachment["title"] or article.title)[:250]
-        article.image_caption = attachment["caption"][:300]
-        if not self.dry_run:
-            article.image = self.store(found)
+        image = self.library_image(
+            found,
+            alt=attachment["alt"] or attachment["title"] or article.title,
+            title=attachment["title"],
+            caption=attachment["caption"],
+        )
+        if image is not None:
+            article.image = image
+            if attachment["caption"] and attachment["caption"][:300] != image.caption:
+                article.image_caption = attachment["caption"][:300]
 
     # Links inside bodies, once every post is in
 
@@ -477,7 +492,8 @@ class Command(BaseCommand):
                     self.report.images_missing.append(f"{current['label']}: {path} (in the text)")
                     return None  # kept pointing at the old site
                 self.report.images_found += 1
-                return default_storage.url(self.store(found))
+                image = self.library_image(found, alt=found[1], title=found[1], report=self.report)
+                return image.url if image else None
             post_id = wordpress.post_id_in(path)
             if post_id is not None:
                 return new_url.get(f"/?p={post_id}")

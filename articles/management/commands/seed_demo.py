@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from articles import workflow
 from articles.models import Article, Byline, Section
+from images.services import image_from_file
 from staff.models import Author
 
 SECTIONS = [
@@ -262,10 +263,15 @@ class Command(BaseCommand):
             published_at=now - data["age"],
         )
         if image := data.get("image"):
-            article.image_alt = image["alt"]
-            article.image_caption = image["caption"]
-            article.image_credit = image["credit"]
-            article.image.save(f"{data['slug'][:40]}.jpg", demo_image(image["text"]), save=False)
+            picture = demo_image(image["text"])
+            picture.name = f"{data['slug'][:40]}.jpg"
+            article.image, _new = image_from_file(
+                file=picture,
+                title=image["text"],
+                alt=image["alt"],
+                caption=image["caption"],
+                credit=image["credit"],
+            )
         article.save()
         for position, slug in enumerate(data["authors"]):
             Byline.objects.create(article=article, author=authors[slug], position=position)

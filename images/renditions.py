@@ -1,0 +1,167 @@
+"""Renditions: the sizes and crops of a library image that pages serve.
+
+They are made once, when the image is saved (or by ``manage.py rebuild_renditions``
+after the sizes below change), never while a reader waits. Each slot has a fixed shape,
+cropped around the image's focal point, in a few widths and in every format the browser
+may choose from (AVIF where this Pillow can write it, WebP, and JPEG for the rest).
+
+A rendition's file name carries a key made from the original's content, the focal point
+and the settings below, so a changed picture or crop always gets new addresses: a CDN
+or browser can cache every rendition for a year.
+
+The image row keeps a manifest of what was made (``Image.renditions``), so a page needs
+no query beyond the image row itself to write its ``<picture>``.
+"""
+
+import hashlib
+import io
+import json
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from PIL import Image as PILImage
+from PIL import features
+
+# Slot -> (shape as width:height, or None to keep the original's), widths in pixels.
+SPECS = {
+    "lead": ((16, 9), (640, 960, 1280, 1920)),  # the article's and home page's lead picture
+    "card": ((4, 3), (320, 480, 640, 960)),  # story cards in lists
+    "thumb": ((1, 1), (160, 320)),  # squares: the library, structured data
+    "full": (None, (480, 800, 1200, 1600)),  # pictures inside a story's text
+}
+
+# Format -> (extension, MIME type, Pillow's save options); best first.
+ENCODINGS = {
+    "avif": ("avif", "image/avif", {"quality": 55, "speed": 8}),
+    "webp": ("webp", "image/webp", {"quality": 78, "method": 4}),
+    "jpeg": ("jpg", "image/jpeg", {"quality": 82, "optimize": True, "progressive": True}),
+}
+
+
+def formats():
+    """The formats made here: AVIF only where Pillow was built with it."""
+    return [name for name in ENCODINGS if name != "avif" or features.check("avif")]
+
+
+def manifest_key(sha256, focal):
+    """What the renditions depend on, hashed: a change to any of it means new files."""
+    recipe = json.dumps([sha256, focal, SPECS, ENCODINGS, formats()], sort_keys=True)
+    return hashlib.sha256(recipe.encode()).hexdigest()[:20]
+
+
+def file_name(key, spec, width, fmt):
+    return f"renditions/{key[:2]}/{key}/{spec}-{width}.{ENCODINGS[fmt][0]}"
+
+
+def files(manifest):
+    """Every storage name a manifest refers to."""
+    if not manifest:
+        return []
+    key = manifest["key"]
+    return [
+        file_name(key, spec, width, fmt)
+        for spec, sizes in manifest["specs"].items()
+        for width, _height in sizes
+        for fmt in manifest["formats"]
+    ]
+
+
+def crop_box(width, height, shape, focal):
+    """The largest box of ``shape`` inside the picture, centred as near the focal point
+    (percentages across and down; the middle when unset) as the edges allow."""
+    if shape is None:
+        return (0, 0, width, height)
+    shape_w, shape_h = shape
+    if width * shape_h > height * shape_w:
+        box_w, box_h = round(height * shape_w / shape_h), height
+    else:
+        box_w, box_h = width, round(width * shape_h / shape_w)
+    focal_x, focal_y = (50, 50) if focal is None else focal
+    left = min(max(round(width * focal_x / 100 - box_w / 2), 0), width - box_w)
+    top = min(max(round(height * focal_y / 100 - box_h / 2), 0), height - box_h)
+    return (left, top, left + box_w, top + box_h)
+
+
+def widths_for(box_width, widths):
+    """The widths not larger than the crop (never upscaled); the crop's own when it is
+    narrower than the smallest."""
+    return [width for width in widths if width <= box_width] or [box_width]
+
+
+def build(image, *, force=False):
+    """Make every rendition of ``image`` (an ``images.Image``) that its manifest key
+    needs, and return the manifest. Files already there under the same key are the same
+    picture and are kept, unless ``force``."""
+    focal = image.focal_point
+    key = manifest_key(image.sha256, focal)
+    with image.file.open("rb") as handle:
+        picture = PILImage.open(handle)
+        picture.load()
+    picture = _flat_mode(picture)
+    made = {"key": key, "formats": formats(), "specs": {}}
+    for spec, (shape, widths) in SPECS.items():
+        box = crop_box(picture.width, picture.height, shape, focal)
+        box_w, box_h = box[2] - box[0], box[3] - box[1]
+        sizes = []
+        for width in widths_for(box_w, widths):
+            height = max(1, round(width * box_h / box_w))
+            sizes.append([width, height])
+            names = {fmt: file_name(key, spec, width, fmt) for fmt in made["formats"]}
+            if not force and all(default_storage.exists(name) for name in names.values()):
+                continue
+            resized = picture.resize(
+                (width, height), PILImage.Resampling.LANCZOS, box=box, reducing_gap=3.0
+            )
+            for fmt, name in names.items():
+                _store(name, _encode(resized, fmt))
+        made["specs"][spec] = sizes
+    return made
+
+
+def _flat_mode(picture):
+    """RGB, or RGBA when the picture has transparency (palettes, 16-bit greys…)."""
+    has_alpha = picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info
+    return picture.convert("RGBA" if has_alpha else "RGB")
+
+
+def _encode(picture, fmt):
+    output = io.BytesIO()
+    _ext, _mime, options = ENCODINGS[fmt]
+    if fmt == "jpeg" and picture.mode == "RGBA":
+        background = PILImage.new("RGB", picture.size, "white")
+        background.paste(picture, mask=picture.getchannel("A"))
+        picture = background
+    picture.save(output, fmt.upper(), **options)
+    return output.getvalue()
+
+
+def _store(name, data):
+    if default_storage.exists(name):
+        default_storage.delete(name)
+    default_storage.save(name, ContentFile(data))
+
+
+def delete_files(names):
+    """Remove stored files, ignoring those already gone."""
+    for name in names:
+        if name and default_storage.exists(name):
+            default_storage.delete(name)
+
+
+def srcset(manifest, spec, fmt):
+    key = manifest["key"]
+    return ", ".join(
+        f"{default_storage.url(file_name(key, spec, width, fmt))} {width}w"
+        for width, _height in manifest["specs"][spec]
+    )
+
+
+def largest(manifest, spec, fmt="jpeg", *, at_most=None):
+    """(url, width, height) of the largest rendition in ``spec`` (not wider than
+    ``at_most``), or None when the manifest has no such slot."""
+    sizes = (manifest or {}).get("specs", {}).get(spec)
+    if not sizes or fmt not in manifest["formats"]:
+        return None
+    fitting = [size for size in sizes if at_most is None or size[0] <= at_most] or sizes[:1]
+    width, height = fitting[-1]
+    return default_storage.url(file_name(manifest["key"], spec, width, fmt)), width, height

@@ -1,0 +1,183 @@
+"""Safe image uploads: what a file is decides, never its name.
+
+Every uploaded picture (library images, author photos, imported WordPress media) goes
+through ``sanitize``: Pillow must recognise it as JPEG, PNG, WebP or GIF by its content,
+decode every pixel of every frame (so truncated and corrupt files are refused), stay
+within the size, dimension and pixel limits (so decompression bombs are refused before
+they are decoded), and is then re-encoded upright (EXIF orientation applied) with no
+metadata at all: no EXIF (GPS positions, camera serial numbers), no XMP, no comments.
+Only the colour profile is kept, because colours depend on it.
+"""
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.utils.text import slugify
+from PIL import Image as PILImage
+from PIL import ImageFile, ImageOps, ImageSequence, UnidentifiedImageError
+
+# Format (as Pillow names it) -> file extension and MIME type.
+FORMATS = {
+    "JPEG": ("jpg", "image/jpeg"),
+    "PNG": ("png", "image/png"),
+    "WEBP": ("webp", "image/webp"),
+    "GIF": ("gif", "image/gif"),
+}
+ACCEPTED = "JPEG, PNG, WebP or GIF"
+
+# A truncated file is an error, never a half-grey picture.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+
+@dataclass(frozen=True)
+class CleanImage:
+    """A sanitized picture, ready to store."""
+
+    content: ContentFile
+    format: str
+    width: int
+    height: int
+    sha256: str  # of the uploaded bytes: the same file uploaded twice is the same picture
+
+    @property
+    def mime_type(self):
+        return FORMATS[self.format][1]
+
+
+def limits():
+    return {
+        "bytes": settings.IMAGE_MAX_UPLOAD_MB * 1024 * 1024,
+        "side": settings.IMAGE_MAX_SIDE,
+        "pixels": settings.IMAGE_MAX_MEGAPIXELS * 1_000_000,
+    }
+
+
+def _megabytes(size):
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def sanitize(upload, *, name=None):
+    """Check and clean ``upload`` (a Django ``File``); return a ``CleanImage``.
+
+    Raises ``ValidationError`` with a message an editor can act on when the file is not
+    an acceptable picture. Nothing is written anywhere."""
+    limit = limits()
+    size = upload.size
+    if size is None or size == 0:
+        raise ValidationError("The file is empty.", code="empty")
+    if size > limit["bytes"]:
+        raise ValidationError(
+            f"The file is {_megabytes(size)}; pictures may be at most "
+            f"{settings.IMAGE_MAX_UPLOAD_MB} MB.",
+            code="too_big",
+        )
+    upload.seek(0)
+    data = upload.read()
+    upload.seek(0)
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns between its own limit and twice that; refuse those too.
+            warnings.simplefilter("error", PILImage.DecompressionBombWarning)
+            source = PILImage.open(io.BytesIO(data), formats=list(FORMATS))
+            _check_dimensions(source, limit)
+            frames = _decode(source)
+    except ValidationError:
+        raise
+    except (UnidentifiedImageError, PILImage.DecompressionBombError, SyntaxError) as error:
+        if isinstance(error, PILImage.DecompressionBombError):
+            raise ValidationError(_too_many_pixels(limit), code="bomb") from error
+        raise ValidationError(
+            f"This file is not a {ACCEPTED} picture (its content was checked, not its name).",
+            code="not_image",
+        ) from error
+    except PILImage.DecompressionBombWarning as error:
+        raise ValidationError(_too_many_pixels(limit), code="bomb") from error
+    except (OSError, ValueError, EOFError) as error:
+        raise ValidationError(
+            "The picture is damaged or incomplete (perhaps cut short in the upload); "
+            "export it again and upload the new file.",
+            code="corrupt",
+        ) from error
+    encoded = _encode(source, frames)
+    extension = FORMATS[source.format][0]
+    stem = slugify(PurePath(name or getattr(upload, "name", "") or "image").stem)[:80]
+    return CleanImage(
+        content=ContentFile(encoded, name=f"{stem or 'image'}.{extension}"),
+        format=source.format,
+        width=frames[0].width,
+        height=frames[0].height,
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def _too_many_pixels(limit):
+    return (
+        f"The picture has too many pixels to process safely; the limit is "
+        f"{limit['pixels'] // 1_000_000} megapixels and {limit['side']} pixels a side."
+    )
+
+
+def _check_dimensions(source, limit):
+    """Refuse oversized pictures from their header, before any pixel is decoded."""
+    width, height = source.size
+    frames = getattr(source, "n_frames", 1)
+    if width < 1 or height < 1:
+        raise ValidationError("The picture has no pixels.", code="corrupt")
+    if max(width, height) > limit["side"] or width * height * frames > limit["pixels"]:
+        frames_text = f" in {frames} frames" if frames > 1 else ""
+        raise ValidationError(
+            f"The picture is {width} × {height} pixels{frames_text}, too large to process "
+            f"safely; the limit is {limit['pixels'] // 1_000_000} megapixels and "
+            f"{limit['side']} pixels a side.",
+            code="too_large",
+        )
+
+
+def _decode(source):
+    """Every frame, decoded in full and turned upright."""
+    frames = []
+    for frame in ImageSequence.Iterator(source):
+        frame.load()
+        frames.append(ImageOps.exif_transpose(frame.copy()))
+    if not frames:
+        raise OSError("no frames")
+    return frames
+
+
+def _encode(source, frames):
+    """The frames re-encoded in the source's format, with no metadata but the colour
+    profile."""
+    output = io.BytesIO()
+    options = {}
+    if icc := source.info.get("icc_profile"):
+        options["icc_profile"] = icc
+    first = frames[0]
+    if source.format == "JPEG":
+        if first.mode not in ("RGB", "L", "CMYK"):
+            first = first.convert("RGB")
+        first.save(output, "JPEG", quality=92, optimize=True, **options)
+    elif source.format == "PNG":
+        first.save(output, "PNG", optimize=True, **options)
+    elif source.format == "WEBP":
+        options["lossless"] = source.info.get("lossless", False)
+        _save_frames(output, "WEBP", frames, source, quality=92, **options)
+    else:  # GIF
+        _save_frames(output, "GIF", frames, source)
+    return output.getvalue()
+
+
+def _save_frames(output, fmt, frames, source, **options):
+    if len(frames) > 1:
+        options.update(
+            save_all=True,
+            append_images=frames[1:],
+            duration=source.info.get("duration", 100),
+            loop=source.info.get("loop", 0),
+        )
+    frames[0].save(output, fmt, **options)
