@@ -54,7 +54,14 @@ class ImageAdmin(admin.ModelAdmin):
     search_fields = ("title", "alt", "caption", "credit", "tags__name")
     list_filter = ("tags",)
     date_hierarchy = "created_at"
-    readonly_fields = ("focal_picker", "dimensions", "used_by", "uploaded_by", "created_at")
+    readonly_fields = (
+        "focal_picker",
+        "address",
+        "dimensions",
+        "used_by",
+        "uploaded_by",
+        "created_at",
+    )
     fieldsets = (
         (None, {"fields": ("file", "title", "alt", "caption", "credit", "tags")}),
         (
@@ -65,7 +72,10 @@ class ImageAdmin(admin.ModelAdmin):
                 "the focal point.",
             },
         ),
-        ("About", {"fields": ("dimensions", "used_by", "uploaded_by", "created_at")}),
+        (
+            "About",
+            {"fields": ("address", "dimensions", "used_by", "uploaded_by", "created_at")},
+        ),
     )
 
     class Media:
@@ -103,6 +113,16 @@ class ImageAdmin(admin.ModelAdmin):
         if not obj.pk:
             return "—"
         return f"{obj.width} × {obj.height} px, {obj.file_size / 1024:,.0f} KB"
+
+    @admin.display(description="In a story's text")
+    def address(self, obj):
+        if not obj or not obj.pk:
+            return "—"
+        return format_html(
+            "<code>{}</code><br>Give this address to the body editor's image button: "
+            "readers then get the sizes that fit their screens.",
+            obj.url,
+        )
 
     @admin.display(description="Used by", ordering="use_total")
     def use_count(self, obj):

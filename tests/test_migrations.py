@@ -1,8 +1,104 @@
+import json
+
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+
+from tests.images import png_bytes
 
 
 @pytest.mark.django_db
 def test_models_and_migrations_agree():
     """makemigrations --check exits non-zero when a model change has no migration."""
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def migrate_to(target):
+    """Migrate the articles app to ``target``; the models as they were there."""
+    executor = MigrationExecutor(connection)
+    executor.migrate([target])
+    executor.loader.build_graph()
+    return executor.loader.project_state([target, *ALSO_NEEDED]).apps
+
+
+LATEST = ("articles", "0012_image_roles")
+ALSO_NEEDED = [("reversion", "0002_add_index_on_version_for_content_type_and_db")]
+BEFORE_LIBRARY = ("articles", "0010_content_generation")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_featured_images_move_into_the_library_and_back_with_their_history():
+    """Migration 0011 turns each stored featured image into one library image, rewrites
+    stored versions and pending changes to point at it, and undoes all of it backwards."""
+    old = migrate_to(BEFORE_LIBRARY)
+    name = default_storage.save("articles/2025/05/rally.png", ContentFile(png_bytes(64, 36)))
+    section = old.get_model("articles", "Section").objects.create(name="News", slug="news")
+    Article = old.get_model("articles", "Article")
+    fields = {
+        "image": name,
+        "image_width": 64,
+        "image_height": 36,
+        "image_alt": "People at a rally",
+        "image_caption": "A rally.",
+        "image_credit": "IRNA",
+    }
+    article = Article.objects.create(title="Rally", slug="rally", section=section, **fields)
+    Article.objects.create(title="Same picture", slug="same", section=section, **fields)
+    content_type, _ = old.get_model("contenttypes", "ContentType").objects.get_or_create(
+        app_label="articles", model="article"
+    )
+    revision = old.get_model("reversion", "Revision").objects.create(
+        date_created=timezone.now(), comment="first"
+    )
+    Version = old.get_model("reversion", "Version")
+    Version.objects.create(
+        revision=revision,
+        object_id=str(article.pk),
+        content_type=content_type,
+        db="default",
+        format="json",
+        serialized_data=json.dumps(
+            [
+                {
+                    "model": "articles.article",
+                    "pk": article.pk,
+                    "fields": {"title": "Rally", **fields},
+                }
+            ]
+        ),
+        object_repr="Rally",
+    )
+    edit = old.get_model("articles", "PendingEdit").objects.create(
+        article=article, base_version=1, data={"title": "Rally!", "image": name, "image_alt": "A"}
+    )
+
+    new = migrate_to(LATEST)
+    (image,) = new.get_model("images", "Image").objects.all()
+    assert image.file.name == name
+    assert (image.alt, image.caption, image.credit) == ("People at a rally", "A rally.", "IRNA")
+    assert (image.width, image.height, image.file_size) == (64, 36, default_storage.size(name))
+    assert set(new.get_model("articles", "Article").objects.values_list("image", flat=True)) == {
+        image.pk
+    }
+    (stored,) = json.loads(new.get_model("reversion", "Version").objects.get().serialized_data)
+    assert stored["fields"]["image"] == image.pk
+    assert "image_alt" not in stored["fields"] and "image_credit" not in stored["fields"]
+    data = new.get_model("articles", "PendingEdit").objects.get(pk=edit.pk).data
+    assert data["image_id"] == image.pk and "image" not in data
+
+    old = migrate_to(BEFORE_LIBRARY)
+    article = old.get_model("articles", "Article").objects.get(slug="rally")
+    assert (article.image.name, article.image_alt, article.image_credit) == (
+        name,
+        "People at a rally",
+        "IRNA",
+    )
+    (stored,) = json.loads(old.get_model("reversion", "Version").objects.get().serialized_data)
+    assert stored["fields"]["image"] == name
+    assert stored["fields"]["image_alt"] == "People at a rally"
+    assert old.get_model("articles", "PendingEdit").objects.get(pk=edit.pk).data["image"] == name
+    migrate_to(LATEST)

@@ -88,3 +88,43 @@ def test_whitenoise_serves_hashed_static_files_with_debug_off(settings, tmp_path
     assert "immutable" in response["Cache-Control"]
     gzipped = client.get(css_url, HTTP_ACCEPT_ENCODING="gzip")
     assert gzipped["Content-Encoding"] == "gzip"
+
+
+def test_media_bucket_setting_moves_uploads_to_object_storage():
+    """With MEDIA_S3_BUCKET, every upload and rendition goes to the bucket (through the
+    storage API that the image code uses), at stable public addresses, never overwriting."""
+    env = {
+        "DJANGO_SECRET_KEY": "k",
+        "DJANGO_SETTINGS_MODULE": "ifp.settings",
+        "MEDIA_S3_BUCKET": "ifp-media",
+        "MEDIA_S3_ENDPOINT_URL": "http://127.0.0.1:9000",
+        "MEDIA_S3_CUSTOM_DOMAIN": "media.example.org",
+    }
+    code = (
+        "import django; django.setup(); "
+        "from django.core.files.storage import storages; d = storages['default']; "
+        "print(type(d).__name__, d.bucket_name, d.file_overwrite, d.url('images/a b.jpg'))"
+    )
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "MEDIA_"))}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**clean_env, **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "S3Storage",
+        "ifp-media",
+        "False",
+        "https://media.example.org/images/a%20b.jpg",
+    ]
+
+
+def test_media_stays_on_local_disk_without_a_bucket():
+    result = settings_in_subprocess(
+        {"DJANGO_SECRET_KEY": "k"}, "s.STORAGES['default']['BACKEND'], s.IMAGE_MAX_UPLOAD_MB"
+    )
+    assert result.stdout.strip() == "django.core.files.storage.FileSystemStorage 25"

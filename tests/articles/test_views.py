@@ -1,8 +1,11 @@
 import re
 from datetime import timedelta
 
+import lxml.html
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -384,3 +387,36 @@ def test_home_query_count_without_a_marked_lead_story(client, django_assert_num_
     with django_assert_num_queries(8):
         response = client.get("/")
     assert response.context["lead"] is not None
+
+
+def test_library_pictures_inside_the_text_are_served_as_renditions(client):
+    picture = ImageFactory(alt="Library alt", width=1200, height=800)
+    article = PublishedArticleFactory(
+        body=f'<p>Before.</p><img src="{picture.url}" alt="The crowd at noon">'
+        '<img src="https://elsewhere.example/x.jpg" alt="Not ours"><p>After.</p>'
+    )
+    tree = lxml.html.fromstring(text_of(client.get(article.get_absolute_url())))
+    (body,) = tree.xpath("//div[contains(@class, 'article__body')]")
+    assert len(body.xpath(".//picture")) == 1
+    (webp,) = body.xpath(".//source[@type='image/webp']/@srcset")
+    assert [entry.split()[1] for entry in webp.split(", ")] == ["480w", "800w", "1200w"]
+    (img,) = body.xpath(".//picture//img")
+    assert img.get("alt") == "The crowd at noon"  # the text's own words win
+    assert img.get("loading") == "lazy"
+    assert (img.get("width"), img.get("height")) == ("1200", "800")
+    # A picture from elsewhere is left as the editor wrote it.
+    assert body.xpath(".//img[@src='https://elsewhere.example/x.jpg']")
+
+
+def test_pictures_in_the_text_cost_one_query_whatever_their_number(
+    client, django_assert_num_queries
+):
+    pictures = [ImageFactory() for _ in range(3)]
+    plain = PublishedArticleFactory(body="<p>Words only.</p>")
+    with CaptureQueriesContext(connection) as baseline:
+        client.get(plain.get_absolute_url())
+    body = "".join(f'<img src="{picture.url}" alt="x">' for picture in pictures)
+    pictured = PublishedArticleFactory(body=body, authors=plain.byline_authors)
+    with django_assert_num_queries(len(baseline) + 1):
+        response = client.get(pictured.get_absolute_url())
+    assert response.content.decode().count("<picture>") == 3
