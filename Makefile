@@ -47,6 +47,10 @@ clean:
 # The load benchmark (bench/run.py, issue 6): PostgreSQL and Redis on this machine, wrk from
 # Debian's packages. `make bench ARGS=--articles=100000` for the large site.
 ARGS ?=
-.PHONY: bench
+.PHONY: bench bench-images
 bench: install
 	$(BIN)/python -m bench.run $(ARGS)
+
+# Image bytes per page at phone and desktop widths (issue 5): bench/images.py.
+bench-images: install
+	$(BIN)/python -m bench.images
