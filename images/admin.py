@@ -22,8 +22,9 @@ class ImageForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.clean_image = None
-        self.fields["title"].required = False
-        self.fields["title"].help_text += " Left empty, the alt text is used."
+        if "title" in self.fields:  # absent from a read-only (view) form
+            self.fields["title"].required = False
+            self.fields["title"].help_text += " Left empty, the alt text is used."
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")
@@ -83,7 +84,9 @@ class ImageAdmin(admin.ModelAdmin):
         css = {"all": ("admin-newsroom/admin.css",)}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(use_total=Count("articles"))
+        # The annotation's GROUP BY drops Meta.ordering: newest first, stated again.
+        images = super().get_queryset(request).annotate(use_total=Count("articles"))
+        return images.order_by("-created_at", "-pk")
 
     def has_change_permission(self, request, obj=None):
         """Writers may fix the pictures they uploaded; editors may change any."""

@@ -31,6 +31,10 @@ FORMATS = {
 }
 ACCEPTED = "JPEG, PNG, WebP or GIF"
 
+# What a frame keeps of its metadata: how it is drawn and animated, nothing about who,
+# where or with what it was taken.
+KEEP_INFO = ("transparency", "duration", "loop", "background", "lossless")
+
 # A truncated file is an error, never a half-grey picture.
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
@@ -85,8 +89,10 @@ def sanitize(upload, *, name=None):
             # Pillow only warns between its own limit and twice that; refuse those too.
             warnings.simplefilter("error", PILImage.DecompressionBombWarning)
             source = PILImage.open(io.BytesIO(data), formats=list(FORMATS))
-            _check_dimensions(source, limit)
-            frames = _decode(source)
+            # Phones write JPEGs with extra pictures (MPO): the first one is the photo.
+            fmt = "JPEG" if source.format == "MPO" else source.format
+            _check_dimensions(source, limit, frames=1 if fmt == "JPEG" else None)
+            frames = _decode(source, only_first=fmt == "JPEG")
     except ValidationError:
         raise
     except (UnidentifiedImageError, PILImage.DecompressionBombError, SyntaxError) as error:
@@ -104,12 +110,12 @@ def sanitize(upload, *, name=None):
             "export it again and upload the new file.",
             code="corrupt",
         ) from error
-    encoded = _encode(source, frames)
-    extension = FORMATS[source.format][0]
+    encoded = _encode(source, fmt, frames)
+    extension = FORMATS[fmt][0]
     stem = slugify(PurePath(name or getattr(upload, "name", "") or "image").stem)[:80]
     return CleanImage(
         content=ContentFile(encoded, name=f"{stem or 'image'}.{extension}"),
-        format=source.format,
+        format=fmt,
         width=frames[0].width,
         height=frames[0].height,
         sha256=hashlib.sha256(data).hexdigest(),
@@ -123,10 +129,10 @@ def _too_many_pixels(limit):
     )
 
 
-def _check_dimensions(source, limit):
+def _check_dimensions(source, limit, *, frames=None):
     """Refuse oversized pictures from their header, before any pixel is decoded."""
     width, height = source.size
-    frames = getattr(source, "n_frames", 1)
+    frames = frames or getattr(source, "n_frames", 1)
     if width < 1 or height < 1:
         raise ValidationError("The picture has no pixels.", code="corrupt")
     if max(width, height) > limit["side"] or width * height * frames > limit["pixels"]:
@@ -139,32 +145,37 @@ def _check_dimensions(source, limit):
         )
 
 
-def _decode(source):
-    """Every frame, decoded in full and turned upright."""
+def _decode(source, *, only_first=False):
+    """Every frame (or the first), decoded in full and turned upright."""
     frames = []
     for frame in ImageSequence.Iterator(source):
         frame.load()
-        frames.append(ImageOps.exif_transpose(frame.copy()))
+        upright = ImageOps.exif_transpose(frame.copy())
+        # Pillow's savers write back what ``info`` holds (comments, EXIF, XMP): keep only
+        # what the picture needs to look the same.
+        upright.info = {key: frame.info[key] for key in KEEP_INFO if key in frame.info}
+        frames.append(upright)
+        if only_first:
+            break
     if not frames:
         raise OSError("no frames")
     return frames
 
 
-def _encode(source, frames):
-    """The frames re-encoded in the source's format, with no metadata but the colour
-    profile."""
+def _encode(source, fmt, frames):
+    """The frames re-encoded in ``fmt``, with no metadata but the colour profile."""
     output = io.BytesIO()
     options = {}
     if icc := source.info.get("icc_profile"):
         options["icc_profile"] = icc
     first = frames[0]
-    if source.format == "JPEG":
+    if fmt == "JPEG":
         if first.mode not in ("RGB", "L", "CMYK"):
             first = first.convert("RGB")
         first.save(output, "JPEG", quality=92, optimize=True, **options)
-    elif source.format == "PNG":
+    elif fmt == "PNG":
         first.save(output, "PNG", optimize=True, **options)
-    elif source.format == "WEBP":
+    elif fmt == "WEBP":
         options["lossless"] = source.info.get("lossless", False)
         _save_frames(output, "WEBP", frames, source, quality=92, **options)
     else:  # GIF
