@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from js_asset.media import Media as NoncedMedia
 from reversion.models import Version
 
 from articles import diff, preview, workflow
@@ -427,6 +428,11 @@ class ArticleAdmin(admin.ModelAdmin):
             ),
             can_share=obj is not None and is_editor(request),
         )
+        # The body editor's import map is the one inline script the admin needs: it gets
+        # this request's Content-Security-Policy nonce (ifp.middleware).
+        nonce = getattr(request, "csp_nonce", None)
+        if nonce is not None:
+            context["media"] = NoncedMedia.from_media(context["media"], nonce=str(nonce))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # Bulk actions: the same workflow rules, article by article.

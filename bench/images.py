@@ -150,7 +150,7 @@ def main():
     workdir = tempfile.mkdtemp(prefix="ifp-bench-images-")
     os.environ.update(
         DJANGO_SETTINGS_MODULE="ifp.settings",
-        DJANGO_SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY", "bench-only-key"),
+        DJANGO_SECRET_KEY="bench-only-throwaway-key-" + "0123456789abcdef" * 3,
         DATABASE_URL=f"sqlite:///{workdir}/bench.sqlite3",
         DJANGO_MEDIA_ROOT=f"{workdir}/media",
         DJANGO_STATIC_ROOT=workdir,

@@ -131,6 +131,8 @@ def bench_env():
         # Throwaway: the benchmark's site has no secrets and no sessions worth keeping.
         DJANGO_SECRET_KEY="bench-only-throwaway-key-" + "x" * 40,
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        # Plain HTTP on loopback: no redirect to HTTPS (production keeps it on).
+        DJANGO_HTTPS="0",
         IFP_BENCH="1",
         WEB_CONCURRENCY=str(WORKERS),
         PYTHONUNBUFFERED="1",

@@ -4,9 +4,11 @@ Every variable read here is documented in the README ("Configuration").
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -38,6 +40,17 @@ if not SECRET_KEY:
             "or set DJANGO_DEBUG=1 for local development."
         )
     SECRET_KEY = "django-insecure-local-development-only"
+elif not DEBUG and (
+    len(SECRET_KEY) < 50
+    or len(set(SECRET_KEY)) < 5
+    or SECRET_KEY.startswith("django-insecure")
+    or SECRET_KEY.lower() in {"changeme", "secret", "your-secret-key"}
+):
+    # Signed preview links, sessions and password resets are only as strong as this key.
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is too weak or a known default: use at least 50 random "
+        "characters, e.g. from `python -c 'import secrets; print(secrets.token_urlsafe(50))'`."
+    )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
@@ -51,6 +64,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     # Third party
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "taggit",
     "django_prose_editor",
     "reversion",
@@ -61,7 +77,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every response, cached or not, carries the request id and the security headers.
+    "ifp.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "ifp.middleware.ContentSecurityPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ifp.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # ETag and 304 answers, for cached and fresh pages alike.
@@ -72,9 +92,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "articles.middleware.RedirectFallbackMiddleware",
+    # Last: counts failed logins and answers a locked-out login with the lock-out page.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First, so that a locked-out account is refused before its password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "ifp.urls"
@@ -185,9 +213,100 @@ IMAGE_MAX_MEGAPIXELS = int(os.environ.get("IMAGE_MAX_MEGAPIXELS", "60"))
 SITE_NAME = os.environ.get("SITE_NAME", "Iran Front Page")
 SITE_SHORT_NAME = os.environ.get("SITE_SHORT_NAME", "IFP")
 
+# Logs go to standard output, one JSON object a line with the request's id
+# (DJANGO_LOG_FORMAT=json, the default with DEBUG off) or as plain text.
+# DJANGO_ACCESS_LOG=1 adds a line per request (method, path, status, time).
+LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"DJANGO_LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
+ACCESS_LOG = env_bool("DJANGO_ACCESS_LOG", False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "ifp.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "ifp.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# Security (issue 7). With DEBUG off these defaults pass `manage.py check --deploy` with no
+# warning; the README's "Deploying" section lists them.
+# DJANGO_HTTPS: readers reach the site over HTTPS (on unless DEBUG): plain HTTP is
+# redirected, cookies are secure-only and HSTS is sent. Behind a proxy that ends TLS
+# (deploy/nginx.conf), DJANGO_PROXY_SSL_HEADER names the header that says the original
+# scheme; set it empty when gunicorn faces the Internet itself.
+HTTPS = env_bool("DJANGO_HTTPS", not DEBUG)
+if HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+    if proxy_header := os.environ.get("DJANGO_PROXY_SSL_HEADER", "X-Forwarded-Proto"):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_" + proxy_header.upper().replace("-", "_"), "https")
+# Load balancers probe over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+CSRF_FAILURE_VIEW = "ifp.views.csrf_failure"
+# Only staff have sessions: they end when the browser closes, and after this many hours.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = int(os.environ.get("DJANGO_SESSION_HOURS", "10")) * 3600
+
+# Content-Security-Policy (django-csp, through ifp.middleware): scripts only from this
+# site (the admin's one inline import map carries a per-request nonce), nothing framed.
+if MEDIA_S3_BUCKET:
+    _media_origin = (
+        f"https://{os.environ['MEDIA_S3_CUSTOM_DOMAIN']}"
+        if os.environ.get("MEDIA_S3_CUSTOM_DOMAIN")
+        else (os.environ.get("MEDIA_S3_ENDPOINT_URL") or "https://*.amazonaws.com")
+    )
+    MEDIA_ORIGINS = [_media_origin.rstrip("/")]
+else:
+    MEDIA_ORIGINS = []
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *MEDIA_ORIGINS],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        **({"upgrade-insecure-requests": True} if HTTPS else {}),
+    }
+}
+
+# Brute-force protection of the admin login (django-axes): after AXES_FAILURE_LIMIT wrong
+# passwords for one account from one address, that pair is locked out for
+# AXES_COOLOFF_MINUTES; a correct password resets the count.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "ifp.views.locked_out"
+AXES_VERBOSE = False
+# The client address as the proxy in front saw it (deploy/nginx.conf appends it).
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "1" if HTTPS else "0"))
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+
+# Two-factor login for staff (django-otp): optional per account; a staff member with a
+# confirmed authenticator app must give its code at the admin login.
+OTP_TOTP_ISSUER = os.environ.get("SITE_SHORT_NAME", "IFP") + " newsroom"

@@ -9,6 +9,8 @@ from django.urls import include, path
 from articles import feeds, sitemaps, views
 from articles.sitemaps import SITEMAPS
 from ifp.views import healthz
+from staff import twofactor
+from staff.twofactor import NewsroomLoginForm
 
 admin.site.site_header = f"{settings.SITE_SHORT_NAME} newsroom"
 admin.site.site_title = f"{settings.SITE_SHORT_NAME} newsroom"
@@ -19,7 +21,11 @@ section_rss, section_atom = feeds.feed_pair("section")
 tag_rss, tag_atom = feeds.feed_pair("tag")
 author_rss, author_atom = feeds.feed_pair("author")
 
+admin.site.login_form = NewsroomLoginForm
+admin.site.login_template = "admin/newsroom_login.html"
+
 urlpatterns = [
+    path("admin/two-factor/", admin.site.admin_view(twofactor.setup), name="two-factor"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     # Feeds at WordPress's addresses: /feed/ (RSS) and /feed/atom/, also under each list.
@@ -59,3 +65,8 @@ if os.environ.get("IFP_BENCH") == "1":
     from bench.floor import floor
 
     urlpatterns.insert(0, path("bench/floor/", floor, name="bench-floor"))
+
+handler400 = "ifp.views.bad_request"
+handler403 = "ifp.views.permission_denied"
+handler404 = "ifp.views.page_not_found"
+handler500 = "ifp.views.server_error"

@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
+from django.template import loader
 from django.views.decorators.cache import never_cache
 
 
@@ -22,4 +24,50 @@ def healthz(request):
     healthy = all(checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "failing", **checks}, status=200 if healthy else 503
+    )
+
+
+# Error pages (issue 7): they look like the site, leak nothing (no traceback, no
+# setting, no path echoed back), run no query and give the request's id for reports.
+
+
+def _error_page(request, template, status, **extra):
+    context = {
+        "site_name": settings.SITE_NAME,
+        "site_short_name": settings.SITE_SHORT_NAME,
+        "request_id": getattr(request, "id", ""),
+        **extra,
+    }
+    # Rendered without the request's context processors: they may need the database.
+    return HttpResponse(loader.render_to_string(template, context), status=status)
+
+
+def bad_request(request, exception=None):
+    return _error_page(request, "400.html", 400)
+
+
+def permission_denied(request, exception=None):
+    return _error_page(request, "403.html", 403)
+
+
+def page_not_found(request, exception=None):
+    return _error_page(request, "404.html", 404)
+
+
+def server_error(request):
+    return _error_page(request, "500.html", 500)
+
+
+def csrf_failure(request, reason=""):
+    return _error_page(request, "403_csrf.html", 403)
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer to a locked-out login: a clear page, status 429."""
+    return _error_page(
+        request,
+        "registration/locked_out.html",
+        429,
+        failure_limit=settings.AXES_FAILURE_LIMIT,
+        cooloff_minutes=int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
     )

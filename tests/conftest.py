@@ -12,6 +12,11 @@ def _test_settings(settings, tmp_path):
     settings.STATIC_ROOT.mkdir()
     # Views are tested as they render; tests/test_page_cache.py turns the cache on.
     settings.PAGE_CACHE = False
+    # The test client speaks plain HTTP; tests/test_security.py checks the redirect.
+    settings.SECURE_SSL_REDIRECT = False
+    # client.login() authenticates without a request, which django-axes refuses;
+    # tests/test_security.py turns the lock-out on through the real login page.
+    settings.AXES_ENABLED = False
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

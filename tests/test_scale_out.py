@@ -48,8 +48,9 @@ def two_instances(tmp_path):
         "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
         f"{database['PORT'] or 5432}/{database['NAME']}",
         "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": "scale-out-test",
+        "DJANGO_SECRET_KEY": "scale-out-test-" + "0123456789abcdef" * 3,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_HTTPS": "0",  # plain HTTP on loopback
         "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
         "PAGE_CACHE": "1",
     }

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.test import Client
 
 ROOT = Path(__file__).resolve().parent.parent
+KEY = "settings-test-key-" + "0123456789abcdef" * 3
 
 
 def settings_in_subprocess(env, expression):
@@ -37,7 +38,7 @@ def test_debug_runs_with_a_development_key():
 
 
 def test_a_malformed_debug_flag_is_an_error_not_a_guess():
-    result = settings_in_subprocess({"DJANGO_DEBUG": "maybe", "DJANGO_SECRET_KEY": "k"}, "1")
+    result = settings_in_subprocess({"DJANGO_DEBUG": "maybe", "DJANGO_SECRET_KEY": KEY}, "1")
     assert result.returncode != 0
     assert "DJANGO_DEBUG must be" in result.stderr
 
@@ -45,7 +46,7 @@ def test_a_malformed_debug_flag_is_an_error_not_a_guess():
 def test_environment_selects_database_cache_and_hosts():
     result = settings_in_subprocess(
         {
-            "DJANGO_SECRET_KEY": "k",
+            "DJANGO_SECRET_KEY": KEY,
             "DATABASE_URL": "postgres://newsroom@db.internal:5432/ifp",
             "REDIS_URL": "redis://cache.internal:6379/2",
             "DJANGO_ALLOWED_HOSTS": "ifpnews.com, www.ifpnews.com",
@@ -62,7 +63,7 @@ def test_environment_selects_database_cache_and_hosts():
 
 def test_defaults_are_sqlite_local_memory_and_tehran_time():
     result = settings_in_subprocess(
-        {"DJANGO_SECRET_KEY": "k"},
+        {"DJANGO_SECRET_KEY": KEY},
         "s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'], s.TIME_ZONE, s.USE_TZ",
     )
     assert result.stdout.strip() == (
@@ -94,7 +95,7 @@ def test_media_bucket_setting_moves_uploads_to_object_storage():
     """With MEDIA_S3_BUCKET, every upload and rendition goes to the bucket (through the
     storage API that the image code uses), at stable public addresses, never overwriting."""
     env = {
-        "DJANGO_SECRET_KEY": "k",
+        "DJANGO_SECRET_KEY": KEY,
         "DJANGO_SETTINGS_MODULE": "ifp.settings",
         "MEDIA_S3_BUCKET": "ifp-media",
         "MEDIA_S3_ENDPOINT_URL": "http://127.0.0.1:9000",
@@ -125,6 +126,6 @@ def test_media_bucket_setting_moves_uploads_to_object_storage():
 
 def test_media_stays_on_local_disk_without_a_bucket():
     result = settings_in_subprocess(
-        {"DJANGO_SECRET_KEY": "k"}, "s.STORAGES['default']['BACKEND'], s.IMAGE_MAX_UPLOAD_MB"
+        {"DJANGO_SECRET_KEY": KEY}, "s.STORAGES['default']['BACKEND'], s.IMAGE_MAX_UPLOAD_MB"
     )
     assert result.stdout.strip() == "django.core.files.storage.FileSystemStorage 25"

@@ -52,7 +52,7 @@ def sync_roles(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0011_image_library"),
+        ("articles", "0013_drop_old_image_fields"),
         ("images", "0001_initial"),
     ]
 
