@@ -24,6 +24,15 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class NoTraceback(logging.Filter):
+    """For expected refusals (a bot's bad Host header): one line, not a traceback."""
+
+    def filter(self, record):
+        record.exc_info = None
+        record.exc_text = None
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record):
         entry = {

@@ -223,7 +223,10 @@ ACCESS_LOG = env_bool("DJANGO_ACCESS_LOG", False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "ifp.logs.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "ifp.logs.RequestIdFilter"},
+        "no_traceback": {"()": "ifp.logs.NoTraceback"},
+    },
     "formatters": {
         "json": {"()": "ifp.logs.JsonFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
@@ -234,9 +237,23 @@ LOGGING = {
             "stream": "ext://sys.stdout",
             "filters": ["request_id"],
             "formatter": LOG_FORMAT,
-        }
+        },
+        "console_brief": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "filters": ["request_id", "no_traceback"],
+            "formatter": LOG_FORMAT,
+        },
     },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # Bots send foreign Host headers all day: a warning line each, no traceback.
+    "loggers": {
+        "django.security.DisallowedHost": {
+            "handlers": ["console_brief"],
+            "level": "WARNING",
+            "propagate": False,
+        }
+    },
 }
 
 # Security (issue 7). With DEBUG off these defaults pass `manage.py check --deploy` with no
