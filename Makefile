@@ -54,3 +54,11 @@ bench: install
 # Image bytes per page at phone and desktop widths (issue 5): bench/images.py.
 bench-images: install
 	$(BIN)/python -m bench.images
+
+# Browser tests (issue 9, tests/browser/): Playwright drives Debian's chromium against a live
+# server with the demo content; axe-core and the Nu Html Checker (vnu.jar from npm, kept in
+# .cache/vnu/, run with the machine's Java) check every public page, and the article page's
+# screenshots go to docs/screenshots/. `make test` skips them.
+.PHONY: test-browser
+test-browser: install
+	$(TEST_ENV) $(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)

@@ -95,8 +95,8 @@ def test_payload_in_the_body_is_sanitized_away(client, payload):
 @pytest.mark.django_db
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_payload_in_every_text_field_is_escaped_on_every_reader_page(client, payload):
-    author = AuthorFactory(name=f"Name {payload}"[:100], job_title=payload[:100], bio=payload)
-    section = SectionFactory(name=f"S {payload}"[:100], slug="s", description=payload)
+    author = AuthorFactory(name=f"Name {payload}"[:120], job_title=payload[:120], bio=payload)
+    section = SectionFactory(name=f"S {payload}"[:80], slug="s", description=payload)
     article = PublishedArticleFactory(
         title=f"Title {payload}"[:250],
         kicker=payload[:60],

@@ -756,7 +756,7 @@ def test_editor_adds_a_correction_shown_on_the_article_page_and_in_json_ld(
     assert article.content_updated_at == correction.published_at
     page = client.get(article.get_absolute_url())
     html = text_of(page)
-    local = timezone.localtime(correction.published_at)
+    local = timezone.localtime(correction.published_at).replace(microsecond=0)
     assert (
         f'<p class="correction correction--correction"><strong>Correction, '
         f'<time datetime="{local.isoformat()}">' in html
