@@ -19,8 +19,9 @@ import json
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from PIL import Image as PILImage
-from PIL import features
+
+# Pillow is imported where pictures are made, not here: pages only read manifests, and a
+# worker that never makes a rendition never loads it (worker memory, issue 6).
 
 # Slot -> (shape as width:height, or None to keep the original's), widths in pixels.
 SPECS = {
@@ -40,6 +41,8 @@ ENCODINGS = {
 
 def formats():
     """The formats made here: AVIF only where Pillow was built with it."""
+    from PIL import features
+
     return [name for name in ENCODINGS if name != "avif" or features.check("avif")]
 
 
@@ -92,6 +95,8 @@ def build(image, *, force=False):
     """Make every rendition of ``image`` (an ``images.Image``) that its manifest key
     needs, and return the manifest. Files already there under the same key are the same
     picture and are kept, unless ``force``."""
+    from PIL import Image as PILImage
+
     focal = image.focal_point
     key = manifest_key(image.sha256, focal)
     with image.file.open("rb") as handle:
@@ -125,6 +130,8 @@ def _flat_mode(picture):
 
 
 def _encode(picture, fmt):
+    from PIL import Image as PILImage
+
     output = io.BytesIO()
     _ext, _mime, options = ENCODINGS[fmt]
     if fmt == "jpeg" and picture.mode == "RGBA":

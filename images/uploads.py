@@ -19,8 +19,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils.text import slugify
-from PIL import Image as PILImage
-from PIL import ImageFile, ImageOps, ImageSequence, UnidentifiedImageError
 
 # Format (as Pillow names it) -> file extension and MIME type.
 FORMATS = {
@@ -34,9 +32,6 @@ ACCEPTED = "JPEG, PNG, WebP or GIF"
 # What a frame keeps of its metadata: how it is drawn and animated, nothing about who,
 # where or with what it was taken.
 KEEP_INFO = ("transparency", "duration", "loop", "background", "lossless")
-
-# A truncated file is an error, never a half-grey picture.
-ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
 @dataclass(frozen=True)
@@ -71,6 +66,12 @@ def sanitize(upload, *, name=None):
 
     Raises ``ValidationError`` with a message an editor can act on when the file is not
     an acceptable picture. Nothing is written anywhere."""
+    # Pillow is imported on first upload, not when a worker starts (issue 6's memory).
+    from PIL import Image as PILImage
+    from PIL import ImageFile, UnidentifiedImageError
+
+    # A truncated file is an error, never a half-grey picture.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     limit = limits()
     size = upload.size
     if size is None or size == 0:
@@ -147,6 +148,8 @@ def _check_dimensions(source, limit, *, frames=None):
 
 def _decode(source, *, only_first=False):
     """Every frame (or the first), decoded in full and turned upright."""
+    from PIL import ImageOps, ImageSequence
+
     frames = []
     for frame in ImageSequence.Iterator(source):
         frame.load()

@@ -9,8 +9,6 @@ django-axes' lock-out of wrong passwords.
 
 import base64
 
-import qrcode
-import qrcode.image.svg
 from django import forms
 from django.contrib import messages
 from django.contrib.admin import site
@@ -76,6 +74,11 @@ class CodeForm(forms.Form):
 
 
 def qr_svg(text):
+    # Imported here: qrcode's SVG writer brings lxml, which no page a reader sees needs
+    # (worker memory, issue 6).
+    import qrcode
+    import qrcode.image.svg
+
     image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
     # Made here from our own data: an <svg> with a path, no script.
     return mark_safe(image.to_string(encoding="unicode"))
