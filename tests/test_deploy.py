@@ -38,3 +38,15 @@ def test_gunicorn_configuration_loads():
     assert namespace["worker_class"] == "sync"
     assert namespace["workers"] >= 1
     assert namespace["preload_app"] is True
+
+
+def test_gunicorn_hands_freed_memory_back_after_the_fork_and_every_so_many_requests():
+    namespace = {"__name__": "gunicorn_conf"}
+    exec((ROOT / "gunicorn.conf.py").read_text(), namespace)
+    calls = []
+    namespace["_malloc_trim"] = calls.append
+    namespace["TRIM_EVERY"] = 3
+    namespace["post_fork"](None, None)
+    for _ in range(7):
+        namespace["post_request"](None, None, {}, None)
+    assert calls == [0, 0, 0]  # after the fork, then after requests 3 and 6
