@@ -224,18 +224,21 @@ def ensure_database(url):
     parts = urlsplit(url)
     if not parts.scheme.startswith("postgres"):
         return
-    import psycopg
-    from psycopg import sql
+    import psycopg2
+    from psycopg2 import sql
 
     name = parts.path.lstrip("/")
     admin_url = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as connection:
-        exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-        ).fetchone()
-        if not exists:
-            print(f"bench: creating database {name}", flush=True)
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    connection = psycopg2.connect(admin_url, connect_timeout=10)
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if cursor.fetchone() is None:
+                print(f"bench: creating database {name}", flush=True)
+                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    finally:
+        connection.close()
 
 
 def step(title, command, env, timeout):
@@ -546,10 +549,15 @@ def machine():
 def service_versions(env):
     versions = {}
     try:
-        import psycopg
+        import psycopg2
 
-        with psycopg.connect(env["DATABASE_URL"], connect_timeout=5) as connection:
-            versions["postgresql"] = connection.execute("SHOW server_version").fetchone()[0]
+        connection = psycopg2.connect(env["DATABASE_URL"], connect_timeout=5)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW server_version")
+                versions["postgresql"] = cursor.fetchone()[0]
+        finally:
+            connection.close()
     except Exception as error:  # a report without the version is still a report
         versions["postgresql"] = f"? ({error.__class__.__name__})"
     try:
