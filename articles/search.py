@@ -19,6 +19,8 @@ from django.utils.safestring import mark_safe
 from articles.models import Article
 
 MAX_QUERY_LENGTH = 200
+# On PostgreSQL, at most this many matches (the newest) are ranked and listed.
+RANKED_MATCHES = 1000
 SNIPPET_WORDS = 30
 SEARCH_CONFIG = "english"
 
@@ -68,12 +70,25 @@ def search(raw):
 
 
 def _postgres(articles, query):
+    """Rank the newest ``RANKED_MATCHES`` matches. Ranking every match of a common word
+    costs seconds on a large archive (a third of 100,000 articles match "tehran": 330 ms
+    for one request); a reader of news wants the best of the recent ones."""
     ts_query = SearchQuery(query.text, search_type="websearch", config=SEARCH_CONFIG)
-    return (
+    newest = (
         articles.filter(search_vector=ts_query)
+        .order_by("-published_at", "-id")
+        .values("pk")[:RANKED_MATCHES]
+    )
+    return (
+        articles.filter(pk__in=newest)
         .annotate(rank=SearchRank(F("search_vector"), ts_query))
         .order_by("-rank", "-published_at", "-id")
     )
+
+
+def is_capped(count):
+    """Whether the results stop at ``RANKED_MATCHES`` (PostgreSQL) with more unlisted."""
+    return connection.vendor == "postgresql" and count >= RANKED_MATCHES
 
 
 def _contains(value):

@@ -215,11 +215,14 @@ def search_view(request):
     except InvalidPage as error:
         raise Http404("No such page of results.") from error
     hits = [(article, search.snippet(article, query)) for article in page.object_list]
-    return render(
-        request,
-        "articles/search.html",
-        {"query": query, "page_obj": page, "hits": hits, "paginator": paginator},
-    )
+    context = {
+        "query": query,
+        "page_obj": page,
+        "hits": hits,
+        "paginator": paginator,
+        "capped": search.is_capped(paginator.count),
+    }
+    return render(request, "articles/search.html", context)
 
 
 def robots_txt(request):

@@ -333,3 +333,37 @@ def test_postgres_search_vector_is_kept_by_the_trigger_and_indexed(client):
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
         assert "articles_article_search_gin" in plan, plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL ranks in the database")
+def test_on_a_large_archive_the_newest_matches_are_ranked_and_the_page_says_so(
+    client, monkeypatch
+):
+    """Ranking every match of a common word costs seconds on 100,000 articles, so only the
+    newest RANKED_MATCHES are ranked (here 3): best first among those, older ones unlisted."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from articles import search as search_module
+
+    monkeypatch.setattr(search_module, "RANKED_MATCHES", 3)
+    now = timezone.now()
+    oldest = PublishedArticleFactory(
+        title="Saffron saffron saffron", published_at=now - timedelta(days=30)
+    )
+    for day in range(4):
+        PublishedArticleFactory(
+            title=f"Market day {day}",
+            body="<p>Some saffron was sold.</p>",
+            published_at=now - timedelta(days=day),
+        )
+    headline = PublishedArticleFactory(
+        title="Saffron prices", published_at=now - timedelta(hours=1)
+    )
+    response = search(client, "saffron")
+    titles = hit_titles(response)
+    assert len(titles) == 3
+    assert titles[0] == headline.title  # the best of the newest, first
+    assert oldest.title not in titles  # better, but older than the ranked matches
+    assert "The newest 3 of more results for “saffron”" in response.content.decode()
