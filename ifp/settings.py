@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    # The search column (SearchVectorField); Django 6 checks that this app is installed.
+    "django.contrib.postgres",
     # Third party
     "axes",
     "django_otp",
