@@ -155,6 +155,20 @@ def delete_files(names):
             default_storage.delete(name)
 
 
+def walk_storage(folder=""):
+    """Every file stored under ``folder`` (all of them by default), by storage name,
+    through the storage API: a bucket is walked like a disk."""
+    try:
+        directories, files = default_storage.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):  # nothing stored there yet
+        return
+    prefix = f"{folder}/" if folder else ""
+    for name in sorted(files):
+        yield prefix + name
+    for directory in sorted(directories):
+        yield from walk_storage(prefix + directory)
+
+
 def srcset(manifest, spec, fmt):
     key = manifest["key"]
     return ", ".join(

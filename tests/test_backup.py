@@ -15,6 +15,7 @@ from articles import cache as page_cache
 from articles import workflow
 from articles.models import Article
 from images.models import Image
+from images.renditions import walk_storage
 from tests.factories import ImageFactory, PublishedArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,11 +30,9 @@ def database():
 
 
 def media():
-    from articles.management.commands.backup import stored_files
-
     return {
         name: hashlib.sha256(default_storage.open(name).read()).hexdigest()
-        for name in stored_files()
+        for name in walk_storage()
     }
 
 

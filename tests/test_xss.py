@@ -59,12 +59,11 @@ def dangers(html):
     for element in tree.iter():
         if not isinstance(element.tag, str):
             continue
-        if (
-            element.tag in {"iframe", "object", "embed", "base", "meta"}
-            and element.get("http-equiv") != "Content-Type"
+        equiv = (element.get("http-equiv") or "").lower()
+        if element.tag in {"iframe", "object", "embed", "base"} or (
+            element.tag == "meta" and equiv not in {"", "content-type"}
         ):
-            if element.tag != "meta" or element.get("http-equiv"):
-                found.append(element.tag)
+            found.append(element.tag)
         for name, value in element.attrib.items():
             compact = "".join(value.split()).lower()
             if name.lower().startswith("on"):

@@ -18,22 +18,12 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from images.renditions import walk_storage
+
 # Rebuilt by `migrate` in any database, or of no use elsewhere.
 EXCLUDED = ["contenttypes", "auth.permission", "sessions"]
 DATA_NAME = "data.json"
 MEDIA_PREFIX = "media/"
-
-
-def stored_files(folder=""):
-    """Every file in the default storage, by its storage name."""
-    try:
-        directories, files = default_storage.listdir(folder)
-    except FileNotFoundError:  # nothing stored yet
-        return
-    for name in sorted(files):
-        yield f"{folder}/{name}" if folder else name
-    for directory in sorted(directories):
-        yield from stored_files(f"{folder}/{directory}" if folder else directory)
 
 
 class Command(BaseCommand):
@@ -74,7 +64,7 @@ class Command(BaseCommand):
         return counts
 
     def add_media(self, archive, counts):
-        for name in stored_files():
+        for name in walk_storage():
             with default_storage.open(name, "rb") as stored:
                 add_bytes(archive, MEDIA_PREFIX + name, stored.read())
             counts["files"] += 1

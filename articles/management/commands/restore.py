@@ -19,8 +19,9 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 
 from articles import cache as page_cache
-from articles.management.commands.backup import DATA_NAME, MEDIA_PREFIX, stored_files
+from articles.management.commands.backup import DATA_NAME, MEDIA_PREFIX
 from articles.models import ContentGeneration
+from images.renditions import walk_storage
 
 
 class Command(BaseCommand):
@@ -121,7 +122,7 @@ class Command(BaseCommand):
             if saved != name:
                 raise CommandError(f"Storage kept {name} as {saved}; restore stopped.")
         removed = 0
-        for name in list(stored_files()):
+        for name in list(walk_storage()):
             if name not in wanted:
                 default_storage.delete(name)
                 removed += 1

@@ -85,20 +85,8 @@ class Command(BaseCommand):
         removed = 0
         cutoff = timezone.now() - PRUNE_GRACE
         for folder in STORED_FOLDERS:
-            for name in walk(folder):
+            for name in renditions.walk_storage(folder):
                 if name not in used and default_storage.get_modified_time(name) < cutoff:
                     default_storage.delete(name)
                     removed += 1
         return removed
-
-
-def walk(folder):
-    """Every file stored under ``folder``, through the storage API (disk or bucket)."""
-    try:
-        directories, files = default_storage.listdir(folder)
-    except (FileNotFoundError, NotADirectoryError):
-        return
-    for name in files:
-        yield f"{folder}/{name}"
-    for directory in directories:
-        yield from walk(f"{folder}/{directory}")
