@@ -59,9 +59,9 @@ class HomeView(PublishedArticleListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        if context["page_obj"].number == 1:
-            context["lead"] = self.lead
-            context["section_blocks"] = self.section_blocks()
+        first_page = context["page_obj"].number == 1
+        context["lead"] = self.lead if first_page else None
+        context["section_blocks"] = self.section_blocks() if first_page else ()
         context["website_json_ld"] = structured_data.website(self.request)
         return context
 

@@ -1,10 +1,10 @@
-from django import template
+"""What the reader pages' templates call (``ifp.jinja2`` names them): the site-wide widgets,
+relative ages and pagination addresses."""
+
 from django.http import QueryDict
 from django.utils import timezone
 
 from articles.models import Article, Section
-
-register = template.Library()
 
 RECENT_POSTS = 6
 
@@ -19,7 +19,6 @@ AGE_UNITS = (
 )
 
 
-@register.filter
 def age(value, now=None):
     """'1 minute ago', '2 hours ago': how long ago ``value`` was, in its largest unit."""
     if value is None:
@@ -32,38 +31,28 @@ def age(value, now=None):
     return "just now"
 
 
-@register.filter
 def datetime_attr(value):
     """A time for a ``<time datetime>`` attribute: ISO 8601 in the newsroom's zone, to the
-    second (HTML allows at most three decimals; `date:"c"` writes six)."""
+    second (HTML allows at most three decimals; Python's isoformat may write six)."""
     return timezone.localtime(value).replace(microsecond=0).isoformat()
 
 
-@register.inclusion_tag("includes/recent_posts.html")
 def recent_posts(exclude=None, count=RECENT_POSTS):
     """The Recent Posts widget: the newest published articles but ``exclude``."""
     articles = Article.objects.published().only("title", "slug", "excerpt", "published_at")
     if exclude is not None:
         articles = articles.exclude(pk=exclude.pk)
-    return {"recent_articles": articles[:count]}
+    return list(articles[:count])
 
 
-@register.inclusion_tag("includes/section_nav.html", takes_context=True)
-def section_nav(context):
-    return {"sections": Section.objects.only("name", "slug"), "request": context.get("request")}
+def sections():
+    """The section navigation, in the newsroom's order."""
+    return list(Section.objects.only("name", "slug"))
 
 
-@register.simple_tag(takes_context=True)
-def absolute_url(context, url):
-    """``url`` made absolute against the current request (unchanged if it already is)."""
-    return context["request"].build_absolute_uri(url)
-
-
-@register.simple_tag(takes_context=True)
-def page_url(context, number, absolute=False):
+def page_url(request, number, absolute=False):
     """The current address with ``?page=number`` (page 1 has no parameter) and the other
     query parameters kept; just the query part unless ``absolute``."""
-    request = context["request"]
     params = request.GET.copy()
     params.pop("page", None)
     if absolute:

@@ -1,0 +1,85 @@
+"""The Jinja2 environment of the reader pages (``templates/jinja2/``).
+
+Readers' pages render with Jinja2, the admin and the error pages with Django's templates:
+measured on the article page, Jinja2 renders the same HTML in about a fifth of the time
+(issue 6; README, "Performance"). Everything a template may call is named here.
+"""
+
+from datetime import datetime
+
+import jinja2
+from django.template.backends.jinja2 import Jinja2
+from django.template.backends.jinja2 import Template as Jinja2Template
+from django.template.defaultfilters import linebreaks_filter, pluralize
+from django.templatetags.static import static
+from django.test.signals import template_rendered
+from django.urls import reverse
+from django.utils import dateformat, timezone
+from django.utils.text import Truncator
+
+from articles import widgets
+from images import markup
+
+
+def date(value, format_string):
+    """Django's ``date`` filter: ``value`` in the newsroom's time zone, formatted."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return dateformat.format(value, format_string)
+
+
+def truncatewords(value, count):
+    return Truncator(value).words(count, truncate=" …")
+
+
+def environment(**options):
+    # A name a template uses but nobody passed is an error, not an empty string: the tests
+    # render every page, so a typo fails them instead of vanishing from the HTML.
+    options["undefined"] = jinja2.StrictUndefined
+    env = jinja2.Environment(**options)
+    env.globals.update(
+        url=lambda name, **kwargs: reverse(name, kwargs=kwargs or None),
+        static=static,
+        picture=picture,
+        responsive_body=markup.responsive_body,
+        recent_posts=widgets.recent_posts,
+        sections=widgets.sections,
+        page_url=widgets.page_url,
+        localtime=timezone.localtime,
+    )
+    env.filters.update(
+        age=widgets.age,
+        datetime_attr=widgets.datetime_attr,
+        date=date,
+        linebreaks=lambda value: linebreaks_filter(value, autoescape=True),
+        truncatewords=truncatewords,
+        pluralize=pluralize,
+    )
+    return env
+
+
+def picture(image, spec, sizes, alt="", loading="lazy", fetchpriority=""):
+    return markup.picture(
+        image, spec, sizes, alt=alt, loading=loading, fetchpriority=fetchpriority
+    )
+
+
+class Template(Jinja2Template):
+    @property
+    def name(self):
+        return self.origin.template_name
+
+    def render(self, context=None, request=None):
+        # Django's test client records what its own engine renders; this does the same for
+        # Jinja2, so tests can read ``response.context``. No receiver outside tests.
+        if template_rendered.receivers:
+            template_rendered.send(sender=self, template=self, context=context)
+        return super().render(context, request)
+
+
+class Jinja2Backend(Jinja2):
+    def get_template(self, template_name):
+        template = super().get_template(template_name)
+        return Template(template.template, self)
