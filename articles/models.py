@@ -1,4 +1,7 @@
+from typing import NamedTuple
+
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -7,8 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django_prose_editor.fields import ProseEditorField
 from taggit.managers import TaggableManager
+from taggit.models import Tag, TaggedItem
 
 from articles import richtext
+from staff.models import Author
 
 # Words in the site's own paths: an article with one of these slugs could never be reached.
 RESERVED_SLUGS = frozenset(
@@ -120,8 +125,9 @@ class ArticleQuerySet(models.QuerySet):
         return self.with_bylines().defer("body", *SEARCH_COLUMNS)
 
     def for_page(self):
-        """The joins the article page needs, in a fixed number of queries."""
-        return self.with_bylines().defer(*SEARCH_COLUMNS).prefetch_related("tags", "corrections")
+        """The article page's row with its section and picture joined; its bylines, tags
+        and corrections come from ``page_relations``."""
+        return self.select_related("section", "image").defer(*SEARCH_COLUMNS)
 
     def for_feed(self):
         """Feed items carry the full body, their bylines and their tags."""
@@ -527,3 +533,36 @@ class ContentGeneration(models.Model):
 
     def __str__(self):
         return f"content generation {self.number}"
+
+
+class PageRelations(NamedTuple):
+    authors: list
+    tags: list
+    corrections: list
+
+
+def page_relations(article):
+    """The article page's authors in byline order, its tags and its corrections: three
+    plain reads, one per list, whatever their length.
+
+    Written as SQL because this is the hottest uncached read of the site: Django's
+    ``prefetch_related`` builds the same three queries at four times the cost (about
+    1.9 ms against 0.5 on the benchmark's machine; issue 6)."""
+    authors = Author.objects.raw(
+        f"SELECT author.* FROM {Author._meta.db_table} author"
+        f" JOIN {Byline._meta.db_table} byline ON byline.author_id = author.id"
+        " WHERE byline.article_id = %s ORDER BY byline.position, byline.id",
+        [article.pk],
+    )
+    tags = Tag.objects.raw(
+        f"SELECT tag.id, tag.name, tag.slug FROM {Tag._meta.db_table} tag"
+        f" JOIN {TaggedItem._meta.db_table} item ON item.tag_id = tag.id"
+        " WHERE item.content_type_id = %s AND item.object_id = %s ORDER BY tag.name, tag.id",
+        [ContentType.objects.get_for_model(Article).pk, article.pk],
+    )
+    corrections = Correction.objects.raw(
+        f"SELECT * FROM {Correction._meta.db_table}"
+        " WHERE article_id = %s ORDER BY published_at, id",
+        [article.pk],
+    )
+    return PageRelations(list(authors), list(tags), list(corrections))

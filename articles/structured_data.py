@@ -32,8 +32,9 @@ def publisher(request):
     }
 
 
-def news_article(article, request):
-    """NewsArticle (with its corrections) and the page's BreadcrumbList."""
+def news_article(article, relations, request):
+    """NewsArticle (with its corrections) and the page's BreadcrumbList; ``relations``
+    are the article's ``models.page_relations``."""
     url = request.build_absolute_uri(article.get_absolute_url())
     home = request.build_absolute_uri(reverse("articles:home"))
     data = {
@@ -46,14 +47,14 @@ def news_article(article, request):
         "datePublished": article.published_at,
         "dateModified": article.content_updated_at or article.published_at,
         "articleSection": article.section.name,
-        "keywords": [tag.name for tag in article.tags.all()],
+        "keywords": [tag.name for tag in relations.tags],
         "author": [
             {
                 "@type": "Organization" if author.is_desk else "Person",
                 "name": author.name,
                 "url": request.build_absolute_uri(author.get_absolute_url()),
             }
-            for author in article.byline_authors
+            for author in relations.authors
         ],
         "publisher": publisher(request),
         "inLanguage": settings.LANGUAGE_CODE,
@@ -79,7 +80,7 @@ def news_article(article, request):
             "text": f"{correction.get_kind_display()}: {correction.text}",
             "datePublished": correction.published_at,
         }
-        for correction in article.corrections.all()
+        for correction in relations.corrections
     ]
     if corrections:
         data["correction"] = corrections

@@ -13,7 +13,15 @@ from django.views.generic import DetailView, ListView, MonthArchiveView
 from taggit.models import Tag
 
 from articles import preview, search, structured_data
-from articles.models import SEARCH_COLUMNS, Article, Byline, Correction, Section, public_q
+from articles.models import (
+    SEARCH_COLUMNS,
+    Article,
+    Byline,
+    Correction,
+    Section,
+    page_relations,
+    public_q,
+)
 
 SECTION_BLOCK_SIZE = 4
 # Section blocks show each section's newest articles among the site's newest this many.
@@ -140,8 +148,10 @@ class ArticleDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        relations = page_relations(self.object)
+        context.update(relations._asdict())
         context["is_preview"] = not self.object.is_published()
-        context["json_ld"] = structured_data.news_article(self.object, self.request)
+        context["json_ld"] = structured_data.news_article(self.object, relations, self.request)
         return context
 
     def render_to_response(self, context, **kwargs):

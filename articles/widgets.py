@@ -1,9 +1,14 @@
 """What the reader pages' templates call (``ifp.jinja2`` names them): the site-wide widgets,
 relative ages and pagination addresses."""
 
+from datetime import datetime
+from typing import NamedTuple
+
+from django.core.cache import cache
 from django.http import QueryDict
 from django.utils import timezone
 
+from articles import cache as cache_state
 from articles.models import Article, Section
 
 RECENT_POSTS = 6
@@ -37,17 +42,69 @@ def datetime_attr(value):
     return timezone.localtime(value).replace(microsecond=0).isoformat()
 
 
-def recent_posts(exclude=None, count=RECENT_POSTS):
-    """The Recent Posts widget: the newest published articles but ``exclude``."""
+class NavLink(NamedTuple):
+    name: str
+    url: str
+
+
+class RecentPost(NamedTuple):
+    pk: int
+    title: str
+    url: str
+    excerpt: str
+    published_at: datetime
+
+
+# The site-wide parts of every page (the section navigation and Recent Posts) are the same
+# on every page of a content generation, so they are read from the database once a
+# generation, not once a request: the generation moves on with every change a reader could
+# see, including a scheduled article's minute (articles.cache).
+WIDGETS_KEY = "site-widgets"
+
+
+def site_widgets(request):
+    """The sections and the newest published articles (one more than Recent Posts shows,
+    so that an article's own page can leave itself out), as of the current generation.
+    Read once a request; on a new generation, once from the database."""
+    found = getattr(request, "_site_widgets", None)
+    if found is None:
+        generation, _lifetime, _stale, values = cache_state.live_generation(WIDGETS_KEY)
+        entry = values.get(WIDGETS_KEY)
+        if entry is None or entry[0] != generation:
+            entry = (generation, _nav_links(), _newest(RECENT_POSTS + 1))
+            cache.set(WIDGETS_KEY, entry, timeout=WIDGETS_SECONDS)
+        found = request._site_widgets = entry[1:]
+    return found
+
+
+# Long enough to outlive quiet hours; a new generation replaces the entry anyway.
+WIDGETS_SECONDS = 24 * 3600
+
+
+def _nav_links():
+    return [
+        NavLink(section.name, section.get_absolute_url())
+        for section in Section.objects.only("name", "slug")
+    ]
+
+
+def _newest(count):
     articles = Article.objects.published().only("title", "slug", "excerpt", "published_at")
-    if exclude is not None:
-        articles = articles.exclude(pk=exclude.pk)
-    return list(articles[:count])
+    return [
+        RecentPost(a.pk, a.title, a.get_absolute_url(), a.excerpt, a.published_at)
+        for a in articles[:count]
+    ]
 
 
-def sections():
+def sections(request):
     """The section navigation, in the newsroom's order."""
-    return list(Section.objects.only("name", "slug"))
+    return site_widgets(request)[0]
+
+
+def recent_posts(request, exclude=None, count=RECENT_POSTS):
+    """The Recent Posts widget: the newest published articles but ``exclude``."""
+    newest = site_widgets(request)[1]
+    return [post for post in newest if exclude is None or post.pk != exclude.pk][:count]
 
 
 def page_url(request, number, absolute=False):

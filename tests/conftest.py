@@ -1,4 +1,5 @@
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 
 
@@ -42,3 +43,23 @@ def editor(django_user_model):
         )
     )
     return user
+
+
+# Reader pages read their site-wide parts (section navigation, Recent Posts) once a content
+# generation (articles/widgets.py). The first page of a generation runs 3 queries more than
+# its own (the next scheduled time, the sections and the newest articles); every page also
+# reads the generation, which is a query only without Redis (REDIS_URL unset).
+GENERATION_QUERIES = 0 if settings.REDIS_URL else 1
+SITE_WIDGETS_COLD = 3 + GENERATION_QUERIES
+SITE_WIDGETS_WARM = GENERATION_QUERIES
+
+
+@pytest.fixture
+def warm_site(client):
+    """Has a reader page read the site-wide parts for the current generation, as any
+    earlier request of the generation would have; query counts after it are warm ones."""
+
+    def warm():
+        assert client.get("/corrections/").status_code == 200
+
+    return warm

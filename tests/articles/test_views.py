@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.conftest import SITE_WIDGETS_COLD, SITE_WIDGETS_WARM
 from tests.factories import (
     HIDDEN_FACTORIES,
     AuthorFactory,
@@ -152,10 +153,11 @@ def test_published_article_for_staff_has_no_preview_banner(admin_client):
 
 
 def test_article_page_query_count_is_fixed(client, django_assert_num_queries):
-    """Article, bylines, tags, corrections, recent posts and the section menu: 6 queries,
-    however many authors, tags, corrections and recent posts the page shows."""
+    """The article, its bylines, tags and corrections: 4 queries, however many authors,
+    tags, corrections and recent posts the page shows; plus the site-wide parts (the
+    section menu, Recent Posts), read once a content generation."""
     small = PublishedArticleFactory(authors=[AuthorFactory()], tags=["one"])
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4 + SITE_WIDGETS_COLD):
         assert client.get(small.get_absolute_url()).status_code == 200
 
     for _ in range(8):
@@ -166,7 +168,7 @@ def test_article_page_query_count_is_fixed(client, django_assert_num_queries):
     SectionFactory.create_batch(5)
     for text in ("First fix.", "Second fix."):
         big.corrections.create(text=text)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4 + SITE_WIDGETS_WARM):
         response = client.get(big.get_absolute_url())
     assert text_of(response).count('rel="tag"') == 10
     assert text_of(response).count('class="author-box"') == 4
@@ -224,17 +226,17 @@ def test_home_query_count_is_fixed_whatever_the_number_of_sections(
     client, django_assert_num_queries
 ):
     """Lead and its bylines, count, latest page and its bylines, section blocks (one window
-    query) and the menu."""
+    query), and the site-wide parts."""
     PublishedArticleFactory(is_featured=True)
     PublishedArticleFactory()
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6 + SITE_WIDGETS_COLD):
         client.get("/")
     for _ in range(6):
         section = SectionFactory()
         PublishedArticleFactory.create_batch(
             5, section=section, authors=[AuthorFactory(), AuthorFactory()]
         )
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6 + SITE_WIDGETS_WARM):
         response = client.get("/")
     assert len(response.context["section_blocks"]) == 7
     assert all(len(articles) <= 4 for _, articles in response.context["section_blocks"])
@@ -301,16 +303,16 @@ def test_list_pages_paginate(client):
 
 @pytest.mark.parametrize("path", ["/category/politics/", "/tag/t/"])
 def test_list_query_count_is_fixed(client, django_assert_num_queries, path):
-    """Section or tag, count, page of articles, their bylines, recent posts, the menu."""
+    """Section or tag, count, page of articles, their bylines, and the site-wide parts."""
     section = SectionFactory(slug="politics")
     PublishedArticleFactory(section=section, tags=["t"])
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4 + SITE_WIDGETS_COLD):
         client.get(path)
     for _ in range(10):
         PublishedArticleFactory(
             section=section, tags=["t", "u"], authors=[AuthorFactory(), AuthorFactory()]
         )
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4 + SITE_WIDGETS_WARM):
         response = client.get(path)
     assert len(response.context["articles"]) == 11
 
@@ -353,11 +355,11 @@ def test_tag_used_only_on_drafts_is_404(client):
 def test_home_query_count_without_a_marked_lead_story(client, django_assert_num_queries):
     """No recent lead story: one more query finds the newest article to lead with."""
     PublishedArticleFactory.create_batch(3)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7 + SITE_WIDGETS_COLD):
         client.get("/")
     for _ in range(4):
         PublishedArticleFactory.create_batch(3, section=SectionFactory())
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7 + SITE_WIDGETS_WARM):
         response = client.get("/")
     assert response.context["lead"] is not None
 
@@ -382,10 +384,11 @@ def test_library_pictures_inside_the_text_are_served_as_renditions(client):
 
 
 def test_pictures_in_the_text_cost_one_query_whatever_their_number(
-    client, django_assert_num_queries
+    client, django_assert_num_queries, warm_site
 ):
     pictures = [ImageFactory() for _ in range(3)]
     plain = PublishedArticleFactory(body="<p>Words only.</p>")
+    warm_site()
     with CaptureQueriesContext(connection) as baseline:
         client.get(plain.get_absolute_url())
     body = "".join(f'<img src="{picture.url}" alt="x">' for picture in pictures)
