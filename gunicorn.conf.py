@@ -2,6 +2,7 @@
 
 Each value can be set from the environment; the defaults fit one small app host."""
 
+import gc
 import multiprocessing
 import os
 
@@ -40,6 +41,22 @@ def _load_malloc_trim():
 
 _malloc_trim = _load_malloc_trim()
 _served = 0
+
+
+def when_ready(server):
+    # The app is loaded (preload_app); load what its first requests would, once, here.
+    from ifp.wsgi import warm_up
+
+    warm_up()
+
+
+def pre_fork(server, worker):
+    # What the master holds now, workers share; freezing it keeps the garbage collector
+    # from writing to (and so copying) every shared object in every worker.
+    gc.collect()
+    gc.freeze()
+    if _malloc_trim is not None:
+        _malloc_trim(0)
 
 
 def post_fork(server, worker):

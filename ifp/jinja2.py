@@ -12,7 +12,6 @@ from django.template.backends.jinja2 import Jinja2
 from django.template.backends.jinja2 import Template as Jinja2Template
 from django.template.defaultfilters import linebreaks_filter, pluralize
 from django.templatetags.static import static
-from django.test.signals import template_rendered
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.text import Truncator
@@ -67,16 +66,12 @@ def picture(image, spec, sizes, alt="", loading="lazy", fetchpriority=""):
 
 
 class Template(Jinja2Template):
+    """Django's Jinja2 template with a ``name``, as the test client's records expect
+    (tests/conftest.py has it report each render, as Django's own engine does in tests)."""
+
     @property
     def name(self):
         return self.origin.template_name
-
-    def render(self, context=None, request=None):
-        # Django's test client records what its own engine renders; this does the same for
-        # Jinja2, so tests can read ``response.context``. No receiver outside tests.
-        if template_rendered.receivers:
-            template_rendered.send(sender=self, template=self, context=context)
-        return super().render(context, request)
 
 
 class Jinja2Backend(Jinja2):

@@ -1,6 +1,9 @@
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.test.signals import template_rendered
+
+from ifp.jinja2 import Template
 
 
 @pytest.fixture(autouse=True)
@@ -22,6 +25,21 @@ def _test_settings(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _record_jinja2_renders():
+    """Django's test setup makes its own engine report each render, which fills the test
+    client's ``response.context``; the reader pages' Jinja2 templates report theirs too."""
+    original = Template.render
+
+    def render(self, context=None, request=None):
+        template_rendered.send(sender=self, template=self, context=context)
+        return original(self, context, request)
+
+    Template.render = render
+    yield
+    Template.render = original
 
 
 @pytest.fixture(autouse=True)

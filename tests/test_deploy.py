@@ -50,3 +50,24 @@ def test_gunicorn_hands_freed_memory_back_after_the_fork_and_every_so_many_reque
     for _ in range(7):
         namespace["post_request"](None, None, {}, None)
     assert calls == [0, 0, 0]  # after the fork, then after requests 3 and 6
+
+
+def test_gunicorn_master_loads_the_urls_and_compiles_every_template_before_forking():
+    """Workers share what the master loaded (issue 6: under 60 MB a worker): the URLconf
+    with every view, and every reader-page template compiled."""
+    from django.template import engines
+    from django.urls import clear_url_caches, get_resolver
+
+    env = engines["jinja2"].env
+    env.cache.clear()
+    clear_url_caches()
+    assert not get_resolver()._populated
+    namespace = {"__name__": "gunicorn_conf"}
+    exec((ROOT / "gunicorn.conf.py").read_text(), namespace)
+
+    namespace["when_ready"](None)
+
+    compiled = {name for (_loader, name) in env.cache.keys()}
+    assert compiled == set(env.list_templates())
+    assert "articles/article_detail.html" in compiled
+    assert get_resolver()._populated
