@@ -27,6 +27,12 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # system after the fork and every TRIM_EVERY requests keeps each worker near its working
 # set (measured: 68 MB -> 58 MB after a mixed load of 1,400 pages).
 TRIM_EVERY = int(os.environ.get("GUNICORN_TRIM_EVERY", "250"))
+# Every request leaves reference cycles behind (Django's request and model objects), which
+# only the garbage collector frees; in a busy worker they outlive the request long enough
+# to reach the oldest generation, rarely collected, and the garbage piles up to several MB.
+# A full collection every COLLECT_EVERY requests bounds it (measured on a mixed uncached
+# load: a worker grows 4 MB instead of 8) for about 0.05 ms a request.
+COLLECT_EVERY = int(os.environ.get("GUNICORN_COLLECT_EVERY", "10"))
 
 
 def _load_malloc_trim():
@@ -67,5 +73,7 @@ def post_fork(server, worker):
 def post_request(worker, req, environ, resp):
     global _served
     _served += 1
+    if COLLECT_EVERY and _served % COLLECT_EVERY == 0:
+        gc.collect()
     if _malloc_trim is not None and TRIM_EVERY and _served % TRIM_EVERY == 0:
         _malloc_trim(0)

@@ -2,9 +2,10 @@
 
 Run by ``bench/run.py`` in a short subprocess with the benchmark's environment (the same
 database, cache and settings as gunicorn). Each page is requested twice through Django's
-test client, as an anonymous reader; the queries of the second request are counted with
-``CaptureQueriesContext`` (the first one warms the template cache, and fills the page
-cache when it is on). Prints one JSON object.
+test client, as an anonymous reader, and the queries of both are counted with
+``CaptureQueriesContext``: the first as after a content change (the site-wide parts read
+again; the page cache, when on, filled), the second as the steady state. Prints one JSON
+object.
 """
 
 import json
@@ -40,17 +41,24 @@ def choose_pages():
 
 
 def count_queries(path):
+    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from articles.widgets import WIDGETS_KEY
+
     client = Client(HTTP_HOST="127.0.0.1")
-    client.get(path)
+    # As on the first request after a change: the site-wide parts are read again.
+    cache.delete(WIDGETS_KEY)
+    with CaptureQueriesContext(connection) as first:
+        client.get(path)
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path)
     return {
         "status": response.status_code,
         "queries": len(captured.captured_queries),
+        "queries_first": len(first.captured_queries),
         "bytes": len(response.content),
     }
 

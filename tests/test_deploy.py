@@ -71,3 +71,16 @@ def test_gunicorn_master_loads_the_urls_and_compiles_every_template_before_forki
     assert compiled == set(env.list_templates())
     assert "articles/article_detail.html" in compiled
     assert get_resolver()._populated
+
+
+def test_gunicorn_collects_the_garbage_of_requests_every_so_many_requests(monkeypatch):
+    import gc
+
+    namespace = {"__name__": "gunicorn_conf"}
+    exec((ROOT / "gunicorn.conf.py").read_text(), namespace)
+    collections = []
+    monkeypatch.setattr(gc, "collect", lambda *args: collections.append(args))
+    namespace["COLLECT_EVERY"] = 4
+    for _ in range(9):
+        namespace["post_request"](None, None, {}, None)
+    assert len(collections) == 2  # after requests 4 and 8
