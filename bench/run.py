@@ -711,10 +711,11 @@ def render_report(args, argv, env, uncached_probe, cached_probe, runs, started):
         "",
         "Queries: those of one anonymous request through Django's test client, the page "
         "cache off: `queries` in the steady state, `after a change` on the first request "
-        "after a content change, which also reads the site-wide parts (section menu, Recent "
-        "Posts; `articles/widgets.py`) for the new content generation. The uncached run "
-        "turns off the whole-page cache only: those parts still come from Redis, once a "
-        "generation. `queries when cached`: the steady state with the page cache on.",
+        "after a new content generation (what every publish or edit starts), which also "
+        "reads when the next scheduled article is due and the site-wide parts (section menu, "
+        "Recent Posts; `articles/widgets.py`). The uncached run turns off the whole-page "
+        "cache only: those parts still come from Redis, read once a generation. `queries "
+        "when cached`: the steady state with the page cache on.",
         "",
         "## Machine",
         "",
