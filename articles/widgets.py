@@ -58,27 +58,31 @@ class RecentPost(NamedTuple):
 # The site-wide parts of every page (the section navigation and Recent Posts) are the same
 # on every page of a content generation, so they are read from the database once a
 # generation, not once a request: the generation moves on with every change a reader could
-# see, including a scheduled article's minute (articles.cache).
+# see, including a scheduled article's minute (articles.cache). Like a cached page, an entry
+# is also read again after the page cache's lifetime (never past the next scheduled
+# article), so a change that somehow started no generation shows within minutes.
 WIDGETS_KEY = "site-widgets"
 
 
 def site_widgets(request):
     """The sections and the newest published articles (one more than Recent Posts shows,
     so that an article's own page can leave itself out), as of the current generation.
-    Read once a request; on a new generation, once from the database."""
+    Read once a request; from the database once a generation, or when the entry is older
+    than a cached page may be."""
     found = getattr(request, "_site_widgets", None)
     if found is None:
-        generation, _lifetime, _stale, values = cache_state.live_generation(WIDGETS_KEY)
+        generation, lifetime, _stale, values = cache_state.live_generation(WIDGETS_KEY)
         entry = values.get(WIDGETS_KEY)
-        if entry is None or entry[0] != generation:
-            entry = (generation, _nav_links(), _newest(RECENT_POSTS + 1))
-            cache.set(WIDGETS_KEY, entry, timeout=WIDGETS_SECONDS)
-        found = request._site_widgets = entry[1:]
+        now = timezone.now().timestamp()
+        if entry is None or entry[0] != generation or entry[1] <= now:
+            entry = (generation, now + lifetime, _nav_links(), _newest(RECENT_POSTS + 1))
+            cache.set(WIDGETS_KEY, entry, timeout=lifetime + WIDGETS_GRACE_SECONDS)
+        found = request._site_widgets = entry[2:]
     return found
 
 
-# Long enough to outlive quiet hours; a new generation replaces the entry anyway.
-WIDGETS_SECONDS = 24 * 3600
+# Kept a little past its freshness, like a page, then dropped.
+WIDGETS_GRACE_SECONDS = 60
 
 
 def _nav_links():

@@ -91,3 +91,16 @@ def test_the_section_menu_follows_new_renamed_and_deleted_sections(client):
     assert section_menu(client) == ["Home", "Politics and Power", "World"]
     world.delete()
     assert section_menu(client) == ["Home", "Politics and Power"]
+
+
+def test_a_change_that_started_no_generation_shows_once_a_page_could_expire(
+    client, reading, monkeypatch, settings
+):
+    """A change made behind the site's back (no signal, so no new generation) still
+    reaches the widgets, as it reaches cached pages: after the page cache's lifetime."""
+    settings.PAGE_CACHE_SECONDS = 300
+    Article.objects.filter(title="Older story").update(title="Quietly retitled")
+    assert recent_posts(client, reading) == ["Older story"]
+    later = timezone.now() + timedelta(seconds=301)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert recent_posts(client, reading) == ["Quietly retitled"]
