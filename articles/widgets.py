@@ -61,7 +61,9 @@ class RecentPost(NamedTuple):
 # see, including a scheduled article's minute (articles.cache). Like a cached page, an entry
 # is also read again after the page cache's lifetime (never past the next scheduled
 # article), so a change that somehow started no generation shows within minutes.
-WIDGETS_KEY = "site-widgets"
+# The entry's shape is in its key: after a deploy that changes it, the running site must
+# not read the entries the previous code wrote.
+WIDGETS_KEY = "site-widgets:2"
 
 
 def site_widgets(request):
@@ -74,7 +76,15 @@ def site_widgets(request):
         generation, lifetime, _stale, values = cache_state.live_generation(WIDGETS_KEY)
         entry = values.get(WIDGETS_KEY)
         now = timezone.now().timestamp()
-        if entry is None or entry[0] != generation or entry[1] <= now:
+        # Also refused: an entry of another shape (see WIDGETS_KEY) or of anything else.
+        fresh = (
+            isinstance(entry, tuple)
+            and len(entry) == 4
+            and entry[0] == generation
+            and isinstance(entry[1], float)
+            and entry[1] > now
+        )
+        if not fresh:
             entry = (generation, now + lifetime, _nav_links(), _newest(RECENT_POSTS + 1))
             cache.set(WIDGETS_KEY, entry, timeout=lifetime + WIDGETS_GRACE_SECONDS)
         found = request._site_widgets = entry[2:]

@@ -6,9 +6,12 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
+from articles.cache import current_generation
 from articles.models import Article
+from articles.widgets import WIDGETS_KEY
 from tests.factories import DraftArticleFactory, PublishedArticleFactory, SectionFactory
 
 # Changes reach readers through transaction.on_commit (the generation moves on).
@@ -104,3 +107,18 @@ def test_a_change_that_started_no_generation_shows_once_a_page_could_expire(
     later = timezone.now() + timedelta(seconds=301)
     monkeypatch.setattr(timezone, "now", lambda: later)
     assert recent_posts(client, reading) == ["Quietly retitled"]
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        lambda generation: (generation, [], []),  # the shape before this one
+        lambda generation: (generation, "later", [], []),
+        lambda generation: "not a tuple",
+    ],
+    ids=["older-shape", "bad-time", "not-a-tuple"],
+)
+def test_an_entry_of_another_shape_is_read_again_not_an_error(client, reading, stored):
+    """After a deploy, the shared cache may hold what the previous code wrote."""
+    cache.set(WIDGETS_KEY, stored(current_generation()))
+    assert recent_posts(client, reading) == ["Older story"]
