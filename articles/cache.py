@@ -35,6 +35,7 @@ BROWSER_SECONDS = 60
 STALE_SECONDS = 600
 SKIPPED_PREFIXES = ("/admin/", "/preview/", "/healthz", "/static/", "/media/", "/bench/")
 STORED_STATUSES = {200, 301, 404}
+ENTRY_SIZE = 5  # generation, fresh until, status, headers, content: see entry()
 KEPT_HEADERS = {"content-type", "location", "x-robots-tag", "content-language"}
 
 
@@ -118,6 +119,15 @@ def live_generation(*keys):
     return generation, lifetime, max(0, min(STALE_SECONDS, due_in - lifetime)), values
 
 
+def entry_of(value, size):
+    """``value`` if it is an entry of this code's shape: a tuple of ``size`` items that
+    starts with its generation and the time it is fresh until. Anything else (what an
+    earlier deploy of the code left in the shared cache) is None: a miss, not an error."""
+    if isinstance(value, tuple) and len(value) == size and isinstance(value[1], float):
+        return value
+    return None
+
+
 class PageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -132,7 +142,7 @@ class PageCacheMiddleware:
         # One key per page: the entry says which generation it belongs to and until when
         # it is fresh; an older one is the stale copy served while another worker renders.
         generation, lifetime, stale_for, values = live_generation(key)
-        entry = values.get(key)
+        entry = entry_of(values.get(key), ENTRY_SIZE)
         now = time.time()
         if entry is not None and entry[0] == generation and entry[1] > now:
             return self.rebuild(entry, lifetime, stale_for)

@@ -74,17 +74,9 @@ def site_widgets(request):
     found = getattr(request, "_site_widgets", None)
     if found is None:
         generation, lifetime, _stale, values = cache_state.live_generation(WIDGETS_KEY)
-        entry = values.get(WIDGETS_KEY)
+        entry = cache_state.entry_of(values.get(WIDGETS_KEY), 4)
         now = timezone.now().timestamp()
-        # Also refused: an entry of another shape (see WIDGETS_KEY) or of anything else.
-        fresh = (
-            isinstance(entry, tuple)
-            and len(entry) == 4
-            and entry[0] == generation
-            and isinstance(entry[1], float)
-            and entry[1] > now
-        )
-        if not fresh:
+        if entry is None or entry[0] != generation or entry[1] <= now:
             entry = (generation, now + lifetime, _nav_links(), _newest(RECENT_POSTS + 1))
             cache.set(WIDGETS_KEY, entry, timeout=lifetime + WIDGETS_GRACE_SECONDS)
         found = request._site_widgets = entry[2:]

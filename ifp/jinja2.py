@@ -1,8 +1,8 @@
 """The Jinja2 environment of the reader pages (``templates/jinja2/``).
 
 Readers' pages render with Jinja2, the admin and the error pages with Django's templates:
-measured on the article page, Jinja2 renders the same HTML in about a fifth of the time
-(issue 6; README, "Performance"). Everything a template may call is named here.
+measured on the article page, Jinja2 renders the same HTML in about half the time (issue 6;
+README, "Benchmark"). Everything a template may call is named here.
 """
 
 from datetime import datetime
@@ -41,7 +41,7 @@ def environment(**options):
     env.globals.update(
         url=lambda name, **kwargs: reverse(name, kwargs=kwargs or None),
         static=static,
-        picture=picture,
+        picture=markup.picture,
         responsive_body=markup.responsive_body,
         recent_posts=widgets.recent_posts,
         sections=widgets.sections,
@@ -57,12 +57,6 @@ def environment(**options):
         pluralize=pluralize,
     )
     return env
-
-
-def picture(image, spec, sizes, alt="", loading="lazy", fetchpriority=""):
-    return markup.picture(
-        image, spec, sizes, alt=alt, loading=loading, fetchpriority=fetchpriority
-    )
 
 
 class Template(Jinja2Template):

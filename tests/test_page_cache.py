@@ -136,6 +136,17 @@ def test_while_one_worker_renders_the_others_serve_the_previous_copy(client):
     assert "After the change" in client.get(url).content.decode()
 
 
+def test_an_entry_an_earlier_deploy_left_is_a_miss_not_an_error(client):
+    article = PublishedArticleFactory(title="Fresh render")
+    url = article.get_absolute_url()
+    digest = __import__("hashlib").sha256(f"testserver{url}".encode()).hexdigest()
+    cache.set(f"page:{digest}", (page_cache.current_generation(), "old shape"), timeout=60)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "X-Page-Cache" not in response
+    assert "Fresh render" in response.content.decode()
+
+
 def test_admin_preview_and_health_pages_are_never_cached(client, admin_client):
     draft = DraftArticleFactory()
     assert (
