@@ -21,13 +21,27 @@ from articles import diff, preview, workflow
 from articles.models import (
     Article,
     Byline,
+    Comment,
     Correction,
+    Page,
     PendingEdit,
     Redirect,
     Section,
     WorkflowEvent,
     public_q,
 )
+
+
+class BodyEditorMixin:
+    """For admins with a rich-text body: the body editor's import map is the one inline
+    script the admin needs, and it gets this request's Content-Security-Policy nonce
+    (ifp.middleware)."""
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        nonce = getattr(request, "csp_nonce", None)
+        if nonce is not None:
+            context["media"] = NoncedMedia.from_media(context["media"], nonce=str(nonce))
+        return super().render_change_form(request, context, *args, **kwargs)
 
 
 def is_editor(request):
@@ -185,7 +199,7 @@ class StateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(BodyEditorMixin, admin.ModelAdmin):
     """The newsroom's article desk. Every status change goes through ``articles.workflow``;
     writers' changes to live articles are kept as pending changes for an editor."""
 
@@ -428,11 +442,6 @@ class ArticleAdmin(admin.ModelAdmin):
             ),
             can_share=obj is not None and is_editor(request),
         )
-        # The body editor's import map is the one inline script the admin needs: it gets
-        # this request's Content-Security-Policy nonce (ifp.middleware).
-        nonce = getattr(request, "csp_nonce", None)
-        if nonce is not None:
-            context["media"] = NoncedMedia.from_media(context["media"], nonce=str(nonce))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # Bulk actions: the same workflow rules, article by article.
@@ -686,7 +695,34 @@ class WorkflowEventAdmin(admin.ModelAdmin):
 
 @admin.register(Redirect)
 class RedirectAdmin(admin.ModelAdmin):
-    list_display = ("old_path", "article", "created_at")
+    list_display = ("old_path", "article", "page", "created_at")
+    list_select_related = ("article", "page")
+    search_fields = ("old_path", "article__title", "page__title")
+    autocomplete_fields = ("article", "page")
+
+
+@admin.register(Page)
+class PageAdmin(BodyEditorMixin, admin.ModelAdmin):
+    """Standing pages: About, Contact, Editorial standards, Corrections policy…"""
+
+    list_display = ("title", "slug", "status", "updated_at")
+    list_filter = ("status",)
+    search_fields = ("title", "slug")
+    prepopulated_fields = {"slug": ("title",)}
+    readonly_fields = ("wp_id",)
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    """Readers' comments kept from the WordPress archive: read-only records."""
+
+    list_display = ("author_name", "article", "published_at")
     list_select_related = ("article",)
-    search_fields = ("old_path", "article__title")
-    autocomplete_fields = ("article",)
+    search_fields = ("author_name", "text", "article__title")
+    date_hierarchy = "published_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -320,6 +320,11 @@ class Article(models.Model):
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
 
+    def clean(self):
+        super().clean()
+        if self.slug and Page.objects.filter(slug=self.slug).exists():
+            raise ValidationError({"slug": "A standing page has this address already."})
+
     @classmethod
     def from_db(cls, db, field_names, values, *args, **kwargs):
         # *args/**kwargs: Django 6.1 passes fetch_mode.
@@ -490,18 +495,117 @@ class Correction(models.Model):
 
 
 class Redirect(models.Model):
-    """An old address of an article (a previous slug, or a WordPress permalink); it
-    answers 301 to the article's current address."""
+    """An old address (a previous slug, a WordPress permalink, attachment page or page
+    address). It answers 301 to the article's or the standing page's current address; a
+    row with neither is an address that is gone for good, and answers 410."""
 
     old_path = models.CharField(max_length=500, unique=True)
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="redirects")
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="redirects", null=True, blank=True
+    )
+    page = models.ForeignKey(
+        "Page", on_delete=models.CASCADE, related_name="redirects", null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ("old_path",)
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(article__isnull=True) | Q(page__isnull=True),
+                name="redirect_to_one_target",
+            )
+        ]
 
     def __str__(self):
-        return f"{self.old_path} → {self.article.get_absolute_url()}"
+        target = self.article or self.page
+        return f"{self.old_path} → {target.get_absolute_url() if target else '410 Gone'}"
+
+
+class PageQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Page.Status.PUBLISHED)
+
+
+class Page(models.Model):
+    """A standing page of the site (About, Contact, Editorial standards…), at /<slug>/
+    beside the articles; an article and a page never share a slug."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=250)
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        allow_unicode=True,
+        validators=[validate_article_slug],
+        help_text="The page's address, as in /about/.",
+    )
+    body = ProseEditorField(
+        config=richtext.BODY_EDITOR_CONFIG,
+        sanitize=richtext.sanitize_body,
+        blank=True,
+        help_text="Headings, bold, italic, links, lists and quotes.",
+    )
+    status = models.CharField(
+        max_length=20,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        help_text="Readers see published pages only.",
+    )
+    wp_id = models.PositiveBigIntegerField(
+        "WordPress page id",
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text="The WordPress page this one was imported from (re-imports update it).",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("title",)
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.title = richtext.strip_control(self.title)
+        self.body = richtext.sanitize_body(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.slug and Article.objects.filter(slug=self.slug).exists():
+            raise ValidationError({"slug": "An article has this address already."})
+
+
+class Comment(models.Model):
+    """A reader's comment, kept from the WordPress archive (approved ones only) so that
+    none is lost; the site does not show comments yet. Commenters' e-mail and IP
+    addresses are deliberately not kept."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="comments")
+    parent = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies"
+    )
+    author_name = models.CharField(max_length=250, blank=True)
+    author_url = models.URLField(max_length=500, blank=True)
+    text = models.TextField()
+    published_at = models.DateTimeField()
+    wp_id = models.PositiveBigIntegerField("WordPress comment id", null=True, unique=True)
+
+    class Meta:
+        ordering = ("published_at", "id")
+
+    def __str__(self):
+        return f"{self.author_name or 'Anonymous'} on “{self.article}”"
 
 
 class ImportedPost(models.Model):
@@ -515,6 +619,12 @@ class ImportedPost(models.Model):
         default=0,
         help_text="The article's version right after the import; if the newsroom has "
         "saved it since, a re-import leaves it alone.",
+    )
+    other_languages = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The post's text in its other languages, from a multilingual plugin's "
+        "markers ([:fa]…): {language: {title, standfirst, body}}, kept for a translation.",
     )
     imported_at = models.DateTimeField(auto_now=True)
 

@@ -18,5 +18,5 @@ urlpatterns = [
     path("corrections/", views.CorrectionListView.as_view(), name="corrections"),
     path("preview/<str:token>/", views.SharedPreviewView.as_view(), name="preview"),
     # Last: any other single path segment is an article's slug (WordPress-style URLs).
-    path("<str:slug>/", views.ArticleDetailView.as_view(), name="detail"),
+    path("<str:slug>/", views.article_or_page, name="detail"),
 ]

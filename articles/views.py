@@ -18,6 +18,7 @@ from articles.models import (
     Article,
     Byline,
     Correction,
+    Page,
     Section,
     page_relations,
     public_q,
@@ -160,6 +161,20 @@ class ArticleDetailView(DetailView):
             add_never_cache_headers(response)
             response["X-Robots-Tag"] = "noindex, nofollow"
         return response
+
+
+def article_or_page(request, slug):
+    """/<slug>/: the article with this slug, else the published standing page (About,
+    Contact…) that has it. Pages share the address space so that a WordPress site's
+    page addresses keep working; the article is looked for first, so an article page
+    costs no query more."""
+    try:
+        return ArticleDetailView.as_view()(request, slug=slug)
+    except Http404:
+        page = Page.objects.published().filter(slug=slug).first()
+        if page is None:
+            raise
+        return render(request, "articles/page_detail.html", {"page": page})
 
 
 class SharedPreviewView(ArticleDetailView):

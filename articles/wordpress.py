@@ -3,29 +3,46 @@ stored into the HTML our body editor keeps.
 
 The export is read with lxml's ``iterparse``, element by element, and every element is
 freed once read, so an export of hundreds of megabytes never needs to fit in memory.
+Before the parser sees a byte, :class:`RepairedExport` mends what real exports carry and
+XML forbids (control characters pasted into posts, bytes that are not UTF-8), so that one
+bad byte never costs the posts around it.
 """
 
+import codecs
 import html
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote_to_bytes, urlsplit
 
 from django.utils import timezone
+from django.utils.encoding import repercent_broken_unicode
 from lxml import etree
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 
+# WordPress has written its export namespace as http:// and https://, on wordpress.org
+# and wordpress.com, for versions 1.0 to 1.2 (and its importer accepts any version).
+_WP_NAMESPACE = re.compile(
+    r"^https?://(?:www\.)?wordpress\.(?:org|com)/export/[0-9.]+/?(excerpt/?)?$", re.IGNORECASE
+)
+_CONTENT_NAMESPACE = re.compile(r"^https?://purl\.org/rss/1\.0/modules/content/?$")
+_DC_NAMESPACE = re.compile(r"^https?://purl\.org/dc/elements/1\.1/?$")
+
 
 def _kind(namespace):
+    """The family a namespace URI belongs to ("wp", "excerpt", "content", "dc"), whatever
+    prefix the file gives it; any other URI stands for itself."""
     if not namespace:
         return ""
-    if namespace.startswith("http://wordpress.org/export/"):
-        return "excerpt" if namespace.rstrip("/").endswith("excerpt") else "wp"
-    if namespace == CONTENT_NS:
+    wordpress = _WP_NAMESPACE.match(namespace)
+    if wordpress:
+        return "excerpt" if wordpress.group(1) else "wp"
+    if _CONTENT_NAMESPACE.match(namespace):
         return "content"
-    if namespace == DC_NS:
+    if _DC_NAMESPACE.match(namespace):
         return "dc"
     return namespace
 
@@ -46,6 +63,97 @@ def _children(element):
     return values
 
 
+# Repairing the bytes
+
+# Characters XML 1.0 forbids (its "Char" production): C0 controls but tab, newline and
+# carriage return; lone surrogates; U+FFFE and U+FFFF. Pasted from Word or a PDF, they sit
+# in real posts, and one of them stops a strict parser for the rest of the file.
+ILLEGAL_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_DECLARATION = re.compile(rb"^(\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding=[\"']([A-Za-z0-9._-]+)[\"']")
+
+
+class RepairedExport:
+    """A readable binary stream of the export at ``path``, as UTF-8 that XML 1.0 accepts.
+
+    Bytes that are not valid in the file's encoding (UTF-8 unless its XML declaration says
+    otherwise) are decoded as Windows-1252, as WordPress sites that changed their charset
+    left them; characters XML 1.0 forbids are dropped. Line numbers are kept, so the
+    parser's lines still point into the original file. ``repairs`` maps a line number to a
+    Counter of what was mended on it ("control characters", "bytes not UTF-8")."""
+
+    CHUNK = 1 << 20
+
+    def __init__(self, path):
+        self.file = open(path, "rb")  # noqa: SIM115 - closed by close(), used as a stream
+        self.repairs = {}
+        self.line = 1  # the line the next decoded text starts on
+        head = self.file.read(1024)
+        self.file.seek(0)
+        declared = _DECLARATION.match(head)
+        encoding = declared.group(2).decode("ascii") if declared else "utf-8"
+        try:
+            encoding = codecs.lookup(encoding).name
+        except LookupError:
+            encoding = "utf-8"
+        self.transcoded = encoding != "utf-8"
+        self.decoder = codecs.getincrementaldecoder(encoding)(errors=self._register())
+        self.pending = b""
+        self.done = False
+
+    def _register(self):
+        name = f"ifp-wxr-{id(self)}"
+
+        def windows_1252(error):
+            bad = error.object[error.start : error.end]
+            line = self.line + error.object.count(b"\n", 0, error.start)
+            self._note(line, "bytes not UTF-8", len(bad))
+            text = bad.decode("cp1252", errors="replace").replace("\ufffd", "")
+            return text, error.end
+
+        codecs.register_error(name, windows_1252)
+        return name
+
+    def _note(self, line, what, count=1):
+        self.repairs.setdefault(line, Counter())[what] += count
+
+    def _clean(self, text):
+        def drop(match):
+            self._note(self.line + text.count("\n", 0, match.start()), "control characters")
+            return ""
+
+        cleaned = ILLEGAL_XML_CHARS.sub(drop, text) if ILLEGAL_XML_CHARS.search(text) else text
+        self.line += text.count("\n")
+        return cleaned
+
+    def read(self, size=-1):
+        while not self.done and (size < 0 or len(self.pending) < size):
+            chunk = self.file.read(self.CHUNK)
+            final = not chunk
+            text = self._clean(self.decoder.decode(chunk, final=final))
+            data = text.encode("utf-8", errors="ignore")
+            if self.transcoded and not self.pending and self.line <= 2:
+                # The declaration must now say what the bytes are.
+                data = re.sub(rb"encoding=[\"'][^\"']+[\"']", b'encoding="UTF-8"', data, count=1)
+                self.transcoded = False
+            self.pending += data
+            self.done = final
+        if size < 0:
+            size = len(self.pending)
+        data, self.pending = self.pending[:size], self.pending[size:]
+        return data
+
+    def repairs_between(self, first, last):
+        """What was mended on lines ``first`` to ``last`` (inclusive), as one Counter."""
+        total = Counter()
+        for line, counts in self.repairs.items():
+            if first <= line <= last:
+                total.update(counts)
+        return total
+
+    def close(self):
+        self.file.close()
+
+
 @dataclass
 class Item:
     """One <item> of the export, as plain values."""
@@ -54,7 +162,11 @@ class Item:
     values: dict
     categories: list = field(default_factory=list)  # (domain, nicename, label)
     meta: dict = field(default_factory=dict)
+    comments: list = field(default_factory=list)  # dicts of wp:comment_* values
     raw_content: str = ""
+    last_line: int = 0  # the line the next item starts on, less one (0: the file's end)
+    repaired: Counter = field(default_factory=Counter)
+    broken: str = ""  # the parser's message, when it could not read this item whole
 
     def get(self, name, default=""):
         return self.values.get(name, default)
@@ -62,8 +174,7 @@ class Item:
     @property
     def wp_id(self):
         """The WordPress post id, or None when missing or not a number."""
-        value = self.get("wp:post_id")
-        return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+        return whole_number(self.get("wp:post_id"))
 
     @property
     def post_type(self):
@@ -75,34 +186,64 @@ class Item:
         return f"item “{title}” (post id {self.get('wp:post_id') or '?'}, line {self.line})"
 
 
+def whole_number(value):
+    """``value`` ("42") as an int; None when it is not a whole number of sane size."""
+    value = (value or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+
+
+def _breaks_item(entry):
+    """Whether a parser message means the item around it was not read whole: warnings
+    (an odd namespace URI, say) leave the data intact."""
+    return entry.level >= 2 and not entry.type_name.startswith("WAR_")
+
+
 def read(path):
     """Yield ``("channel", dict)``, ``("author", dict)``, ``("category", dict)``,
-    ``("tag", dict)`` and ``("item", Item)`` from the export at ``path``, in file order;
-    ``("error", message)`` for what the XML parser had to skip."""
+    ``("tag", dict)``, ``("term", dict)`` and ``("item", Item)`` from the export at
+    ``path``, in file order; ``("error", message)`` for parts of the file outside any
+    item that the XML parser had to skip. An item the parser could not read whole comes
+    with ``broken`` set; one whose bytes were mended, with ``repaired``."""
+    stream = RepairedExport(path)
     context = etree.iterparse(
-        str(path), events=("end",), recover=True, huge_tree=True, resolve_entities=False
+        stream, events=("end",), recover=True, huge_tree=True, resolve_entities=False
     )
     channel = {}
+    item_lines = []  # (first, last) line of every item, to tell its errors from the rest
+    waiting = None  # the last item read, yielded once the next one tells where it ended
+
+    def finish(item, next_line):
+        item.last_line = next_line - 1 if next_line else 0
+        last = item.last_line or 1 << 62
+        item.repaired = stream.repairs_between(item.line, last)
+        messages = [
+            " ".join(entry.message.split())[:200]
+            for entry in context.error_log
+            if _breaks_item(entry) and item.line <= entry.line <= last
+        ]
+        item.broken = "; ".join(dict.fromkeys(messages))
+        item_lines.append((item.line, last))
+        return item
+
     try:
         for _, element in context:
             name = _name(element)
             parent = element.getparent()
-            at_channel = parent is not None and _name(parent) == "channel"
-            if not at_channel:
+            if parent is None or _name(parent) != "channel":
                 continue
             if name == "item":
                 item = _item(element)
-                if any(entry.line >= item.line for entry in context.error_log):
-                    # The parser had to repair this item (a cut-off file): not importable.
-                    yield "error", f"{item.label}: its XML is broken, so it was not imported"
-                else:
-                    yield "item", item
+                if waiting is not None:
+                    yield "item", finish(waiting, item.line)
+                waiting = item
             elif name == "wp:author":
                 yield "author", _children(element)
             elif name == "wp:category":
                 yield "category", _children(element)
             elif name == "wp:tag":
                 yield "tag", _children(element)
+            elif name == "wp:term":
+                yield "term", _children(element)
             elif name in {"title", "link", "language", "wp:base_site_url", "wp:base_blog_url"}:
                 channel[name] = (element.text or "").strip()
                 if name == "wp:base_blog_url":
@@ -115,8 +256,17 @@ def read(path):
                 del parent[0]
     except etree.XMLSyntaxError as error:
         yield "error", f"The file is not readable XML: {error}"
+    finally:
+        stream.close()
+    if waiting is not None:
+        yield "item", finish(waiting, 0)
+    if channel and "wp:base_blog_url" not in channel:
+        yield "channel", dict(channel)
     for entry in context.error_log:
-        yield "error", f"Line {entry.line}: {entry.message} (the parser skipped this part)"
+        inside = any(first <= entry.line <= last for first, last in item_lines)
+        if _breaks_item(entry) and not inside:
+            message = entry.message.strip()
+            yield "error", f"Line {entry.line}: {message} (the parser skipped this part)"
 
 
 def _item(element):
@@ -130,6 +280,8 @@ def _item(element):
         elif name == "wp:postmeta":
             meta = _children(child)
             item.meta[meta.get("wp:meta_key", "")] = meta.get("wp:meta_value", "")
+        elif name == "wp:comment":
+            item.comments.append(_children(child))
         elif name == "content:encoded":
             item.raw_content = child.text or ""
         else:
@@ -275,6 +427,13 @@ def _remove_shortcodes(text, report):
 _HREF = re.compile(r'(\s(?:href|src)=")([^"]+)(")', re.IGNORECASE)
 
 
+def request_path(path):
+    """``path`` ("/%d8%b3%d9%84-%d8/") as Django's ``request.path`` shows it when a browser
+    asks for it: percent-escapes decoded as UTF-8, and those that are not UTF-8 (WordPress
+    cuts long non-Latin slugs in the middle of a character) kept as escapes, upper-case."""
+    return repercent_broken_unicode(unquote_to_bytes(path)).decode()
+
+
 def old_paths(*urls):
     """The paths of a post's old permalinks (its <link> and its guid, when not ?p=),
     decoded as Django sees a request's path."""
@@ -282,7 +441,7 @@ def old_paths(*urls):
     for url in urls:
         parts = urlsplit(url or "")
         if parts.path and parts.path != "/" and not parts.query:
-            path = unquote(parts.path)
+            path = request_path(parts.path)
             path = path if path.endswith("/") else path + "/"
             if path not in paths:
                 paths.append(path)
@@ -323,3 +482,42 @@ def rewrite_links(body, base_url, resolve):
         return f"{match.group(1)}{html.escape(new, quote=True)}{match.group(3)}"
 
     return _HREF.sub(replace, body)
+
+
+# Multilingual markers
+
+# qTranslate and its forks mark each language's text inside one field: "[:en]…[:fa]…[:]",
+# "{:en}…{:}" (qTranslate-X) and the older "<!--:en-->…<!--:-->".
+_LANGUAGE_MARK = re.compile(r"\[:([a-z]{2}(?:[_-][a-z]{2})?)?\]|\{:([a-z]{2}(?:[_-][a-z]{2})?)?\}")
+_LANGUAGE_COMMENT = re.compile(r"<!--:([a-z]{2}(?:[_-][a-z]{2})?)?-->")
+
+
+def split_languages(text, default="en"):
+    """``text`` split by a multilingual plugin's markers into ``{language: text}``; text
+    without markers is ``{default: text}``. Text outside any marker belongs to every
+    language (qTranslate shows it in all of them)."""
+    text = text or ""
+    marks = list(_LANGUAGE_MARK.finditer(text)) or list(_LANGUAGE_COMMENT.finditer(text))
+    if not marks:
+        return {default: text}
+    parts, shared, language, start = {}, [], None, 0
+    for mark in marks:
+        chunk = text[start : mark.start()]
+        if language:
+            parts[language] = parts.get(language, "") + chunk
+        else:
+            shared.append(chunk)
+        language = next((group for group in mark.groups() if group), None)
+        start = mark.end()
+    tail = text[start:]
+    if language:
+        parts[language] = parts.get(language, "") + tail
+    else:
+        shared.append(tail)
+    outside = "".join(shared).strip()
+    if not parts:
+        return {default: outside}
+    return {
+        lang: f"{value.strip()} {outside}".strip() if outside else value.strip()
+        for lang, value in parts.items()
+    }

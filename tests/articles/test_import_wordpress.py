@@ -331,14 +331,22 @@ def article(wp_id):
 def test_summary_lists_items_by_type_created_skipped_images_and_redirects(imported):
     out, _ = imported
     assert "Items by type: 1 attachment, 1 nav_menu_item, 1 page, 6 post" in out
-    assert "Not imported (other post types): 1 nav_menu_item, 1 page" in out
+    # Every item is accounted for: 5 posts and the page created; the trashed post, the
+    # attachment and the menu item skipped, each with its reason.
+    assert "Items: 9 in the file: 6 created, 0 updated, 3 skipped, 0 failed." in out
     assert "Articles: 5 created, 0 updated, 1 skipped." in out
+    assert "Pages: 1 created, 0 updated." in out
+    assert "post type “nav_menu_item” is not imported" in out
+    assert "an attachment: its file comes in with the posts that use it" in out
     assert "skipped item “Thrown away” (post id 106, line" in out
     assert "in the trash" in out
     assert "Images: 2 found, 0 missing." in out  # the featured image and one in a body
-    # Published, scheduled and private posts have dated permalinks; drafts only ?p=.
-    assert "Redirects made: 3." in out
-    assert Redirect.objects.count() == 3
+    # Published, scheduled and private posts have dated permalinks; drafts only ?p=. The
+    # page keeps /?page_id=7 and /?p=7; the attachment (of no post) its page and
+    # /?attachment_id=50, both gone.
+    assert "Redirects made: 7." in out
+    assert Redirect.objects.count() == 7
+    assert Redirect.objects.filter(article=None, page=None).count() == 2
     assert "Authors: 2. Sections: 4." in out
 
 
@@ -346,7 +354,7 @@ def test_summary_lists_items_by_type_created_skipped_images_and_redirects(import
 def test_progress_bar_is_written_to_stderr(imported):
     _, err = imported
     assert "Importing posts [" in err
-    assert "6/6" in err
+    assert "7/7" in err  # six posts and the page
 
 
 # Authors, sections, tags
@@ -952,7 +960,7 @@ def test_item_that_fails_midway_leaves_no_half_written_article(tmp_path, monkeyp
     )
     out, _ = run_import(write(tmp_path, text))
 
-    assert "skipped item “Doomed story” (post id 102" in out
+    assert "failed item “Doomed story” (post id 102" in out
     assert "RuntimeError: tag service down" in out
     assert not Article.objects.filter(title="Doomed story").exists()
     assert not Article.objects.filter(slug="doomed-story").exists()
@@ -970,7 +978,13 @@ def test_summary_does_not_count_what_a_failed_item_rolled_back(tmp_path, uploads
         raise RuntimeError("history unavailable")
 
     monkeypatch.setattr(workflow, "record_version", record_version)
-    out, _ = run_import(write(tmp_path, wxr(RALLY, LEAD)), media=uploads)
+    out = io.StringIO()
+    path = write(tmp_path, wxr(RALLY, LEAD))
+    # Every item failed: the command says so and exits non-zero, after its report.
+    with pytest.raises(CommandError, match="Nothing was imported"):
+        call_command("import_wordpress", str(path), "--media-dir", str(uploads), stdout=out)
+    out = out.getvalue()
+    assert out.count("RuntimeError: history unavailable") == 1
     assert Article.objects.count() == 0
     assert Redirect.objects.count() == 0
     assert "Redirects made: 0." in out
@@ -1009,7 +1023,8 @@ def test_truncated_export_is_reported_without_a_traceback(tmp_path):
     except CommandError as error:
         assert str(error)
         return
-    assert "problem in the file: Line" in out
+    assert "failed item “Cut off story”" in out
+    assert "its XML is broken" in out
     assert Article.objects.filter(title="Complete story").exists()
     assert not Article.objects.filter(title="Cut off story").exists()
 

@@ -1,8 +1,10 @@
 """python manage.py import_wordpress EXPORT.xml [--media-dir DIR] [--dry-run]
 
 Moves a WordPress site in: authors, categories (as sections), tags, posts with their
-featured images and Yoast SEO fields, and every old address as a redirect. Safe to run
-again: posts are matched by WordPress id (and guid) and updated, never duplicated.
+featured images, Yoast SEO fields and approved comments, pages (as standing pages), and
+every old address as a redirect. Safe to run again: posts are matched by WordPress id
+(and guid) and updated, never duplicated. Every <item> of the file ends up in the report
+as created, updated, skipped or failed, with the reason.
 """
 
 import html
@@ -12,7 +14,7 @@ from collections import Counter
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, unquote_to_bytes
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -21,6 +23,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import slugify
 from taggit.models import Tag
@@ -30,7 +33,9 @@ from articles.models import (
     RESERVED_SLUGS,
     Article,
     Byline,
+    Comment,
     ImportedPost,
+    Page,
     Redirect,
     Section,
     WorkflowEvent,
@@ -59,9 +64,19 @@ class ItemError(Exception):
 @dataclass
 class Report:
     types: Counter = field(default_factory=Counter)
+    items: int = 0  # every <item> in the file: created + updated + skipped + failed
     created: int = 0
     updated: int = 0
     skipped: list = field(default_factory=list)
+    failed: list = field(default_factory=list)
+    repaired: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    posts_not_imported: int = 0
+    unrecognised: int = 0
+    pages_created: int = 0
+    pages_updated: int = 0
+    comments: int = 0
+    translations: int = 0
     errors: list = field(default_factory=list)
     images_found: int = 0
     images_missing: list = field(default_factory=list)
@@ -98,6 +113,11 @@ class Command(BaseCommand):
         self.dry_run = dry_run
         self.report = Report()
         self.first_pass()
+        if self.report.items and not self.recognised:
+            raise CommandError(
+                f"{self.path}: none of its {self.report.items} items has a wp:post_id in "
+                "WordPress's export namespace: is this a WordPress export (Tools → Export)?"
+            )
         # Each post commits on its own (a crash keeps what was done; a re-run goes on from
         # there). A dry run runs in one transaction that is rolled back.
         try:
@@ -113,7 +133,7 @@ class Command(BaseCommand):
 
     def first_pass(self):
         self.channel, self.authors, self.categories, self.tags = {}, [], [], []
-        self.attachments, self.total_posts = {}, 0
+        self.attachments, self.total_posts, self.recognised = {}, 0, 0
         for kind, value in wordpress.read(self.path):
             if kind == "channel":
                 self.channel = value
@@ -123,18 +143,24 @@ class Command(BaseCommand):
                 self.categories.append(value)
             elif kind == "tag":
                 self.tags.append(value)
+            elif kind == "term":
+                self.add_term(value)
             elif kind == "error":
                 self.report.errors.append(value)
             elif kind == "item":
+                self.report.items += 1
                 self.report.types[value.post_type] += 1
+                self.recognised += value.wp_id is not None
                 if value.post_type == "attachment" and value.wp_id is not None:
                     self.attachments[value.wp_id] = {
                         "url": value.get("wp:attachment_url") or value.get("guid"),
                         "alt": value.meta.get("_wp_attachment_image_alt", ""),
                         "caption": strip_tags(value.get("excerpt:encoded")),
                         "title": value.get("title"),
+                        "link": value.get("link"),
+                        "parent": wordpress.whole_number(value.get("wp:post_parent")),
                     }
-                elif value.post_type == "post":
+                elif value.post_type in ("post", "page"):
                     self.total_posts += 1
         if not (self.channel or self.report.types or self.authors):
             raise CommandError(
@@ -142,6 +168,26 @@ class Command(BaseCommand):
                 + " ".join(self.report.errors)
             )
         self.base_url = self.channel.get("wp:base_blog_url") or self.channel.get("link", "")
+
+    def add_term(self, data):
+        """A WXR 1.2 <wp:term>: categories and tags may come this way too."""
+        taxonomy = data.get("wp:term_taxonomy")
+        if taxonomy == "category":
+            self.categories.append(
+                {
+                    "wp:category_nicename": data.get("wp:term_slug", ""),
+                    "wp:category_parent": data.get("wp:term_parent", ""),
+                    "wp:cat_name": data.get("wp:term_name", ""),
+                    "wp:category_description": data.get("wp:term_description", ""),
+                }
+            )
+        elif taxonomy == "post_tag":
+            self.tags.append(
+                {
+                    "wp:tag_slug": data.get("wp:term_slug", ""),
+                    "wp:tag_name": data.get("wp:term_name", ""),
+                }
+            )
 
     # Pass 2
 
@@ -153,14 +199,51 @@ class Command(BaseCommand):
         self.imported = {}  # article pk → the item's label, for the report
         done = 0
         for kind, item in wordpress.read(self.path):
-            if kind != "item" or item.post_type != "post":
+            if kind != "item":
                 continue
+            if item.repaired:
+                mended = ", ".join(f"{n} {what}" for what, n in sorted(item.repaired.items()))
+                self.report.repaired.append(f"{item.label}: {mended} mended")
+            if item.broken:
+                self.report.failed.append(
+                    f"{item.label}: its XML is broken ({item.broken}), so it was not imported"
+                )
+                continue
+            if item.post_type not in ("post", "page"):
+                self.skip_other(item)
+                continue
+            before = len(self.report.skipped) + len(self.report.failed)
             self.import_item(item)
+            if item.post_type == "post":
+                self.report.posts_not_imported += (
+                    len(self.report.skipped) + len(self.report.failed) - before
+                )
             done += 1
             self.progress(done)
         if self.total_posts:
             self.stderr.write("")
+        self.attachment_addresses()
         self.rewrite_bodies()
+
+    def skip_other(self, item):
+        if item.post_type == "attachment":
+            reason = "an attachment: its file comes in with the posts that use it"
+        else:
+            reason = f"post type “{item.post_type}” is not imported"
+        self.report.skipped.append(f"{item.label}: {reason}")
+
+    def attachment_addresses(self):
+        """An attachment's page answers 301 to the post it belongs to, or 410."""
+        for wp_id, attachment in self.attachments.items():
+            parent = ImportedPost.objects.filter(wp_id=attachment["parent"] or 0).first()
+            article = parent.article if parent else None
+            paths = wordpress.old_paths(attachment["link"]) + [f"/?attachment_id={wp_id}"]
+            for path in paths:
+                if not Redirect.objects.filter(old_path=path).exclude(article=None).exists():
+                    Redirect.objects.update_or_create(
+                        old_path=path, defaults={"article": article, "page": None}
+                    )
+                    self.report.redirects += 1
 
     def progress(self, done):
         width = 30
@@ -260,7 +343,13 @@ class Command(BaseCommand):
 
     def import_item(self, item):
         if item.wp_id is None:
-            self.report.skipped.append(f"{item.label}: no numeric post id")
+            self.report.unrecognised += 1
+            self.report.skipped.append(
+                f"{item.label}: no numeric post id (no wp:post_id in WordPress's namespace)"
+            )
+            return
+        if item.post_type == "page":
+            self.import_page(item)
             return
         status = item.get("wp:status")
         if status not in STATUSES:
@@ -276,12 +365,15 @@ class Command(BaseCommand):
         except Exception as error:  # one bad item never stops the import, nor half-writes
             for name in self.item_files:
                 default_storage.delete(name)
-            reason = (
-                str(error) if isinstance(error, ItemError) else f"{type(error).__name__}: {error}"
-            )
-            self.report.skipped.append(f"{item.label}: {reason}")
+            if isinstance(error, ItemError):
+                self.report.skipped.append(f"{item.label}: {error}")
+            else:
+                self.report.failed.append(f"{item.label}: {type(error).__name__}: {error}")
             return
         self.report.redirects += self.item_report.redirects
+        self.report.notes += self.item_report.notes
+        self.report.comments += self.item_report.comments
+        self.report.translations += self.item_report.translations
         self.report.images_found += self.item_report.images_found
         self.report.images_missing += self.item_report.images_missing
         self.imported[article.pk] = item.label
@@ -302,8 +394,15 @@ class Command(BaseCommand):
         except ValueError as error:
             raise ItemError(f"bad date “{item.get('wp:post_date_gmt')}”") from error
         if status == Article.Status.PUBLISHED and published_at is None:
-            raise ItemError("published without a date")
-        title = item.get("title").strip()
+            # WordPress would stamp it with the import's time and put it on the front
+            # page; an editor decides instead.
+            status = Article.Status.DRAFT
+            self.item_report.notes.append(
+                f"{item.label}: published in WordPress, but the export gives it no date: "
+                "imported as a draft"
+            )
+        languages = self.languages(item)
+        title = languages["title"].strip()
         if not title:
             raise ItemError("no title")
 
@@ -318,11 +417,11 @@ class Command(BaseCommand):
                 "(delete the article to import it again)"
             )
 
-        body, cleanup = wordpress.clean_content(item.raw_content)
+        body, cleanup = wordpress.clean_content(languages["body"])
         article.title = title[:250]
-        article.slug = self.slug_for(item, article)
+        article.slug = self.slug_for(item, article, Article)
         article.body = body
-        article.standfirst = " ".join(strip_tags(item.get("excerpt:encoded")).split())
+        article.standfirst = " ".join(strip_tags(languages["standfirst"]).split())
         article.section = self.section_for(item)
         article.status = status
         article.published_at = published_at
@@ -346,12 +445,18 @@ class Command(BaseCommand):
                 "wp_id": item.wp_id,
                 "guid": item.get("guid")[:500],
                 "imported_version": article.version,
+                "other_languages": languages["others"],
             },
         )
+        if languages["others"]:
+            self.item_report.translations += 1
+        self.item_report.comments += self.import_comments(item, article)
         current_path = unquote(article.get_absolute_url())
         for path in wordpress.old_paths(item.get("link"), item.get("guid")):
             if path != current_path:
-                Redirect.objects.update_or_create(old_path=path, defaults={"article": article})
+                Redirect.objects.update_or_create(
+                    old_path=path, defaults={"article": article, "page": None}
+                )
                 self.item_report.redirects += 1
         if created:
             WorkflowEvent.objects.create(
@@ -365,14 +470,117 @@ class Command(BaseCommand):
         workflow.record_version(article, None, f"Imported from WordPress (post {item.wp_id})")
         return article, created, cleanup
 
-    def slug_for(self, item, article):
+    def slug_for(self, item, obj, model):
+        """The item's slug here: WordPress's post_name decoded (an escape WordPress cut in
+        the middle of a character is dropped), else the title's; unique among articles and
+        pages alike, and never a reserved word."""
         slug = item.get("wp:post_name") or slugify(item.get("title"), allow_unicode=True)
-        slug = slugify(html.unescape(unquote(slug)), allow_unicode=True)[:200]
-        slug = slug or f"post-{item.wp_id}"
+        slug = unquote_to_bytes(slug).decode("utf-8", errors="ignore")
+        slug = slugify(html.unescape(slug), allow_unicode=True)[:200]
+        slug = slug or f"{item.post_type}-{item.wp_id}"
         if slug in RESERVED_SLUGS or slug.isdigit():
             slug = f"{slug}-{item.wp_id}"
-        taken = Article.objects.filter(slug=slug).exclude(pk=article.pk).exists()
+        other = Page if model is Article else Article
+        taken = (
+            model.objects.filter(slug=slug).exclude(pk=obj.pk).exists()
+            or other.objects.filter(slug=slug).exists()
+        )
         return f"{slug[:190]}-{item.wp_id}" if taken else slug
+
+    def languages(self, item):
+        """The item's title, excerpt and content in the site's language (English), and
+        the other languages' text from a multilingual plugin's markers, kept aside."""
+        fields = {
+            "title": item.get("title"),
+            "standfirst": item.get("excerpt:encoded"),
+            "body": item.raw_content,
+        }
+        split = {name: wordpress.split_languages(text) for name, text in fields.items()}
+        result, others = {}, {}
+        for name, by_language in split.items():
+            result[name] = by_language.pop("en", None)
+            if result[name] is None:  # no English version: the first language stands in
+                result[name] = by_language.pop(next(iter(by_language)), "")
+            for language, text in by_language.items():
+                others.setdefault(language, {})[name] = text
+        result["others"] = others
+        return result
+
+    def import_comments(self, item, article):
+        """The item's approved comments, kept with the article (name, site, date, text and
+        thread); commenters' e-mail and IP addresses are left behind. Returns how many."""
+        kept, by_wp_id = 0, {}
+        for data in item.comments:
+            wp_id = wordpress.whole_number(data.get("wp:comment_id", ""))
+            if data.get("wp:comment_approved") != "1" or wp_id is None:
+                continue
+            try:
+                when = wordpress.parse_date(data.get("wp:comment_date_gmt"), utc=True)
+                when = when or wordpress.parse_date(data.get("wp:comment_date"), utc=False)
+            except ValueError:
+                when = None
+            url = data.get("wp:comment_author_url", "")
+            comment, _ = Comment.objects.update_or_create(
+                wp_id=wp_id,
+                defaults={
+                    "article": article,
+                    "author_name": data.get("wp:comment_author", "")[:250],
+                    "author_url": url[:500] if url.startswith(("http://", "https://")) else "",
+                    "text": html.unescape(strip_tags(data.get("wp:comment_content", ""))),
+                    "published_at": when or article.published_at or timezone.now(),
+                },
+            )
+            by_wp_id[wp_id] = comment
+            kept += 1
+        for data in item.comments:
+            comment = by_wp_id.get(wordpress.whole_number(data.get("wp:comment_id", "")))
+            parent_id = wordpress.whole_number(data.get("wp:comment_parent", "") or "0")
+            if comment is not None and parent_id:
+                parent = by_wp_id.get(parent_id) or Comment.objects.filter(wp_id=parent_id).first()
+                if parent is not None and comment.parent_id != parent.pk:
+                    comment.parent = parent
+                    comment.save(update_fields=["parent"])
+        return kept
+
+    def import_page(self, item):
+        """A WordPress page as a standing page, at its old address."""
+        status = item.get("wp:status")
+        if status not in STATUSES:
+            reason = "in the trash" if status == "trash" else f"status “{status}”"
+            self.report.skipped.append(f"{item.label}: {reason}")
+            return
+        languages = self.languages(item)
+        title = languages["title"].strip()
+        if not title:
+            self.report.skipped.append(f"{item.label}: no title")
+            return
+        try:
+            with transaction.atomic():
+                page = Page.objects.filter(wp_id=item.wp_id).first()
+                created = page is None
+                page = page or Page(wp_id=item.wp_id)
+                page.title = title[:250]
+                page.slug = self.slug_for(item, page, Page)
+                page.body = wordpress.clean_content(languages["body"])[0]
+                published = STATUSES[status] == Article.Status.PUBLISHED
+                page.status = Page.Status.PUBLISHED if published else Page.Status.DRAFT
+                page.full_clean(exclude=["body"])
+                page.save()
+                paths = wordpress.old_paths(item.get("link"), item.get("guid"))
+                paths += [f"/?page_id={item.wp_id}", f"/?p={item.wp_id}"]
+                for path in paths:
+                    if path != unquote(page.get_absolute_url()):
+                        Redirect.objects.update_or_create(
+                            old_path=path, defaults={"page": page, "article": None}
+                        )
+                        self.report.redirects += 1
+        except Exception as error:
+            self.report.failed.append(f"{item.label}: {type(error).__name__}: {error}")
+            return
+        if created:
+            self.report.pages_created += 1
+        else:
+            self.report.pages_updated += 1
 
     def section_for(self, item):
         for domain, nicename, _label in item.categories:
@@ -478,8 +686,10 @@ class Command(BaseCommand):
 
     def rewrite_bodies(self):
         new_url = {}
-        for redirect in Redirect.objects.select_related("article"):
-            new_url[redirect.old_path] = redirect.article.get_absolute_url()
+        for redirect in Redirect.objects.select_related("article", "page"):
+            target = redirect.article or redirect.page
+            if target is not None:
+                new_url[redirect.old_path] = target.get_absolute_url()
         for imported in ImportedPost.objects.select_related("article"):
             new_url[f"/?p={imported.wp_id}"] = imported.article.get_absolute_url()
 
@@ -524,15 +734,28 @@ class Command(BaseCommand):
         r, out = self.report, self.stdout
         out.write("Items by type: " + ", ".join(f"{n} {t}" for t, n in sorted(r.types.items())))
         out.write(f"Authors: {r.authors}. Sections: {r.sections}.")
-        out.write(f"Articles: {r.created} created, {r.updated} updated, {len(r.skipped)} skipped.")
-        others = {t: n for t, n in r.types.items() if t not in {"post", "attachment"}}
-        if others:
-            out.write(
-                "Not imported (other post types): "
-                + ", ".join(f"{n} {t}" for t, n in sorted(others.items()))
-            )
+        out.write(
+            f"Items: {r.items} in the file: {r.created + r.pages_created} created, "
+            f"{r.updated + r.pages_updated} updated, {len(r.skipped)} skipped, "
+            f"{len(r.failed)} failed."
+        )
+        out.write(
+            f"Articles: {r.created} created, {r.updated} updated, "
+            f"{r.posts_not_imported} skipped."
+        )
+        out.write(f"Pages: {r.pages_created} created, {r.pages_updated} updated.")
+        out.write(
+            f"Comments kept: {r.comments}. Posts with other languages kept aside: "
+            f"{r.translations}."
+        )
         for line in r.skipped:
             out.write(f"  skipped {line}")
+        for line in r.failed:
+            out.write(f"  failed {line}")
+        for line in r.repaired:
+            out.write(f"  repaired {line}")
+        for line in r.notes:
+            out.write(f"  note: {line}")
         out.write(f"Images: {r.images_found} found, {len(r.images_missing)} missing.")
         for line in r.images_missing:
             out.write(f"  missing {line}")
@@ -549,8 +772,14 @@ class Command(BaseCommand):
             out.write(f"  problem in the file: {line}")
         if self.dry_run:
             out.write(self.style.WARNING("Dry run: nothing was written."))
-        elif r.skipped or r.errors:
+        elif r.posts_not_imported or r.failed or r.errors or r.repaired:
             out.write(self.style.WARNING("Done, with the problems listed above."))
         else:
             out.write(self.style.SUCCESS("Done."))
         sys.stdout.flush()
+        imported = r.created + r.updated + r.pages_created + r.pages_updated
+        if not imported and (r.failed or r.unrecognised):
+            raise CommandError(
+                f"Nothing was imported: none of the {r.items} items could be "
+                "(the reasons are listed above)."
+            )
