@@ -81,3 +81,21 @@ def warm_site(client):
         assert client.get("/corrections/").status_code == 200
 
     return warm
+
+
+@pytest.fixture
+def corpus_dir():
+    """The real-world input corpus (``../shared/corpus/`` beside the project, or
+    ``IFP_CORPUS_DIR``): WordPress exports in ``wxr/``, odd pictures in ``images/``. Tests
+    that need it skip when it is absent, and fail instead when ``IFP_REQUIRE_CORPUS=1``
+    (as ``.ci/run`` sets), so that CI never passes by skipping them."""
+    import os
+    from pathlib import Path
+
+    folder = Path(os.environ.get("IFP_CORPUS_DIR") or settings.BASE_DIR.parent / "shared/corpus")
+    if not (folder / "wxr").is_dir() or not (folder / "images").is_dir():
+        message = f"the real-world corpus is not at {folder} (set IFP_CORPUS_DIR)"
+        if os.environ.get("IFP_REQUIRE_CORPUS") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return folder
