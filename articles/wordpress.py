@@ -10,6 +10,7 @@ bad byte never costs the posts around it.
 
 import codecs
 import html
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -73,7 +74,7 @@ _DECLARATION = re.compile(rb"^(\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding=[\"']([A-Za
 
 
 class RepairedExport:
-    """A readable binary stream of the export at ``path``, as UTF-8 that XML 1.0 accepts.
+    """The export at ``path`` as text that XML 1.0 accepts, read in chunks.
 
     Bytes that are not valid in the file's encoding (UTF-8 unless its XML declaration says
     otherwise) are decoded as Windows-1252, as WordPress sites that changed their charset
@@ -84,37 +85,18 @@ class RepairedExport:
     CHUNK = 1 << 20
 
     def __init__(self, path):
-        self.file = open(path, "rb")  # noqa: SIM115 - closed by close(), used as a stream
+        self.path = path
         self.repairs = {}
         self.line = 1  # the line the next decoded text starts on
-        head = self.file.read(1024)
-        self.file.seek(0)
-        declared = _DECLARATION.match(head)
-        encoding = declared.group(2).decode("ascii") if declared else "utf-8"
-        try:
-            encoding = codecs.lookup(encoding).name
-        except LookupError:
-            encoding = "utf-8"
-        self.transcoded = encoding != "utf-8"
-        self.decoder = codecs.getincrementaldecoder(encoding)(errors=self._register())
-        self.pending = b""
-        self.done = False
-
-    def _register(self):
-        name = f"ifp-wxr-{id(self)}"
-
-        def windows_1252(error):
-            bad = error.object[error.start : error.end]
-            line = self.line + error.object.count(b"\n", 0, error.start)
-            self._note(line, "bytes not UTF-8", len(bad))
-            text = bad.decode("cp1252", errors="replace").replace("\ufffd", "")
-            return text, error.end
-
-        codecs.register_error(name, windows_1252)
-        return name
 
     def _note(self, line, what, count=1):
         self.repairs.setdefault(line, Counter())[what] += count
+
+    def _windows_1252(self, error):
+        bad = error.object[error.start : error.end]
+        line = self.line + error.object.count(b"\n", 0, error.start)
+        self._note(line, "bytes not UTF-8", len(bad))
+        return bad.decode("cp1252", errors="replace").replace("\ufffd", ""), error.end
 
     def _clean(self, text):
         def drop(match):
@@ -125,22 +107,27 @@ class RepairedExport:
         self.line += text.count("\n")
         return cleaned
 
-    def read(self, size=-1):
-        while not self.done and (size < 0 or len(self.pending) < size):
-            chunk = self.file.read(self.CHUNK)
-            final = not chunk
-            text = self._clean(self.decoder.decode(chunk, final=final))
-            data = text.encode("utf-8", errors="ignore")
-            if self.transcoded and not self.pending and self.line <= 2:
-                # The declaration must now say what the bytes are.
-                data = re.sub(rb"encoding=[\"'][^\"']+[\"']", b'encoding="UTF-8"', data, count=1)
-                self.transcoded = False
-            self.pending += data
-            self.done = final
-        if size < 0:
-            size = len(self.pending)
-        data, self.pending = self.pending[:size], self.pending[size:]
-        return data
+    def chunks(self):
+        """Yield the file's text, repaired, in pieces of about a megabyte."""
+        with open(self.path, "rb") as file:
+            head = file.read(1024)
+            file.seek(0)
+            declared = _DECLARATION.match(head)
+            encoding = declared.group(2).decode("ascii") if declared else "utf-8"
+            try:
+                encoding = codecs.lookup(encoding).name
+            except LookupError:
+                encoding = "utf-8"
+            name = f"ifp-wxr-{id(self)}"
+            codecs.register_error(name, self._windows_1252)
+            decoder = codecs.getincrementaldecoder(encoding)(errors=name)
+            while True:
+                chunk = file.read(self.CHUNK)
+                text = self._clean(decoder.decode(chunk, final=not chunk))
+                if text:
+                    yield text
+                if not chunk:
+                    return
 
     def repairs_between(self, first, last):
         """What was mended on lines ``first`` to ``last`` (inclusive), as one Counter."""
@@ -150,8 +137,60 @@ class RepairedExport:
                 total.update(counts)
         return total
 
-    def close(self):
-        self.file.close()
+
+# Where each <item> begins and ends, outside CDATA sections and comments (a post about
+# XML may well contain "</item>" in its text).
+_ITEM_TOKENS = re.compile(r"<!\[CDATA\[|<!--|<item(?=[\s>/])|</item\s*>")
+_TOKEN_ENDS = {"<![CDATA[": "]]>", "<!--": "-->"}
+
+
+def split_items(chunks):
+    """Cut the export's text into ``("other", text)`` and ``("item", text, line)`` pieces,
+    in file order; ``line`` is where the item starts. Each item is parsed on its own, so
+    that a broken one (an unclosed tag, a cut-off file) costs only itself. The "other"
+    pieces keep an item's lines as blank lines, so their line numbers stay the file's."""
+    buffer, position, line, inside, item_start = "", 0, 1, False, 1
+    for chunk in itertools.chain(chunks, [None]):
+        final = chunk is None
+        buffer += chunk or ""
+        pending = None  # where a CDATA section or comment not yet closed starts
+        while True:
+            match = _ITEM_TOKENS.search(buffer, position)
+            if match is None:
+                break
+            token = match.group(0)
+            if token in _TOKEN_ENDS:
+                close = buffer.find(_TOKEN_ENDS[token], match.end())
+                if close < 0 and not final:
+                    pending = match.start()
+                    break
+                position = len(buffer) if close < 0 else close + len(_TOKEN_ENDS[token])
+            elif token == "<item" and not inside:
+                before = buffer[: match.start()]
+                if before:
+                    yield "other", before
+                    line += before.count("\n")
+                buffer, position, inside, item_start = buffer[match.start() :], 5, True, line
+            elif token.startswith("</item") and inside:
+                text = buffer[: match.end()]
+                yield "item", text, item_start
+                newlines = text.count("\n")
+                buffer, position, inside = "\n" * newlines + buffer[match.end() :], newlines, False
+            else:
+                position = match.end()
+        if final:
+            break
+        if not inside:
+            # Hand on what is done, keeping a tail that may hold a token the chunk cut.
+            keep = pending if pending is not None else max(position, len(buffer) - 16)
+            if keep > 0:
+                yield "other", buffer[:keep]
+                line += buffer.count("\n", 0, keep)
+                buffer, position = buffer[keep:], max(0, position - keep)
+    if inside:
+        yield "item", buffer, item_start
+    elif buffer:
+        yield "other", buffer
 
 
 @dataclass
@@ -164,7 +203,6 @@ class Item:
     meta: dict = field(default_factory=dict)
     comments: list = field(default_factory=list)  # dicts of wp:comment_* values
     raw_content: str = ""
-    last_line: int = 0  # the line the next item starts on, less one (0: the file's end)
     repaired: Counter = field(default_factory=Counter)
     broken: str = ""  # the parser's message, when it could not read this item whole
 
@@ -193,80 +231,114 @@ def whole_number(value):
 
 
 def _breaks_item(entry):
-    """Whether a parser message means the item around it was not read whole: warnings
-    (an odd namespace URI, say) leave the data intact."""
-    return entry.level >= 2 and not entry.type_name.startswith("WAR_")
+    """Whether a parser message means what it was reading was not read whole: warnings
+    (an odd namespace URI, say) and an HTML entity XML does not know (``&nbsp;`` outside
+    CDATA, dropped) leave the data intact."""
+    harmless = entry.type_name.startswith("WAR_") or entry.type_name == "ERR_UNDECLARED_ENTITY"
+    return entry.level >= 2 and not harmless
+
+
+_XML_DECLARATION = re.compile(r"^\ufeff?\s*<\?xml[^>]*\?>")
+_ROOT_TAG = re.compile(r"<rss\b[^>]*>")
+_CHANNEL_TAG = re.compile(r"<channel\b[^>]*>")
+_CHANNEL_FIELDS = {"title", "link", "language", "wp:base_site_url", "wp:base_blog_url"}
 
 
 def read(path):
     """Yield ``("channel", dict)``, ``("author", dict)``, ``("category", dict)``,
     ``("tag", dict)``, ``("term", dict)`` and ``("item", Item)`` from the export at
     ``path``, in file order; ``("error", message)`` for parts of the file outside any
-    item that the XML parser had to skip. An item the parser could not read whole comes
-    with ``broken`` set; one whose bytes were mended, with ``repaired``."""
-    stream = RepairedExport(path)
-    context = etree.iterparse(
-        stream, events=("end",), recover=True, huge_tree=True, resolve_entities=False
+    item that the XML parser had to skip. Each item is parsed on its own: one the parser
+    could not read whole comes with ``broken`` set, one whose bytes were mended with
+    ``repaired``, and neither affects the items around it."""
+    export = RepairedExport(path)
+    header = etree.XMLPullParser(
+        events=("end",), recover=True, huge_tree=True, resolve_entities=False
     )
-    channel = {}
-    item_lines = []  # (first, last) line of every item, to tell its errors from the rest
-    waiting = None  # the last item read, yielded once the next one tells where it ended
-
-    def finish(item, next_line):
-        item.last_line = next_line - 1 if next_line else 0
-        last = item.last_line or 1 << 62
-        item.repaired = stream.repairs_between(item.line, last)
-        messages = [
-            " ".join(entry.message.split())[:200]
-            for entry in context.error_log
-            if _breaks_item(entry) and item.line <= entry.line <= last
-        ]
-        item.broken = "; ".join(dict.fromkeys(messages))
-        item_lines.append((item.line, last))
-        return item
-
+    channel, head, prefix = {}, "", None
+    for piece in split_items(export.chunks()):
+        if piece[0] == "other":
+            text = piece[1] if head else _XML_DECLARATION.sub("", piece[1], count=1)
+            if prefix is None and len(head) < 1 << 16:
+                head += text
+            header.feed(text.encode())
+            yield from _header_events(header, channel)
+        else:
+            _, text, line = piece
+            if prefix is None:
+                prefix = _item_prefix(head)
+            item = _parse_item(prefix, text, line)
+            item.repaired = export.repairs_between(line, line + text.count("\n"))
+            yield "item", item
     try:
-        for _, element in context:
-            name = _name(element)
-            parent = element.getparent()
-            if parent is None or _name(parent) != "channel":
-                continue
-            if name == "item":
-                item = _item(element)
-                if waiting is not None:
-                    yield "item", finish(waiting, item.line)
-                waiting = item
-            elif name == "wp:author":
-                yield "author", _children(element)
-            elif name == "wp:category":
-                yield "category", _children(element)
-            elif name == "wp:tag":
-                yield "tag", _children(element)
-            elif name == "wp:term":
-                yield "term", _children(element)
-            elif name in {"title", "link", "language", "wp:base_site_url", "wp:base_blog_url"}:
-                channel[name] = (element.text or "").strip()
-                if name == "wp:base_blog_url":
-                    yield "channel", dict(channel)
-            else:
-                continue
-            # Free what was read: the element and the siblings before it.
-            element.clear()
-            while element.getprevious() is not None:
-                del parent[0]
-    except etree.XMLSyntaxError as error:
-        yield "error", f"The file is not readable XML: {error}"
-    finally:
-        stream.close()
-    if waiting is not None:
-        yield "item", finish(waiting, 0)
+        header.close()
+    except etree.XMLSyntaxError:
+        pass
+    yield from _header_events(header, channel)
     if channel and "wp:base_blog_url" not in channel:
         yield "channel", dict(channel)
-    for entry in context.error_log:
-        inside = any(first <= entry.line <= last for first, last in item_lines)
-        if _breaks_item(entry) and not inside:
-            message = entry.message.strip()
+    for entry in header.error_log:
+        if _breaks_item(entry):
+            message = " ".join(entry.message.split())
             yield "error", f"Line {entry.line}: {message} (the parser skipped this part)"
+
+
+def _header_events(parser, channel):
+    """What the file says outside its items: the site, authors, categories, tags."""
+    for _, element in parser.read_events():
+        name = _name(element)
+        parent = element.getparent()
+        if parent is None or _name(parent) != "channel":
+            continue
+        if name == "wp:author":
+            yield "author", _children(element)
+        elif name == "wp:category":
+            yield "category", _children(element)
+        elif name == "wp:tag":
+            yield "tag", _children(element)
+        elif name == "wp:term":
+            yield "term", _children(element)
+        elif name in _CHANNEL_FIELDS:
+            channel[name] = (element.text or "").strip()
+            if name == "wp:base_blog_url":
+                yield "channel", dict(channel)
+        else:
+            continue
+        # Free what was read: the element and the siblings before it.
+        element.clear()
+        while element.getprevious() is not None:
+            del parent[0]
+
+
+def _item_prefix(head):
+    """The file's own root and channel start tags, on one line: each item is parsed
+    inside them, so that it sees the namespace prefixes the file declares."""
+    root = _ROOT_TAG.search(head)
+    if root is None:
+        return "<rss><channel>"
+    channel = _CHANNEL_TAG.search(head, root.end())
+    channel_tag = channel.group(0) if channel else "<channel>"
+    return " ".join(root.group(0).split()) + " ".join(channel_tag.split())
+
+
+def _parse_item(prefix, text, line):
+    parser = etree.XMLParser(recover=True, huge_tree=True, resolve_entities=False)
+    try:
+        root = etree.fromstring(f"{prefix}{text}</channel></rss>".encode(), parser)
+    except etree.XMLSyntaxError:
+        root = None
+    element = None
+    if root is not None and len(root) and len(root[0]):
+        element = root[0][0]
+    item = _item(element) if element is not None else Item(line=line, values={})
+    item.line = line
+    messages = [" ".join(e.message.split())[:200] for e in parser.error_log if _breaks_item(e)]
+    if not re.search(r"</item\s*>$", text):
+        messages = ["the file ends before this item does"]
+    item.broken = "; ".join(dict.fromkeys(messages))
+    if element is None and not item.broken:
+        item.broken = "nothing readable"
+    return item
 
 
 def _item(element):

@@ -20,7 +20,9 @@ from articles.management.commands import import_wordpress
 from articles.models import (
     Article,
     Byline,
+    Comment,
     ImportedPost,
+    Page,
     Redirect,
     Section,
     WorkflowEvent,
@@ -1184,3 +1186,263 @@ def test_posts_without_a_numeric_id_are_reported_not_merged(tmp_path):
     assert "1 created, 0 updated, 2 skipped" in out
     assert out.count("no numeric post id") == 2
     assert Article.objects.get().title == "Third"
+
+
+# Real exports: namespace spellings, bad bytes, cut escapes
+
+
+def write_bytes(tmp_path, data, name="export.xml"):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "namespace",
+    [
+        "https://wordpress.org/export/1.2/",
+        "http://wordpress.org/export/1.1/",
+        "http://wordpress.org/export/1.0/",
+        "https://wordpress.com/export/1.2/",
+        "http://wordpress.org/export/1.2",  # no trailing slash
+    ],
+)
+def test_every_wordpress_namespace_spelling_is_read(tmp_path, namespace):
+    text = wxr(item(101, "First"), item(102, "Second"))
+    text = text.replace("http://wordpress.org/export/1.2/excerpt/", f"{namespace}/excerpt/")
+    text = text.replace("http://wordpress.org/export/1.2/", namespace)
+    out, _ = run_import(write(tmp_path, text))
+    assert "Articles: 2 created, 0 updated, 0 skipped." in out
+    assert set(Article.objects.values_list("title", flat=True)) == {"First", "Second"}
+
+
+@pytest.mark.django_db
+def test_any_prefix_name_is_read(tmp_path):
+    text = wxr(item(101, "First")).replace("wp:", "wordpress:")
+    text = text.replace("xmlns:wp=", "xmlns:wordpress=")
+    out, _ = run_import(write(tmp_path, text))
+    assert Article.objects.get().title == "First"
+
+
+@pytest.mark.django_db
+def test_file_with_items_but_none_from_wordpress_exits_non_zero(tmp_path):
+    text = wxr(item(101, "First"), item(102, "Second"))
+    text = text.replace("http://wordpress.org/export/1.2/", "http://example.com/not-wordpress/")
+    with pytest.raises(CommandError, match="is this a WordPress export"):
+        run_import(write(tmp_path, text))
+    assert Article.objects.count() == 0
+
+
+def many(count, bad_at=None, bad=""):
+    return [
+        item(100 + n, f"Story {n}", content=f"Text {n}{bad if n == bad_at else ''}.")
+        for n in range(1, count + 1)
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("character", ["\x0b", "\x1c", "\x00", "\x08", "\x1f", "\ufffe"])
+@pytest.mark.parametrize(("count", "bad_at"), [(3, 2), (50, 25)])
+def test_a_control_character_costs_no_post(tmp_path, character, count, bad_at):
+    text = wxr(*many(count, bad_at, f"Para{character}graph"))
+    out, _ = run_import(write(tmp_path, text))
+
+    assert Article.objects.count() == count
+    assert f"Items: {count} in the file: {count} created, 0 updated, 0 skipped, 0 failed." in out
+    assert Article.objects.get(title=f"Story {bad_at}").body == f"<p>Text {bad_at}Paragraph.</p>"
+    assert f"repaired item “Story {bad_at}” (post id {100 + bad_at}" in out
+    assert "1 control characters mended" in out
+    assert out.count("repaired item") == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("count", "bad_at"), [(3, 2), (50, 25)])
+def test_bytes_that_are_not_utf8_are_read_as_windows_1252(tmp_path, count, bad_at):
+    text = wxr(*many(count, bad_at, "MARK"))
+    data = text.encode().replace(b"MARK", b" \xe9t\xe9 \x93quoted\x94")
+    out, _ = run_import(write_bytes(tmp_path, data))
+
+    assert Article.objects.count() == count
+    assert Article.objects.get(title=f"Story {bad_at}").body == (
+        f"<p>Text {bad_at} été “quoted”.</p>"
+    )
+    assert f"repaired item “Story {bad_at}”" in out
+    assert "4 bytes not UTF-8 mended" in out
+
+
+@pytest.mark.django_db
+def test_a_file_in_another_declared_encoding_is_read(tmp_path):
+    text = wxr(item(101, "Café crème", content="Déjà vu."))
+    text = text.replace('encoding="UTF-8"', 'encoding="ISO-8859-1"')
+    run_import(write_bytes(tmp_path, text.encode("latin-1")))
+    article = Article.objects.get()
+    assert article.title == "Café crème"
+    assert article.body == "<p>Déjà vu.</p>"
+
+
+@pytest.mark.django_db
+def test_a_broken_item_costs_only_itself_and_every_item_is_reported(tmp_path):
+    posts = many(50)
+    posts[24] = posts[24].replace("<wp:post_id>", "<wp:post_id><broken>")
+    out, _ = run_import(write(tmp_path, wxr(*posts)))
+    assert Article.objects.count() == 49
+    assert "Items: 50 in the file: 49 created, 0 updated, 0 skipped, 1 failed." in out
+    assert "failed item “Story 25”" in out
+
+
+@pytest.mark.django_db
+def test_a_slug_with_an_escape_cut_in_the_middle_keeps_its_old_address(tmp_path, client):
+    # WordPress cuts long non-Latin slugs at 200 bytes, in the middle of a character.
+    slug = "%d8%a7%db%8c%d8%b1%d8%a7%d9%86-%d8"  # "ایران-" and half of the next letter
+    text = wxr(item(101, "ایران", slug=slug, link=f"{BASE}/{slug}/"))
+    run_import(write(tmp_path, text))
+    imported = Article.objects.get()
+    assert imported.slug == "ایران"
+    assert "\ufffd" not in "".join(Redirect.objects.values_list("old_path", flat=True))
+
+    response = client.get(f"/{slug}/")
+    assert response.status_code == 301
+    assert unquote(response["Location"]) == "/ایران/"
+    assert client.get(response["Location"]).status_code == 200
+
+
+# Pages, comments and other languages
+
+
+@pytest.mark.django_db
+def test_pages_become_standing_pages_at_their_old_addresses(tmp_path, client):
+    about = item(
+        7,
+        "About us",
+        slug="about",
+        post_type="page",
+        categories=(),
+        link=f"{BASE}/about/",
+        content="We are a newsroom.",
+    )
+    team = item(
+        8,
+        "Our team",
+        slug="team",
+        post_type="page",
+        categories=(),
+        link=f"{BASE}/about/team/",
+        content="Editors.",
+    )
+    hidden = item(9, "Old draft", slug="old-draft", post_type="page", status="draft")
+    out, _ = run_import(write(tmp_path, wxr(about, team, hidden)))
+
+    assert "Pages: 3 created, 0 updated." in out
+    response = client.get("/about/")
+    assert response.status_code == 200
+    assert "We are a newsroom." in response.content.decode()
+    response = client.get("/about/team/")
+    assert response.status_code == 301 and response["Location"] == "/team/"
+    assert client.get("/?page_id=7")["Location"] == "/about/"
+    assert client.get("/old-draft/").status_code == 404
+    # The same file again changes nothing.
+    out, _ = run_import(write(tmp_path, wxr(about, team, hidden)))
+    assert "Pages: 0 created, 3 updated." in out
+    assert Page.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_a_page_never_takes_an_articles_address(tmp_path, client):
+    story = item(101, "About", slug="about")
+    page = item(7, "About", slug="about", post_type="page", categories=())
+    run_import(write(tmp_path, wxr(story, page)))
+    assert Page.objects.get().slug == "about-7"
+    assert client.get("/about/").context["article"].title == "About"
+
+
+def comment_xml(wp_id, author, text, *, approved="1", parent=0, email="reader@example.com"):
+    return (
+        "\t\t<wp:comment>\n"
+        f"\t\t\t<wp:comment_id>{wp_id}</wp:comment_id>\n"
+        f"\t\t\t<wp:comment_author>{cdata(author)}</wp:comment_author>\n"
+        f"\t\t\t<wp:comment_author_email>{cdata(email)}</wp:comment_author_email>\n"
+        "\t\t\t<wp:comment_author_url>https://reader.example/</wp:comment_author_url>\n"
+        "\t\t\t<wp:comment_author_IP>203.0.113.9</wp:comment_author_IP>\n"
+        "\t\t\t<wp:comment_date>2024-01-02 10:00:00</wp:comment_date>\n"
+        "\t\t\t<wp:comment_date_gmt>2024-01-02 06:30:00</wp:comment_date_gmt>\n"
+        f"\t\t\t<wp:comment_content>{cdata(text)}</wp:comment_content>\n"
+        f"\t\t\t<wp:comment_approved>{approved}</wp:comment_approved>\n"
+        "\t\t\t<wp:comment_type></wp:comment_type>\n"
+        f"\t\t\t<wp:comment_parent>{parent}</wp:comment_parent>\n"
+        "\t\t</wp:comment>\n"
+    )
+
+
+@pytest.mark.django_db
+def test_approved_comments_are_kept_without_email_or_ip(tmp_path):
+    comments = (
+        comment_xml(1, "Reader One", "Good story.<br />Thanks &amp; more")
+        + comment_xml(2, "Reader Two", "I agree.", parent=1)
+        + comment_xml(3, "Spammer", "Buy now", approved="spam")
+        + comment_xml(4, "Waiting", "Held for moderation", approved="0")
+    )
+    story = item(101, "Story").replace("\t</item>", comments + "\t</item>")
+    path = write(tmp_path, wxr(story))
+    out, _ = run_import(path)
+
+    assert "Comments kept: 2." in out
+    first, second = Comment.objects.order_by("wp_id")
+    assert first.author_name == "Reader One"
+    assert first.text == "Good story.Thanks & more"
+    assert first.published_at.isoformat() == "2024-01-02T06:30:00+00:00"
+    assert second.parent == first
+    assert first.article.title == "Story"
+    stored = " ".join(str(value) for value in Comment.objects.values_list())
+    assert "reader@example.com" not in stored and "203.0.113.9" not in stored
+    run_import(path)
+    assert Comment.objects.count() == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("title", "content"),
+    [
+        ("[:en]Talks resume[:fa]مذاکرات از سر گرفته شد[:]", "[:en]In Vienna.[:fa]در وین.[:]"),
+        (
+            "<!--:en-->Talks resume<!--:--><!--:fa-->مذاکرات از سر گرفته شد<!--:-->",
+            "<!--:en-->In Vienna.<!--:--><!--:fa-->در وین.<!--:-->",
+        ),
+        (
+            "{:en}Talks resume{:}{:fa}مذاکرات از سر گرفته شد{:}",
+            "{:en}In Vienna.{:}{:fa}در وین.{:}",
+        ),
+    ],
+)
+def test_multilingual_markers_are_split_and_never_shown(tmp_path, client, title, content):
+    excerpt = "[:en]Short[:fa]کوتاه[:]"
+    text = wxr(item(101, title, slug="talks-resume", content=content, excerpt=excerpt))
+    out, _ = run_import(write(tmp_path, text))
+
+    imported = Article.objects.get()
+    assert imported.title == "Talks resume"
+    assert imported.body == "<p>In Vienna.</p>"
+    assert imported.standfirst == "Short"
+    assert imported.imported.other_languages == {
+        "fa": {"title": "مذاکرات از سر گرفته شد", "body": "در وین.", "standfirst": "کوتاه"}
+    }
+    page = client.get("/talks-resume/").content.decode()
+    assert "[:" not in page and "<!--:" not in page and "{:" not in page
+    assert "Posts with other languages kept aside: 1." in out
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("chunk", [7, 64, 1 << 20])
+def test_items_are_found_whatever_the_read_size_and_their_text(tmp_path, monkeypatch, chunk):
+    """A post about XML holds "</item>" and "<item>" in its CDATA, a comment holds one
+    too, and the file is read in pieces that cut every token somewhere."""
+    monkeypatch.setattr(wordpress.RepairedExport, "CHUNK", chunk)
+    tricky = item(102, "About RSS", content="An <item> ends with </item> in RSS.")
+    text = wxr(item(101, "First"), tricky, item(103, "Third"))
+    text = text.replace("<item>", "<!-- not </item> here --><item>", 1)
+    out, _ = run_import(write(tmp_path, text.replace("Plain text.", "Pl\x0bain text.")))
+    assert Article.objects.count() == 3
+    # Not cut at its "</item>": the whole text came through (the tags are HTML to drop).
+    assert Article.objects.get(title="About RSS").body == "<p>An  ends with  in RSS.</p>"
+    assert "Items: 3 in the file: 3 created" in out
+    assert out.count("1 control characters mended") == 2

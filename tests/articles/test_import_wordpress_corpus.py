@@ -53,7 +53,7 @@ EXPECTED = {
 # Files that are broken on purpose: the command exits non-zero, saying why.
 BROKEN = {
     "crazy-cdata.xml": "Sequence ']]>' not allowed in content",
-    "malformed-simple.xml": "Premature end of data",
+    "malformed-simple.xml": "the file ends before this item does",
     "malformed.xml": "is not a WordPress export",
 }
 

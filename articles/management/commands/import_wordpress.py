@@ -740,8 +740,7 @@ class Command(BaseCommand):
             f"{len(r.failed)} failed."
         )
         out.write(
-            f"Articles: {r.created} created, {r.updated} updated, "
-            f"{r.posts_not_imported} skipped."
+            f"Articles: {r.created} created, {r.updated} updated, {r.posts_not_imported} skipped."
         )
         out.write(f"Pages: {r.pages_created} created, {r.pages_updated} updated.")
         out.write(
