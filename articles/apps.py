@@ -21,7 +21,7 @@ class ArticlesConfig(AppConfig):
         post_save.connect(signals.record_slug_redirect, sender=Article)
         from taggit.models import TaggedItem
 
-        from articles.models import Correction, Redirect, Section
+        from articles.models import Correction, Page, Redirect, Section
         from images.models import Image
         from staff.models import Author
 
@@ -32,6 +32,7 @@ class ArticlesConfig(AppConfig):
             Section,
             Author,
             Correction,
+            Page,
             Redirect,
             Tag,
             TaggedItem,

@@ -16,7 +16,10 @@ _AMP_SUFFIX = re.compile(r"^(?P<base>/.*/)amp/$")
 _AMP_PREFIX = re.compile(r"^/amp(?P<base>/.+/)$")
 _YEAR = re.compile(r"^/(?P<year>[12][0-9]{3})/$")
 _DAY = re.compile(r"^/(?P<year>[12][0-9]{3})/(?P<month>[0-9]{2})/[0-9]{2}/$")
-_NESTED_CATEGORY = re.compile(r"^/category/(?:[^/]+/)+(?P<slug>[^/]+)/$")
+# A child category under its parents, and its feeds: /category/world/iran/(feed/(atom/)).
+_NESTED_CATEGORY = re.compile(
+    r"^/category/(?:[^/]+/)+?(?P<slug>[^/]+)/(?P<feed>feed/(?:atom/)?)?$"
+)
 # The AMP plugin's query switches: ?amp=1 shows the AMP version, ?noamp=mobile the other.
 AMP_PARAMETERS = ("amp", "noamp")
 
@@ -174,8 +177,8 @@ def legacy_target(path, depth=0):
     if match:
         return _moved(f"/{match['year']}/{match['month']}/")
     match = _NESTED_CATEGORY.match(path)
-    if match:
-        return _moved(f"/category/{match['slug']}/")
+    if match and match["slug"] not in ("feed", "atom"):
+        return _moved(f"/category/{match['slug']}/{match['feed'] or ''}")
     parts = [part for part in path.split("/") if part]
     if parts and parts[-1] == "feed" and len(parts) == 2:
         # A post's comment feed: the comments are not shown here; the story is.

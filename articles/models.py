@@ -596,7 +596,7 @@ class Comment(models.Model):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies"
     )
     author_name = models.CharField(max_length=250, blank=True)
-    author_url = models.URLField(max_length=500, blank=True)
+    author_url = models.CharField(max_length=500, blank=True)
     text = models.TextField()
     published_at = models.DateTimeField()
     wp_id = models.PositiveBigIntegerField("WordPress comment id", null=True, unique=True)

@@ -1,5 +1,5 @@
 """Sitemaps: an index (/sitemap.xml) of paginated sitemaps for articles (with lastmod and
-their featured images), sections, tags and authors."""
+their featured images), sections, tags, authors and standing pages."""
 
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from taggit.models import Tag, TaggedItem
 
-from articles.models import Article, Byline, Section, public_q
+from articles.models import Article, Byline, Page, Section, public_q
 from staff.models import Author
 
 
@@ -77,11 +77,22 @@ class AuthorSitemap(Sitemap):
         return Author.objects.filter(Exists(public)).order_by("slug")
 
 
+class PageSitemap(Sitemap):
+    changefreq = "monthly"
+
+    def items(self):
+        return Page.objects.published().only("slug", "updated_at").order_by("slug")
+
+    def lastmod(self, page):
+        return page.updated_at
+
+
 SITEMAPS = {
     "articles": ArticleSitemap,
     "sections": SectionSitemap,
     "tags": TagSitemap,
     "authors": AuthorSitemap,
+    "pages": PageSitemap,
 }
 
 

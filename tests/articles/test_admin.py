@@ -756,3 +756,58 @@ def test_section_add_form_creates_a_section(admin_client):
     assert response.status_code == 302, form_errors(response)
     section = Section.objects.get(slug="economy")
     assert (section.name, section.position) == ("Economy", 2)
+
+
+# Standing pages and kept comments
+
+
+def test_standing_page_is_written_in_the_admin_and_served_at_its_address(admin_client, client):
+    response = admin_client.post(
+        reverse("admin:articles_page_add"),
+        {
+            "title": "Editorial standards",
+            "slug": "editorial-standards",
+            "body": "<p>We check.</p><script>alert(1)</script>",
+            "status": "published",
+        },
+    )
+    assert response.status_code == 302
+    page = client.get("/editorial-standards/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "<p>We check.</p>" in text and "alert(1)" not in text
+    changelist = admin_client.get(reverse("admin:articles_page_changelist"), {"q": "standards"})
+    assert "Editorial standards" in changelist.content.decode()
+
+
+def test_standing_page_cannot_take_an_articles_address(admin_client):
+    PublishedArticleFactory(slug="about")
+    response = admin_client.post(
+        reverse("admin:articles_page_add"),
+        {"title": "About", "slug": "about", "body": "", "status": "published"},
+    )
+    assert response.status_code == 200
+    assert "An article has this address already." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_draft_standing_page_is_not_shown_to_readers(client):
+    from articles.models import Page
+
+    Page.objects.create(title="Ownership", slug="ownership", status=Page.Status.DRAFT)
+    assert client.get("/ownership/").status_code == 404
+
+
+def test_kept_comments_are_listed_read_only(admin_client):
+    from articles.models import Comment
+
+    article = PublishedArticleFactory()
+    comment = Comment.objects.create(
+        article=article, author_name="Reader", text="Thanks.", published_at=timezone.now()
+    )
+    changelist = admin_client.get(reverse("admin:articles_comment_changelist"))
+    assert "Reader" in changelist.content.decode()
+    assert admin_client.get(reverse("admin:articles_comment_add")).status_code == 403
+    change = admin_client.get(reverse("admin:articles_comment_change", args=[comment.pk]))
+    assert change.status_code == 200
+    assert 'name="_save"' not in change.content.decode()

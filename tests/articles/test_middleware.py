@@ -80,6 +80,8 @@ def moved(client, address, to):
         ("/feed/rdf/", "/feed/"),
         ("/feed/rss/", "/feed/"),
         ("/category/iran/feed/rss2/", "/category/iran/feed/"),
+        ("/category/world/middle-east/iran/feed/", "/category/iran/feed/"),
+        ("/category/world/middle-east/iran/feed/atom/", "/category/iran/feed/atom/"),
         ("/tag/sanctions/feed/rss2/", "/tag/sanctions/feed/"),
         ("/talks-resume/feed/", "/talks-resume/"),
         ("/?feed=rss2", "/feed/"),

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 from lxml import etree
 
+from articles.models import Page
 from articles.sitemaps import ArticleSitemap
 from tests.factories import (
     HIDDEN_FACTORIES,
@@ -327,3 +328,14 @@ def test_robots_txt_points_at_both_sitemaps_and_keeps_crawlers_out_of_admin(clie
     assert "Disallow: /admin/" in lines
     assert "Sitemap: http://testserver/sitemap.xml" in lines
     assert "Sitemap: http://testserver/news-sitemap.xml" in lines
+
+
+def test_published_standing_pages_have_their_own_sitemap(
+    client, site, index_schema, sitemap_schema
+):
+    Page.objects.create(title="About us", slug="about", status=Page.Status.PUBLISHED)
+    Page.objects.create(title="Draft policy", slug="policy", status=Page.Status.DRAFT)
+    assert "http://testserver/sitemap-pages.xml" in index_locations(client, index_schema)
+    pages = valid_xml(client.get("/sitemap-pages.xml"), sitemap_schema)
+    loc = "/sm:urlset/sm:url/sm:loc/text()"
+    assert pages.xpath(loc, namespaces=NS) == ["http://testserver/about/"]
