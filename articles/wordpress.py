@@ -258,7 +258,7 @@ def read(path):
     channel, head, prefix = {}, "", None
     for piece in split_items(export.chunks()):
         if piece[0] == "other":
-            text = piece[1] if head else _XML_DECLARATION.sub("", piece[1], count=1)
+            text = piece[1] if head else _document_start(piece[1])
             if prefix is None and len(head) < 1 << 16:
                 head += text
             header.feed(text.encode())
@@ -281,6 +281,16 @@ def read(path):
         if _breaks_item(entry):
             message = " ".join(entry.message.split())
             yield "error", f"Line {entry.line}: {message} (the parser skipped this part)"
+
+
+def _document_start(text):
+    """The file's first text from its root element on. What stands before it, the XML
+    declaration and anything a server printed ahead of it (a PHP warning, blank lines, a
+    byte-order mark: real exports have them), is dropped, its lines kept as blank lines."""
+    start = re.search(r"<rss\b", text)
+    if start is None:
+        return _XML_DECLARATION.sub("", text, count=1)
+    return "\n" * text.count("\n", 0, start.start()) + text[start.start() :]
 
 
 def _header_events(parser, channel):

@@ -1242,7 +1242,7 @@ def many(count, bad_at=None, bad=""):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("character", ["\x0b", "\x1c", "\x00", "\x08", "\x1f", "\ufffe"])
+@pytest.mark.parametrize("character", ["\x0b", "\x1c", "\x00", "\x08", "\x11", "\x1f", "\ufffe"])
 @pytest.mark.parametrize(("count", "bad_at"), [(3, 2), (50, 25)])
 def test_a_control_character_costs_no_post(tmp_path, character, count, bad_at):
     text = wxr(*many(count, bad_at, f"Para{character}graph"))
@@ -1446,3 +1446,20 @@ def test_items_are_found_whatever_the_read_size_and_their_text(tmp_path, monkeyp
     assert Article.objects.get(title="About RSS").body == "<p>An  ends with  in RSS.</p>"
     assert "Items: 3 in the file: 3 created" in out
     assert out.count("1 control characters mended") == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "before",
+    [
+        "\ufeff",  # a byte-order mark
+        "\n\n",  # blank lines a theme's functions.php printed
+        "<br />\n<b>Warning</b>: Cannot modify header information in functions.php\n",
+    ],
+)
+def test_what_a_server_printed_before_the_export_is_ignored(tmp_path, before):
+    text = before + wxr(item(101, "First"), item(102, "Second"))
+    out, _ = run_import(write(tmp_path, text))
+    assert Article.objects.count() == 2
+    assert "Authors: 2. Sections: 4." in out
+    assert "problem in the file" not in out
