@@ -130,7 +130,8 @@ class ArticleAdminForm(forms.ModelForm):
         return cleaned_data
 
     def refuse_stale_save(self, expected):
-        """Optimistic locking: refuse a save based on a version someone else has replaced.
+        """Optimistic locking: refuse a save based on a version someone else has replaced,
+        and a save that does not say which version it was based on.
 
         The row is locked until the save commits, so two saves cannot both pass. The row
         read here is kept as ``stored``: the workflow judges the article as it is stored,
@@ -142,7 +143,16 @@ class ArticleAdminForm(forms.ModelForm):
             .first()
         )
         current = self.stored
-        if current is None or expected is None or expected == current.version:
+        if current is not None and expected is None:
+            # Without it a save could not be told from one based on a replaced version:
+            # the last save would silently win.
+            raise ValidationError(
+                "This save did not say which version of the article it was based on, so "
+                "it could not be checked against saves made since and was refused. Your "
+                "text is still in the form below: reload the page, then apply it again.",
+                code="no_version",
+            )
+        if current is None or expected == current.version:
             return
         who = current.updated_by.get_username() if current.updated_by else "someone else"
         when = date_format(timezone.localtime(current.updated_at), "DATETIME_FORMAT")

@@ -44,6 +44,11 @@ RESERVED_SLUGS = frozenset(
 
 EXCERPT_WORDS = 15
 
+ADDRESS_TAKEN = (
+    "The address /%(slug)s/ belongs to another article (as its address now, or as an "
+    "old address that still takes readers to it); choose another slug."
+)
+
 
 def validate_article_slug(value):
     if value.lower() in RESERVED_SLUGS:
@@ -132,6 +137,16 @@ class ArticleQuerySet(models.QuerySet):
     def for_feed(self):
         """Feed items carry the full body, their bylines and their tags."""
         return self.with_bylines().defer(*SEARCH_COLUMNS).prefetch_related("tags")
+
+    def at_address(self, slug):
+        """The articles the address /``slug``/ leads to: the one whose slug it is, and
+        the one it redirects to (an old slug or a WordPress permalink it used to have).
+
+        The one rule of who owns an address: an article may take a slug only when no
+        other article is found here (``Article.clean``, restores and approvals)."""
+        path = f"/{slug}/"
+        redirected = Redirect.objects.filter(old_path=path).values("article_id")
+        return self.filter(Q(slug=slug) | Q(pk__in=redirected))
 
     def with_bylines(self):
         return self.select_related("section", "image").prefetch_related(
@@ -320,6 +335,13 @@ class Article(models.Model):
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
 
+    def clean(self):
+        super().clean()
+        if self.slug and self.address_taken(self.slug):
+            # "unique": an address is unique to one article, old addresses included.
+            taken = ValidationError(ADDRESS_TAKEN, code="unique", params={"slug": self.slug})
+            raise ValidationError({"slug": taken})
+
     @classmethod
     def from_db(cls, db, field_names, values, *args, **kwargs):
         # *args/**kwargs: Django 6.1 passes fetch_mode.
@@ -329,6 +351,11 @@ class Article(models.Model):
         instance._loaded_slug = instance.__dict__.get("slug")
         instance._loaded_status = instance.__dict__.get("status")
         return instance
+
+    def address_taken(self, slug):
+        """Whether /``slug``/ belongs to another article, as its address or as an old
+        address that still takes readers to it; an article may take back its own."""
+        return Article.objects.at_address(slug).exclude(pk=self.pk).exists()
 
     def set_body(self, html):
         """Sanitize ``html`` into the body, and derive the search text from it."""

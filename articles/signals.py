@@ -12,8 +12,9 @@ def record_slug_redirect(sender, instance, created, raw=False, **kwargs):
         return
     if old_slug:
         Redirect.objects.update_or_create(old_path=f"/{old_slug}/", defaults={"article": instance})
-    # The article's own current address must never redirect, even back to itself.
-    Redirect.objects.filter(old_path=f"/{instance.slug}/").delete()
+    # The article's own current address must never redirect, even back to itself. Another
+    # article's old address is never taken over (Article.clean refuses the slug).
+    Redirect.objects.filter(old_path=f"/{instance.slug}/", article=instance).delete()
     instance._loaded_slug = instance.slug
 
 

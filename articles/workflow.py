@@ -302,7 +302,7 @@ def snapshot(article, *, authors=None, tags=None):
 def apply_snapshot(article, data):
     """Write ``data`` (from ``snapshot``) into the article, its bylines and tags."""
     slug = data.get("slug", article.slug)
-    if Article.objects.filter(slug=slug).exclude(pk=article.pk).exists():
+    if article.address_taken(slug):
         raise ValidationError(
             f"The address /{slug}/ now belongs to another article; change the slug first."
         )
@@ -390,7 +390,7 @@ def restore_version(article, version, user):
     article (the live page stays until approved), the article's content otherwise."""
     check_edit(user, article)
     data = version_snapshot(version)
-    if Article.objects.filter(slug=data["slug"]).exclude(pk=article.pk).exists():
+    if article.address_taken(data["slug"]):
         data["slug"] = article.slug  # the old address went to another article since
     when = timezone.localtime(version.revision.date_created)
     if article.status == Status.PUBLISHED:

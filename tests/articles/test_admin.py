@@ -321,6 +321,7 @@ def test_change_form_records_who_changed_it_and_keeps_the_creator(client, editor
         section,
         [author],
         title="Smog keeps schools shut",
+        expected_version=article.version,
         **{
             "bylines-INITIAL_FORMS": "1",
             "bylines-0-id": byline.pk,
@@ -479,6 +480,7 @@ def test_change_form_refuses_deleting_the_only_byline(client, editor):
     data = article_form_data(
         article.section,
         [byline.author],
+        expected_version=article.version,
         **{
             "bylines-INITIAL_FORMS": "1",
             "bylines-0-id": byline.pk,

@@ -569,6 +569,55 @@ def test_saving_twice_in_a_row_with_continue_editing_is_not_refused(editor_clien
     assert article.title == "Second pass"
 
 
+@pytest.mark.parametrize("factory", [DraftArticleFactory, PublishedArticleFactory])
+@pytest.mark.parametrize("version", [None, "", "  "])
+def test_a_save_without_the_version_it_was_based_on_is_refused(
+    editor_client, newsroom_user, factory, version
+):
+    article = factory(title="Original title")
+    _, data = open_change_form(editor_client, article)
+    del data["expected_version"]
+    if version is not None:
+        data["expected_version"] = version
+    babak = client_for(newsroom_user("babak"))
+    save_in_admin(babak, article, title="Babak's title")
+
+    refused = editor_client.post(change_url(article), {**data, "title": "Amina's title"})
+
+    assert refused.status_code == 200
+    form = refused.context["adminform"].form
+    assert "did not say which version" in str(form.non_field_errors())
+    assert form["title"].value() == "Amina's title"
+    article.refresh_from_db()
+    assert article.title == "Babak's title"
+    assert not PendingEdit.objects.filter(proposed_by__username="amina").exists()
+
+
+def test_a_save_without_the_version_is_refused_even_when_nobody_saved_since(editor_client):
+    article = DraftArticleFactory(title="Original title")
+    _, data = open_change_form(editor_client, article)
+    del data["expected_version"]
+
+    refused = editor_client.post(change_url(article), {**data, "title": "New title"})
+
+    assert refused.status_code == 200
+    article.refresh_from_db()
+    assert article.title == "Original title"
+
+
+def test_a_save_with_a_version_that_is_not_a_number_is_refused(editor_client):
+    article = DraftArticleFactory(title="Original title")
+    _, data = open_change_form(editor_client, article)
+
+    refused = editor_client.post(
+        change_url(article), {**data, "expected_version": "abc", "title": "New title"}
+    )
+
+    assert refused.status_code == 200
+    article.refresh_from_db()
+    assert article.title == "Original title"
+
+
 def test_a_stale_save_of_a_live_article_is_refused_too(amina, newsroom_user):
     article = PublishedArticleFactory(title="Live title")
     babak = client_for(newsroom_user("babak"))
@@ -1034,29 +1083,133 @@ def test_old_url_of_an_article_readers_cannot_see_answers_404(editor_client, cli
     assert client.get("/second-slug/").status_code == 404
 
 
-def test_a_new_article_that_takes_an_old_slug_gets_that_url(editor_client, client):
+def test_a_new_article_may_not_take_another_articles_old_address(editor_client, client):
     renamed = PublishedArticleFactory(slug="first-slug", title="Renamed story")
     save_in_admin(editor_client, renamed, slug="second-slug")
-    newcomer = add_in_admin(editor_client, title="Newcomer story", slug="first-slug")
-    editor_client.post(
-        reverse("admin:articles_article_changelist"),
-        {"action": "publish_now", "_selected_action": [newcomer.pk]},
+    response = editor_client.get(reverse("admin:articles_article_add"))
+    data = posted_fields(response)
+    data.update(
+        {
+            "title": "Newcomer story",
+            "slug": "first-slug",
+            "section": SectionFactory().pk,
+            "bylines-0-author": AuthorFactory().pk,
+        }
     )
 
-    assert not Redirect.objects.filter(old_path="/first-slug/").exists()
-    response = client.get("/first-slug/")
-    assert response.status_code == 200
-    assert "Newcomer story" in text_of(response)
-    assert "Renamed story" in text_of(client.get("/second-slug/"))
+    refused = editor_client.post(reverse("admin:articles_article_add"), data)
+
+    assert refused.status_code == 200
+    (error,) = refused.context["adminform"].form.errors["slug"]
+    assert "/first-slug/ belongs to another article" in error
+    assert "Renamed story" not in error  # a colleague's article is not named
+    assert not Article.objects.filter(title="Newcomer story").exists()
+    old = client.get("/first-slug/")
+    assert (old.status_code, old["Location"]) == (301, "/second-slug/")
+
+
+@pytest.mark.parametrize("role", ["Writers", "Editors"])
+def test_a_draft_may_not_take_over_a_live_articles_old_address(
+    editor_client, newsroom_user, client, role
+):
+    renamed = PublishedArticleFactory(slug="first-slug", title="Renamed story")
+    save_in_admin(editor_client, renamed, slug="second-slug")
+    user = newsroom_user("farid", role)
+    draft = DraftArticleFactory(slug="farids-draft", title="Farid's draft", created_by=user)
+    farid = client_for(user)
+    _, data = open_change_form(farid, draft)
+
+    refused = farid.post(change_url(draft), {**data, "slug": "first-slug"})
+
+    assert refused.status_code == 200
+    assert "/first-slug/ belongs to another article" in " ".join(
+        refused.context["adminform"].form.errors["slug"]
+    )
+    draft.refresh_from_db()
+    assert draft.slug == "farids-draft"
+    assert Redirect.objects.get(old_path="/first-slug/").article == renamed
+    old = client.get("/first-slug/")
+    assert (old.status_code, old["Location"]) == (301, "/second-slug/")
+
+
+def test_a_writer_may_not_propose_another_articles_old_address_for_her_live_article(
+    editor_client, newsroom_user
+):
+    renamed = PublishedArticleFactory(slug="first-slug")
+    save_in_admin(editor_client, renamed, slug="second-slug")
+    user = newsroom_user("farid", "Writers")
+    live = PublishedArticleFactory(slug="farids-story", created_by=user)
+    farid = client_for(user)
+    _, data = open_change_form(farid, live)
+
+    refused = farid.post(change_url(live), {**data, "slug": "first-slug"})
+
+    assert refused.status_code == 200
+    assert "slug" in refused.context["adminform"].form.errors
+    assert not PendingEdit.objects.exists()
+
+
+def test_approving_a_change_to_an_address_taken_since_is_refused(editor_client, newsroom_user):
+    user = newsroom_user("farid", "Writers")
+    live = PublishedArticleFactory(slug="farids-story", created_by=user)
+    save_in_admin(client_for(user), live, slug="wanted-slug")
+    edit = PendingEdit.objects.get(article=live)
+    other = PublishedArticleFactory(slug="wanted-slug-elsewhere")
+    save_in_admin(editor_client, other, slug="wanted-slug")
+    save_in_admin(editor_client, other, slug="moved-on")
+
+    response = editor_client.post(
+        reverse("admin:article_pending", args=[live.pk, edit.pk]), {"decision": "approve"}
+    )
+
+    assert response.status_code == 302
+    live.refresh_from_db()
+    assert live.slug == "farids-story"
+    assert Redirect.objects.get(old_path="/wanted-slug/").article == other
+    edit.refresh_from_db()
+    assert edit.state == PendingEdit.State.PENDING
+
+
+def test_an_article_may_take_back_its_own_old_address(editor_client, client):
+    article = PublishedArticleFactory(slug="first-slug", title="The story")
+    save_in_admin(editor_client, article, slug="second-slug")
+    save_in_admin(editor_client, article, slug="third-slug")
+
+    save_in_admin(editor_client, article, slug="first-slug")
+
+    assert client.get("/first-slug/").status_code == 200
+    for old in ("/second-slug/", "/third-slug/"):
+        response = client.get(old)
+        assert (response.status_code, response["Location"]) == (301, "/first-slug/")
+
+
+def test_restoring_a_version_whose_address_now_leads_to_another_article_keeps_its_slug(
+    editor_client, client
+):
+    article = DraftArticleFactory(title="Old title", slug="old-slug")
+    save_in_admin(editor_client, article)
+    save_in_admin(editor_client, article, slug="new-slug")
+    other = PublishedArticleFactory(slug="old-slug-elsewhere")
+    Redirect.objects.filter(old_path="/old-slug/").delete()  # the draft never left one
+    save_in_admin(editor_client, other, slug="old-slug")
+    save_in_admin(editor_client, other, slug="other-now")
+
+    response = editor_client.post(restore_url(article, versions_of(article)[-1]))
+
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.slug == "new-slug"
+    old = client.get("/old-slug/")
+    assert (old.status_code, old["Location"]) == (301, "/other-now/")
 
 
 def test_no_redirect_points_at_an_articles_own_current_url(editor_client):
     one = PublishedArticleFactory(slug="slug-a")
     two = PublishedArticleFactory(slug="slug-c")
     save_in_admin(editor_client, one, slug="slug-b")
-    save_in_admin(editor_client, two, slug="slug-a")
-    save_in_admin(editor_client, one, slug="slug-a-again")
-    save_in_admin(editor_client, two, slug="slug-b")
+    save_in_admin(editor_client, two, slug="slug-d")
+    save_in_admin(editor_client, one, slug="slug-a")
+    save_in_admin(editor_client, two, slug="slug-c")
 
     for redirect in Redirect.objects.select_related("article"):
         assert redirect.old_path != redirect.article.get_absolute_url()
