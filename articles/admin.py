@@ -130,38 +130,15 @@ class ArticleAdminForm(forms.ModelForm):
         return cleaned_data
 
     def refuse_stale_save(self, expected):
-        """Optimistic locking: refuse a save based on a version someone else has replaced,
-        and a save that does not say which version it was based on.
-
-        The row is locked until the save commits, so two saves cannot both pass. The row
-        read here is kept as ``stored``: the workflow judges the article as it is stored,
-        not as this form has edited it."""
-        self.stored = (
-            Article.objects.select_for_update(of=("self",))
-            .select_related("updated_by")
-            .filter(pk=self.instance.pk)
-            .first()
-        )
-        current = self.stored
-        if current is not None and expected is None:
-            # Without it a save could not be told from one based on a replaced version:
-            # the last save would silently win.
-            raise ValidationError(
-                "This save did not say which version of the article it was based on, so "
-                "it could not be checked against saves made since and was refused. Your "
-                "text is still in the form below: reload the page, then apply it again.",
-                code="no_version",
-            )
-        if current is None or expected == current.version:
-            return
-        who = current.updated_by.get_username() if current.updated_by else "someone else"
-        when = date_format(timezone.localtime(current.updated_at), "DATETIME_FORMAT")
-        raise ValidationError(
-            "%(who)s saved this article at %(when)s, after you opened it, so your save was "
-            "refused to keep their changes. Your text is still in the form below: copy what "
-            "you need, then reload the page to see their version and apply it again.",
-            code="stale",
-            params={"who": who, "when": when},
+        """Optimistic locking through ``workflow.lock_for_save``, the one check of every
+        save. The row read and locked there is kept as ``stored``: the workflow judges
+        the article as it is stored, not as this form has edited it."""
+        self.stored = workflow.lock_for_save(
+            self.instance,
+            expected,
+            refused_what="save",
+            advice="Your text is still in the form below: copy what you need, then reload "
+            "the page to see their version and apply it again.",
         )
 
 
@@ -451,7 +428,7 @@ class ArticleAdmin(admin.ModelAdmin):
         done, refused = 0, []
         for article in queryset:
             try:
-                workflow.apply(article, request.user, name)
+                workflow.transition(article, request.user, name)
                 done += 1
             except (PermissionDenied, ValidationError) as error:
                 refused.append(
@@ -583,7 +560,17 @@ class ArticleAdmin(admin.ModelAdmin):
         if request.method != "POST":
             return HttpResponseRedirect(reverse("admin:article_versions", args=[article.pk]))
         version = get_object_or_404(Version.objects.get_for_object(article), pk=version_id)
-        result = workflow.restore_version(article, version, request.user)
+        try:
+            expected = int(request.POST["expected_version"])
+        except (KeyError, ValueError):
+            expected = None
+        try:
+            result = workflow.restore_version(
+                article, version, request.user, expected_version=expected
+            )
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:article_versions", args=[article.pk]))
         if isinstance(result, PendingEdit):
             self.message_user(
                 request,

@@ -16,6 +16,7 @@ import reversion
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from articles.models import Article, Byline, PendingEdit, Section, WorkflowEvent
 from images.models import Image
@@ -122,6 +123,47 @@ def edits_need_review(user, article):
 def check_edit(user, article):
     if not can_edit(user, article):
         raise PermissionDenied("You may not change this article.")
+
+
+# Saving: one row lock and one version check for every save
+
+
+def lock_for_save(article, expected_version, *, refused_what, advice):
+    """The article as stored, its row locked until the transaction commits, once it is
+    known that nobody saved it after the version ``expected_version`` the user saw.
+
+    Every save of an article's content goes through here (the admin's form, restoring
+    a version, a workflow step from the list): two of them cannot both pass, and the
+    later one is refused instead of silently writing back a stale copy. A save that
+    does not say which version it was based on is refused too. ``refused_what`` names
+    what was refused ("save", "restore") and ``advice`` tells the user what to do."""
+    stored = (
+        Article.objects.select_for_update(of=("self",))
+        .select_related("updated_by")
+        .filter(pk=article.pk)
+        .first()
+    )
+    if stored is None:
+        return None
+    if expected_version is None:
+        # Without it a save could not be told from one based on a replaced version: the
+        # last save would silently win.
+        raise ValidationError(
+            "This %(what)s did not say which version of the article it was based on, so "
+            "it could not be checked against saves made since and was refused. %(advice)s",
+            code="no_version",
+            params={"what": refused_what, "advice": advice},
+        )
+    if expected_version == stored.version:
+        return stored
+    who = stored.updated_by.get_username() if stored.updated_by else "someone else"
+    when = date_format(timezone.localtime(stored.updated_at), "DATETIME_FORMAT")
+    raise ValidationError(
+        "%(who)s saved this article at %(when)s, after you opened it, so your %(what)s was "
+        "refused to keep their changes. %(advice)s",
+        code="stale",
+        params={"who": who, "when": when, "what": refused_what, "advice": advice},
+    )
 
 
 # Transitions
@@ -234,6 +276,17 @@ def apply(article, user, name, *, note="", at=None, record=True, stored=None):
         if record:
             record_version(article, user, describe(event))
     return event
+
+
+def transition(article, user, name, *, note=""):
+    """Move ``article`` through ``name`` from a list of articles (the admin's actions):
+    the row is locked and read again first, so a restore or a save committed since is
+    judged and kept, never overwritten by the copy the list had read."""
+    with transaction.atomic():
+        stored = Article.objects.select_for_update(of=("self",)).filter(pk=article.pk).first()
+        if stored is None:
+            raise ValidationError("This article was deleted meanwhile.")
+        return apply(stored, user, name, note=note)
 
 
 def record_reschedule(article, user, previous_time):
@@ -385,17 +438,31 @@ def version_snapshot(version):
     return data
 
 
-def restore_version(article, version, user):
+RESTORE_ADVICE = "Look at the versions again, then restore the one you want."
+
+
+def restore_version(article, version, user, *, expected_version):
     """Bring back an old version as a new draft revision: a pending change on a live
-    article (the live page stays until approved), the article's content otherwise."""
+    article (the live page stays until approved), the article's content otherwise.
+
+    ``expected_version`` is the article's version the user saw when choosing: the
+    restore takes the row lock and version check of every save (``lock_for_save``), so
+    a publish or a save committed meanwhile is never undone by the restore."""
     check_edit(user, article)
-    data = version_snapshot(version)
-    if article.address_taken(data["slug"]):
-        data["slug"] = article.slug  # the old address went to another article since
-    when = timezone.localtime(version.revision.date_created)
-    if article.status == Status.PUBLISHED:
-        return propose_edit(article, user, data)
     with transaction.atomic():
+        stored = lock_for_save(
+            article, expected_version, refused_what="restore", advice=RESTORE_ADVICE
+        )
+        if stored is None:
+            raise ValidationError("This article was deleted meanwhile.")
+        article = stored
+        check_edit(user, article)
+        data = version_snapshot(version)
+        if article.address_taken(data["slug"]):
+            data["slug"] = article.slug  # the old address went to another article since
+        when = timezone.localtime(version.revision.date_created)
+        if article.status == Status.PUBLISHED:
+            return propose_edit(article, user, data)
         article.updated_by = user
         apply_snapshot(article, data)
         record_version(article, user, f"Restored the version of {when:%Y-%m-%d %H:%M}")

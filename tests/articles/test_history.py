@@ -85,6 +85,22 @@ def restore_url(article, version):
     return reverse("admin:article_restore", args=[article.pk, version.pk])
 
 
+def open_versions(client, article):
+    """GET the versions page; returns the article version its restore buttons post."""
+    response = client.get(versions_url(article))
+    assert response.status_code == 200
+    (version,) = re.findall(r'name="expected_version" value="(\d+)"', text_of(response))
+    return version
+
+
+def restore_in_admin(client, article, version, *, opened_at=None):
+    """Press "Restore" on the versions page (opened now, unless ``opened_at`` says which
+    article version the page showed when it was opened)."""
+    if opened_at is None:
+        opened_at = open_versions(client, article)
+    return client.post(restore_url(article, version), {"expected_version": opened_at})
+
+
 def share_url(article):
     return reverse("admin:article_share", args=[article.pk])
 
@@ -409,7 +425,7 @@ def test_restoring_a_draft_brings_back_the_old_content_as_a_new_version(editor_c
     )
     first = versions_of(article)[-1]
 
-    response = editor_client.post(restore_url(article, first))
+    response = restore_in_admin(editor_client, article, first)
 
     assert response.status_code == 302
     assert response["Location"] == change_url(article)
@@ -434,7 +450,7 @@ def test_restoring_a_live_article_keeps_it_as_a_pending_change_until_approved(
     save_in_admin(editor_client, article, title="Second headline", body="<p>Second body.</p>")
     first = versions_of(article)[-1]
 
-    response = editor_client.post(restore_url(article, first))
+    response = restore_in_admin(editor_client, article, first)
 
     edit = PendingEdit.objects.get(article=article)
     pending_url = reverse("admin:article_pending", args=[article.pk, edit.pk])
@@ -459,6 +475,88 @@ def test_restoring_a_live_article_keeps_it_as_a_pending_change_until_approved(
     assert "First headline" in text_of(client.get(article.get_absolute_url()))
 
 
+def publish_from_the_list(client, article):
+    response = client.post(
+        reverse("admin:articles_article_changelist"),
+        {"action": "publish_now", "_selected_action": [article.pk]},
+    )
+    assert response.status_code == 302
+
+
+def test_a_restore_after_a_publish_it_did_not_see_is_refused_and_the_publish_stays(
+    editor_client, newsroom_user, client
+):
+    article = DraftArticleFactory(title="First headline")
+    save_in_admin(editor_client, article)
+    save_in_admin(editor_client, article, title="Second headline")
+    first = versions_of(article)[-1]
+    opened_at = open_versions(editor_client, article)
+    publish_from_the_list(client_for(newsroom_user("babak")), article)
+
+    response = restore_in_admin(editor_client, article, first, opened_at=opened_at)
+
+    assert response.status_code == 302
+    assert response["Location"] == versions_url(article)
+    (message,) = messages_of(editor_client.get(versions_url(article)))
+    assert message.startswith("babak saved this article at ")
+    assert "your restore was refused" in message
+    article.refresh_from_db()
+    assert article.status == Article.Status.PUBLISHED
+    assert article.title == "Second headline"
+    assert article.events.filter(action="publish").count() == 1
+    assert not PendingEdit.objects.exists()
+    assert "Second headline" in text_of(client.get(article.get_absolute_url()))
+    assert not versions_of(article)[0].revision.comment.startswith("Restored")
+
+
+def test_a_restore_after_a_save_it_did_not_see_is_refused(editor_client, newsroom_user):
+    article = DraftArticleFactory(title="First headline")
+    save_in_admin(editor_client, article)
+    save_in_admin(editor_client, article, title="Second headline")
+    opened_at = open_versions(editor_client, article)
+    save_in_admin(client_for(newsroom_user("babak")), article, title="Babak's headline")
+
+    response = restore_in_admin(
+        editor_client, article, versions_of(article)[-1], opened_at=opened_at
+    )
+
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.title == "Babak's headline"
+
+
+@pytest.mark.parametrize("posted", [{}, {"expected_version": ""}, {"expected_version": "x"}])
+def test_a_restore_that_does_not_say_which_version_it_saw_is_refused(editor_client, posted):
+    article = DraftArticleFactory(title="First headline")
+    save_in_admin(editor_client, article)
+    save_in_admin(editor_client, article, title="Second headline")
+
+    response = editor_client.post(restore_url(article, versions_of(article)[-1]), posted)
+
+    assert response.status_code == 302
+    message = messages_of(editor_client.get(versions_url(article)))[-1]
+    assert "did not say which version" in message
+    article.refresh_from_db()
+    assert article.title == "Second headline"
+
+
+def test_a_restore_after_reopening_the_versions_of_a_published_article_is_kept_for_review(
+    editor_client, newsroom_user
+):
+    article = DraftArticleFactory(title="First headline")
+    save_in_admin(editor_client, article)
+    save_in_admin(editor_client, article, title="Second headline")
+    publish_from_the_list(client_for(newsroom_user("babak")), article)
+
+    response = restore_in_admin(editor_client, article, versions_of(article)[-1])
+
+    assert response.status_code == 302
+    edit = PendingEdit.objects.get(article=article)
+    assert edit.data["title"] == "First headline"
+    article.refresh_from_db()
+    assert (article.status, article.title) == (Article.Status.PUBLISHED, "Second headline")
+
+
 def test_get_on_restore_changes_nothing(editor_client):
     article = DraftArticleFactory(title="First headline")
     save_in_admin(editor_client, article)
@@ -481,7 +579,7 @@ def test_restoring_a_version_of_another_article_answers_404(editor_client):
     save_in_admin(editor_client, article)
     save_in_admin(editor_client, other)
 
-    response = editor_client.post(restore_url(article, versions_of(other)[0]))
+    response = restore_in_admin(editor_client, article, versions_of(other)[0])
 
     assert response.status_code == 404
     article.refresh_from_db()
@@ -494,7 +592,9 @@ def test_a_writer_may_not_restore_another_writers_article(editor_client, newsroo
     save_in_admin(editor_client, article, title="Second headline")
     writer = client_for(newsroom_user("farid", "Writers"))
 
-    response = writer.post(restore_url(article, versions_of(article)[-1]))
+    response = restore_in_admin(
+        writer, article, versions_of(article)[-1], opened_at=article.version
+    )
 
     assert response.status_code == 403
     article.refresh_from_db()
@@ -509,7 +609,7 @@ def test_restoring_a_version_whose_slug_is_now_taken_does_not_crash(editor_clien
     DraftArticleFactory(slug="old-slug")
     first = versions_of(article)[-1]
 
-    response = editor_client.post(restore_url(article, first))
+    response = restore_in_admin(editor_client, article, first)
 
     assert response.status_code in (200, 302)
     assert Article.objects.filter(slug="old-slug").count() == 1
@@ -1194,7 +1294,7 @@ def test_restoring_a_version_whose_address_now_leads_to_another_article_keeps_it
     save_in_admin(editor_client, other, slug="old-slug")
     save_in_admin(editor_client, other, slug="other-now")
 
-    response = editor_client.post(restore_url(article, versions_of(article)[-1]))
+    response = restore_in_admin(editor_client, article, versions_of(article)[-1])
 
     assert response.status_code == 302
     article.refresh_from_db()
