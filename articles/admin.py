@@ -565,12 +565,14 @@ class ArticleAdmin(admin.ModelAdmin):
         except (KeyError, ValueError):
             expected = None
         try:
-            result = workflow.restore_version(
+            result, left_out = workflow.restore_version(
                 article, version, request.user, expected_version=expected
             )
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return HttpResponseRedirect(reverse("admin:article_versions", args=[article.pk]))
+        for sentence in left_out:
+            self.message_user(request, f"Not restored: {sentence}", messages.WARNING)
         if isinstance(result, PendingEdit):
             self.message_user(
                 request,

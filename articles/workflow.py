@@ -438,12 +438,47 @@ def version_snapshot(version):
     return data
 
 
+def restorable(data, article):
+    """``data`` (an old version's ``snapshot``) without what no longer exists, and a
+    sentence for each part left out: a section, picture or author deleted since the
+    version was saved keeps the article's current one instead of failing the restore."""
+    from staff.models import Author
+
+    data, left_out = dict(data), []
+    if data.get("section_id") and not Section.objects.filter(pk=data["section_id"]).exists():
+        data["section_id"] = article.section_id
+        left_out.append("Its section was deleted since; the article stays in its section.")
+    if data.get("image_id") and not Image.objects.filter(pk=data["image_id"]).exists():
+        data["image_id"] = article.image_id
+        data["image_caption"] = article.image_caption
+        left_out.append(
+            "Its featured picture was deleted from the library since; the current picture "
+            "was kept."
+        )
+    authors = data.get("authors") or []
+    existing = set(Author.objects.filter(pk__in=authors).values_list("pk", flat=True))
+    if len(existing) < len(set(authors)):
+        kept = [author_id for author_id in authors if author_id in existing]
+        if kept:
+            data["authors"] = kept
+            left_out.append(
+                "An author of its byline was deleted since; the byline has the others."
+            )
+        else:
+            data.pop("authors")
+            left_out.append(
+                "The authors of its byline were deleted since; the current byline was kept."
+            )
+    return data, left_out
+
+
 RESTORE_ADVICE = "Look at the versions again, then restore the one you want."
 
 
 def restore_version(article, version, user, *, expected_version):
     """Bring back an old version as a new draft revision: a pending change on a live
     article (the live page stays until approved), the article's content otherwise.
+    Returns that and the sentences of ``restorable`` saying what could not be restored.
 
     ``expected_version`` is the article's version the user saw when choosing: the
     restore takes the row lock and version check of every save (``lock_for_save``), so
@@ -457,13 +492,17 @@ def restore_version(article, version, user, *, expected_version):
             raise ValidationError("This article was deleted meanwhile.")
         article = stored
         check_edit(user, article)
-        data = version_snapshot(version)
+        data, left_out = restorable(version_snapshot(version), article)
         if article.address_taken(data["slug"]):
-            data["slug"] = article.slug  # the old address went to another article since
+            data["slug"] = article.slug
+            left_out.append(
+                f"Its address /{version.field_dict.get('slug')}/ went to another article "
+                "since; the article keeps its address."
+            )
         when = timezone.localtime(version.revision.date_created)
         if article.status == Status.PUBLISHED:
-            return propose_edit(article, user, data)
+            return propose_edit(article, user, data), left_out
         article.updated_by = user
         apply_snapshot(article, data)
         record_version(article, user, f"Restored the version of {when:%Y-%m-%d %H:%M}")
-    return article
+    return article, left_out

@@ -21,6 +21,7 @@ from tests.conftest import SITE_WIDGETS_WARM
 from tests.factories import (
     AuthorFactory,
     DraftArticleFactory,
+    ImageFactory,
     PublishedArticleFactory,
     ScheduledArticleFactory,
     SectionFactory,
@@ -555,6 +556,99 @@ def test_a_restore_after_reopening_the_versions_of_a_published_article_is_kept_f
     assert edit.data["title"] == "First headline"
     article.refresh_from_db()
     assert (article.status, article.title) == (Article.Status.PUBLISHED, "Second headline")
+
+
+def delete_in_admin(client, obj):
+    """Delete ``obj`` on its admin delete page, confirming, as a superuser would."""
+    opts = obj._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_delete", args=[obj.pk])
+    response = client.post(url, {"post": "yes"})
+    assert response.status_code == 302, response.status_code
+    assert not type(obj).objects.filter(pk=obj.pk).exists()
+
+
+def test_restoring_a_version_whose_picture_was_deleted_restores_the_rest_and_says_so(
+    editor_client, admin_client
+):
+    old_picture, new_picture = ImageFactory(), ImageFactory()
+    article = DraftArticleFactory(title="First headline", image=old_picture)
+    save_in_admin(editor_client, article)
+    save_in_admin(editor_client, article, title="Second headline", image=new_picture.pk)
+    delete_in_admin(admin_client, old_picture)
+
+    response = restore_in_admin(editor_client, article, versions_of(article)[-1])
+
+    assert response.status_code == 302
+    assert response["Location"] == change_url(article)
+    shown = messages_of(editor_client.get(change_url(article)))
+    assert "The old version was restored." in shown
+    assert any("featured picture was deleted" in message for message in shown)
+    article.refresh_from_db()
+    assert (article.title, article.image) == ("First headline", new_picture)
+
+
+@pytest.mark.parametrize("kept", [True, False])
+def test_restoring_a_version_whose_author_was_deleted_restores_the_rest_and_says_so(
+    editor_client, admin_client, kept
+):
+    leila, reza = AuthorFactory(name="Leila Ahmadi"), AuthorFactory(name="Reza Karimi")
+    article = DraftArticleFactory(
+        title="First headline", authors=[leila, reza] if kept else [leila]
+    )
+    save_in_admin(editor_client, article)
+    data = posted_fields(editor_client.get(change_url(article)))
+    data["title"] = "Second headline"
+    if kept:
+        data["bylines-0-DELETE"] = "on"
+    else:
+        data["bylines-0-author"] = reza.pk
+    assert editor_client.post(change_url(article), data).status_code == 302
+    delete_in_admin(admin_client, leila)
+
+    response = restore_in_admin(editor_client, article, versions_of(article)[-1])
+
+    assert response.status_code == 302
+    shown = messages_of(editor_client.get(change_url(article)))
+    assert any("deleted since" in message for message in shown)
+    article.refresh_from_db()
+    assert article.title == "First headline"
+    assert article.byline_authors == [reza]
+
+
+def test_restoring_a_version_whose_section_was_deleted_keeps_the_current_section(
+    editor_client, admin_client
+):
+    old_section, new_section = SectionFactory(), SectionFactory()
+    article = DraftArticleFactory(title="First headline", section=old_section)
+    save_in_admin(editor_client, article)
+    save_in_admin(editor_client, article, title="Second headline", section=new_section.pk)
+    delete_in_admin(admin_client, old_section)
+
+    response = restore_in_admin(editor_client, article, versions_of(article)[-1])
+
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert (article.title, article.section) == ("First headline", new_section)
+
+
+def test_restoring_a_live_version_whose_picture_was_deleted_can_be_approved(
+    editor_client, admin_client, client
+):
+    old_picture, new_picture = ImageFactory(), ImageFactory()
+    article = PublishedArticleFactory(title="First headline", image=old_picture)
+    save_in_admin(editor_client, article)
+    save_in_admin(editor_client, article, title="Second headline", image=new_picture.pk)
+    delete_in_admin(admin_client, old_picture)
+
+    response = restore_in_admin(editor_client, article, versions_of(article)[-1])
+
+    edit = PendingEdit.objects.get(article=article)
+    assert response["Location"] == reverse("admin:article_pending", args=[article.pk, edit.pk])
+    approved = editor_client.post(response["Location"], {"decision": "approve"})
+    assert approved.status_code == 302
+    article.refresh_from_db()
+    assert (article.title, article.image) == ("First headline", new_picture)
+    assert client.get(article.get_absolute_url()).status_code == 200
 
 
 def test_get_on_restore_changes_nothing(editor_client):
