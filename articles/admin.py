@@ -266,10 +266,13 @@ class ArticleAdmin(admin.ModelAdmin):
         return (BylineInline,)
 
     def get_queryset(self, request):
-        # One query for all bylines on the page, not one per row.
+        # Every page of this admin (the list, the change form, versions, compare, share,
+        # pending changes, autocomplete) reads through here: a writer never reaches a
+        # colleague's draft. One query for all bylines on the page, not one per row.
         return (
             super()
             .get_queryset(request)
+            .visible_to(request.user)
             .prefetch_related(
                 Prefetch("bylines", queryset=Byline.objects.select_related("author"))
             )

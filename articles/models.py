@@ -124,6 +124,31 @@ class ArticleQuerySet(models.QuerySet):
         """
         return self.filter(public_q())
 
+    def owned_by(self, user):
+        """A writer's own articles: the ones they created, and the ones under their
+        byline. The one definition of "mine" (``workflow.is_owner`` asks it of one
+        article; the dashboard lists it)."""
+        if user.pk is None:
+            return self.none()
+        bylined = Byline.objects.filter(author__user=user).values("article_id")
+        return self.filter(Q(created_by=user) | Q(pk__in=bylined))
+
+    def visible_to(self, user):
+        """What ``user`` may read, in the newsroom and on the site: editors every article;
+        writers (and other staff who may see articles) what readers see plus their own
+        drafts, articles in review, scheduled and unpublished ones, never a colleague's;
+        everyone else what readers see.
+
+        The one rule for every admin page of articles (the list, change form, versions,
+        compare, share, pending changes), the site's preview and the dashboard."""
+        if user.has_perm("articles.edit_any_article") or user.has_perm("articles.publish_article"):
+            return self.all()
+        if user.is_authenticated and (
+            user.has_perm("articles.change_article") or user.has_perm("articles.view_article")
+        ):
+            return self.filter(public_q() | Q(pk__in=self.owned_by(user).values("pk")))
+        return self.published()
+
     def for_listing(self):
         """A list of article cards: section and ordered bylines joined, the long text
         columns left in the database."""

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import F, Q, Window
+from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,11 +16,9 @@ from articles import preview, search, structured_data
 from articles.models import (
     SEARCH_COLUMNS,
     Article,
-    Byline,
     Correction,
     Section,
     page_relations,
-    public_q,
 )
 
 SECTION_BLOCK_SIZE = 4
@@ -138,13 +136,7 @@ class ArticleDetailView(DetailView):
     def visible_articles(self):
         """Readers see published articles; editors every article (a preview); writers
         also their own unpublished ones, not their colleagues' drafts."""
-        user = self.request.user
-        if user.has_perm("articles.edit_any_article") or user.has_perm("articles.publish_article"):
-            return Article.objects.all()
-        if user.is_authenticated and user.has_perm("articles.change_article"):
-            mine = Byline.objects.filter(author__user=user).values("article_id")
-            return Article.objects.filter(public_q() | Q(created_by=user) | Q(pk__in=mine))
-        return Article.objects.published()
+        return Article.objects.visible_to(self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -93,12 +93,11 @@ def sync_roles(apps, roles):
 
 
 def is_owner(user, article):
-    """A writer's own article: one they created, or one with their byline."""
-    if article.created_by_id is not None and article.created_by_id == user.pk:
-        return True
+    """A writer's own article: one they created, or one with their byline
+    (``ArticleQuerySet.owned_by``; an article not yet saved is its creator's)."""
     if article.pk is None:
-        return False
-    return any(byline.author.user_id == user.pk for byline in article.bylines.all())
+        return article.created_by_id is not None and article.created_by_id == user.pk
+    return Article.objects.owned_by(user).filter(pk=article.pk).exists()
 
 
 def can_edit(user, article):

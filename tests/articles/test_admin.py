@@ -667,7 +667,7 @@ def test_actions_offered_to_staff_who_may_change_articles(client, editor):
 
 @pytest.mark.django_db
 def test_actions_not_offered_to_view_only_staff(client, viewer):
-    article = DraftArticleFactory()
+    article = PublishedArticleFactory()
     client.force_login(viewer)
     response = client.get(article_changelist_url())
     assert response.status_code == 200
