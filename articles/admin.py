@@ -623,6 +623,16 @@ class ArticleAdmin(admin.ModelAdmin):
         if not is_editor(request):
             raise PermissionDenied
         link = expires = None
+        if request.method == "POST" and "revoke" in request.POST:
+            which = request.POST["revoke"]
+            link_id = int(which) if which.isdigit() else None
+            revoked = preview.revoke(article, link_id=link_id)
+            self.message_user(
+                request,
+                f"Revoked {revoked} link(s): they no longer open the preview.",
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(request.path)
         if request.method == "POST":
             try:
                 hours = int(request.POST.get("hours", "48"))
@@ -630,8 +640,16 @@ class ArticleAdmin(admin.ModelAdmin):
                 hours = 0
             if not 1 <= hours <= preview.MAX_LIFETIME.total_seconds() // 3600:
                 self.message_user(request, "Choose between 1 hour and 14 days.", messages.ERROR)
+            elif article.status == Article.Status.PUBLISHED:
+                self.message_user(
+                    request,
+                    "A published article is read at its own address; share that instead.",
+                    messages.ERROR,
+                )
             else:
-                url, expires = preview.share_url(article, lifetime=timedelta(hours=hours))
+                url, expires = preview.share_url(
+                    article, lifetime=timedelta(hours=hours), user=request.user
+                )
                 link = request.build_absolute_uri(url)
         return self.page(
             request,
@@ -640,6 +658,7 @@ class ArticleAdmin(admin.ModelAdmin):
             f"Share a preview of “{article}”",
             link=link,
             expires=expires,
+            active_links=article.share_links.active().select_related("created_by"),
         )
 
 

@@ -577,6 +577,40 @@ class ImportedPost(models.Model):
         return f"WordPress post {self.wp_id} → {self.article}"
 
 
+class ShareLinkQuerySet(models.QuerySet):
+    def active(self):
+        """Links that still open their preview: neither revoked nor expired."""
+        return self.filter(revoked_at=None, expires_at__gt=timezone.now())
+
+
+class ShareLink(models.Model):
+    """A link to an article's preview for a reviewer without an account (articles.preview).
+
+    Only a hash of its token is stored, and only the token's first characters are ever
+    written to a log. Revoked by an editor, or by publishing the article: a published
+    article is read at its own address, and unpublishing it does not revive old links."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="share_links")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(
+        max_length=12, editable=False, help_text="The token's first characters, as logs show it."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ShareLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self):
+        return f"Share link {self.prefix}… to “{self.article}”"
+
+
 class ContentGeneration(models.Model):
     """The site-wide content generation of the page cache (articles.cache), when no
     shared cache holds it: one row, whose number every public change increments."""

@@ -165,13 +165,19 @@ class SharedPreviewView(ArticleDetailView):
         article_id = preview.article_id_for(self.kwargs["token"])
         if article_id is None:
             raise Http404("This preview link is not valid or has expired.")
-        return get_object_or_404(self.get_queryset(), pk=article_id)
+        # Publishing revokes the links (articles.workflow); this also holds for an
+        # article published another way: it is read at its own address.
+        queryset = self.get_queryset().exclude(status=Article.Status.PUBLISHED)
+        return get_object_or_404(queryset, pk=article_id)
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
         context = self.get_context_data(object=self.object)
         context["is_preview"] = True
-        return self.render_to_response(context)
+        response = self.render_to_response(context)
+        # The page's own requests (styles, pictures, links) must not carry the token.
+        response["Referrer-Policy"] = "no-referrer"
+        return response
 
 
 class CorrectionListView(ListView):

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from articles import preview
 from articles.models import Article, Byline, PendingEdit, Section, WorkflowEvent
 from images.models import Image
 
@@ -263,6 +264,10 @@ def apply(article, user, name, *, note="", at=None, record=True, stored=None):
         article.status = transition.target
         article.updated_by = user
         article.save()
+        if transition.name == "publish":
+            # Readers now have its address; a link shared for review must not outlive
+            # that, even if the article is unpublished again.
+            preview.revoke(article)
         event = WorkflowEvent.objects.create(
             article=article,
             actor=user,

@@ -970,6 +970,120 @@ def test_a_writer_may_not_create_share_links(newsroom_user):
     assert b"/preview/" not in response.content
 
 
+def publish_and_unpublish(client, article, *actions):
+    for action in actions:
+        response = client.post(
+            reverse("admin:articles_article_changelist"),
+            {"action": action, "_selected_action": [article.pk]},
+        )
+        assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    "actions", [("publish_now",), ("publish_now", "unpublish")], ids=["live", "unpublished"]
+)
+def test_a_share_link_stops_working_once_the_article_is_published_and_does_not_come_back(
+    editor_client, client, actions
+):
+    article = DraftArticleFactory(title="Embargoed story")
+    link = create_share_link(editor_client, article).context["link"]
+    assert client.get(link).status_code == 200
+
+    publish_and_unpublish(editor_client, article, *actions)
+
+    assert client.get(link).status_code == 404
+    # A new link for the unpublished article works; the old one stays dead.
+    if actions[-1] == "unpublish":
+        fresh = create_share_link(editor_client, article).context["link"]
+        assert client.get(fresh).status_code == 200
+        assert client.get(link).status_code == 404
+
+
+def test_a_share_link_does_not_open_an_article_published_without_the_workflow(
+    editor_client, client
+):
+    article = DraftArticleFactory()
+    link = create_share_link(editor_client, article).context["link"]
+    Article.objects.filter(pk=article.pk).update(
+        status=Article.Status.PUBLISHED, published_at=timezone.now()
+    )
+
+    assert client.get(link).status_code == 404
+
+
+def test_a_scheduled_article_ends_its_share_links(editor_client, client):
+    article = DraftArticleFactory()
+    link = create_share_link(editor_client, article).context["link"]
+    _, data = open_change_form(editor_client, article)
+    later = timezone.localtime(timezone.now() + timedelta(days=1))
+    data.update(
+        published_at_0=later.strftime("%Y-%m-%d"),
+        published_at_1=later.strftime("%H:%M:%S"),
+        _transition="publish",
+    )
+    assert editor_client.post(change_url(article), data).status_code == 302
+    article.refresh_from_db()
+    assert article.is_scheduled()
+
+    assert client.get(link).status_code == 404
+
+
+def test_an_editor_revokes_one_share_link_and_then_all_of_them(editor_client, client):
+    article = DraftArticleFactory()
+    first = create_share_link(editor_client, article).context["link"]
+    second = create_share_link(editor_client, article).context["link"]
+    page = editor_client.get(share_url(article))
+    listed = re.findall(r'name="revoke" value="(\d+)"', text_of(page))
+    assert len(listed) == 2
+    assert first not in text_of(page)  # the list shows a prefix, never a whole token
+    first_id = article.share_links.get(prefix=first.split("/")[-2][:6]).pk
+
+    response = editor_client.post(share_url(article), {"revoke": str(first_id)})
+
+    assert response.status_code == 302
+    assert client.get(first).status_code == 404
+    assert client.get(second).status_code == 200
+    editor_client.post(share_url(article), {"revoke": "all"})
+    assert client.get(second).status_code == 404
+    assert "None." in text_of(editor_client.get(share_url(article)))
+
+
+def test_a_writer_may_not_revoke_share_links(editor_client, client, newsroom_user):
+    writer = newsroom_user("farid", "Writers")
+    article = PublishedArticleFactory(created_by=writer)
+    Article.objects.filter(pk=article.pk).update(status=Article.Status.DRAFT)
+    link = create_share_link(editor_client, article).context["link"]
+
+    response = client_for(writer).post(share_url(article), {"revoke": "all"})
+
+    assert response.status_code == 403
+    assert client.get(link).status_code == 200
+
+
+def test_a_published_article_gets_no_share_link(editor_client):
+    article = PublishedArticleFactory()
+
+    response = create_share_link(editor_client, article)
+
+    assert response.context["link"] is None
+    assert not article.share_links.exists()
+
+
+def test_the_database_keeps_no_share_token(editor_client):
+    article = DraftArticleFactory()
+    link = create_share_link(editor_client, article).context["link"]
+    token = link.split("/")[-2]
+
+    (stored,) = article.share_links.values()
+    assert token not in json.dumps(stored, cls=DjangoJSONEncoder)
+    assert stored["prefix"] == token[:6]
+
+
+def test_the_share_preview_sends_no_referrer(editor_client, client):
+    link = create_share_link(editor_client, DraftArticleFactory()).context["link"]
+    assert client.get(link)["Referrer-Policy"] == "no-referrer"
+
+
 @pytest.mark.parametrize("hours", ["0", "abc", "10000", "-5", "337", "", "1e3"])
 def test_share_link_with_a_bad_lifetime_is_refused_with_a_message(editor_client, hours):
     response = create_share_link(editor_client, DraftArticleFactory(), hours=hours)
