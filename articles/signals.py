@@ -21,6 +21,10 @@ def record_slug_redirect(sender, instance, created, raw=False, **kwargs):
 def content_changed(sender, instance=None, **kwargs):
     """Something readers may see changed: start a new page-cache generation once the
     transaction commits. A draft's own edits change nothing public."""
+    if kwargs.get("raw"):
+        # Rows loaded as they are (a restore): their relations may not be loaded yet.
+        cache.bump_on_commit()
+        return
     article = instance if isinstance(instance, Article) else getattr(instance, "article", None)
     if isinstance(article, Article):
         published = Article.Status.PUBLISHED
