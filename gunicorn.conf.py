@@ -19,6 +19,8 @@ keepalive = 5
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "50000"))
 max_requests_jitter = 5000
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+# Share-link tokens are cut to their first characters in the access log (ifp.logs).
+logger_class = "ifp.logs.AccessLogger"
 errorlog = "-"
 # Behind nginx or a CDN on the same host or network: trust its X-Forwarded-* headers.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

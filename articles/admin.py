@@ -144,28 +144,15 @@ class ArticleAdminForm(forms.ModelForm):
         return cleaned_data
 
     def refuse_stale_save(self, expected):
-        """Optimistic locking: refuse a save based on a version someone else has replaced.
-
-        The row is locked until the save commits, so two saves cannot both pass. The row
-        read here is kept as ``stored``: the workflow judges the article as it is stored,
-        not as this form has edited it."""
-        self.stored = (
-            Article.objects.select_for_update(of=("self",))
-            .select_related("updated_by")
-            .filter(pk=self.instance.pk)
-            .first()
-        )
-        current = self.stored
-        if current is None or expected is None or expected == current.version:
-            return
-        who = current.updated_by.get_username() if current.updated_by else "someone else"
-        when = date_format(timezone.localtime(current.updated_at), "DATETIME_FORMAT")
-        raise ValidationError(
-            "%(who)s saved this article at %(when)s, after you opened it, so your save was "
-            "refused to keep their changes. Your text is still in the form below: copy what "
-            "you need, then reload the page to see their version and apply it again.",
-            code="stale",
-            params={"who": who, "when": when},
+        """Optimistic locking through ``workflow.lock_for_save``, the one check of every
+        save. The row read and locked there is kept as ``stored``: the workflow judges
+        the article as it is stored, not as this form has edited it."""
+        self.stored = workflow.lock_for_save(
+            self.instance,
+            expected,
+            refused_what="save",
+            advice="Your text is still in the form below: copy what you need, then reload "
+            "the page to see their version and apply it again.",
         )
 
 
@@ -293,10 +280,13 @@ class ArticleAdmin(BodyEditorMixin, admin.ModelAdmin):
         return (BylineInline,)
 
     def get_queryset(self, request):
-        # One query for all bylines on the page, not one per row.
+        # Every page of this admin (the list, the change form, versions, compare, share,
+        # pending changes, autocomplete) reads through here: a writer never reaches a
+        # colleague's draft. One query for all bylines on the page, not one per row.
         return (
             super()
             .get_queryset(request)
+            .visible_to(request.user)
             .prefetch_related(
                 Prefetch("bylines", queryset=Byline.objects.select_related("author"))
             )
@@ -450,7 +440,7 @@ class ArticleAdmin(BodyEditorMixin, admin.ModelAdmin):
         done, refused = 0, []
         for article in queryset:
             try:
-                workflow.apply(article, request.user, name)
+                workflow.transition(article, request.user, name)
                 done += 1
             except (PermissionDenied, ValidationError) as error:
                 refused.append(
@@ -582,7 +572,19 @@ class ArticleAdmin(BodyEditorMixin, admin.ModelAdmin):
         if request.method != "POST":
             return HttpResponseRedirect(reverse("admin:article_versions", args=[article.pk]))
         version = get_object_or_404(Version.objects.get_for_object(article), pk=version_id)
-        result = workflow.restore_version(article, version, request.user)
+        try:
+            expected = int(request.POST["expected_version"])
+        except (KeyError, ValueError):
+            expected = None
+        try:
+            result, left_out = workflow.restore_version(
+                article, version, request.user, expected_version=expected
+            )
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:article_versions", args=[article.pk]))
+        for sentence in left_out:
+            self.message_user(request, f"Not restored: {sentence}", messages.WARNING)
         if isinstance(result, PendingEdit):
             self.message_user(
                 request,
@@ -630,6 +632,16 @@ class ArticleAdmin(BodyEditorMixin, admin.ModelAdmin):
         if not is_editor(request):
             raise PermissionDenied
         link = expires = None
+        if request.method == "POST" and "revoke" in request.POST:
+            which = request.POST["revoke"]
+            link_id = int(which) if which.isdigit() else None
+            revoked = preview.revoke(article, link_id=link_id)
+            self.message_user(
+                request,
+                f"Revoked {revoked} link(s): they no longer open the preview.",
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(request.path)
         if request.method == "POST":
             try:
                 hours = int(request.POST.get("hours", "48"))
@@ -637,8 +649,16 @@ class ArticleAdmin(BodyEditorMixin, admin.ModelAdmin):
                 hours = 0
             if not 1 <= hours <= preview.MAX_LIFETIME.total_seconds() // 3600:
                 self.message_user(request, "Choose between 1 hour and 14 days.", messages.ERROR)
+            elif article.status == Article.Status.PUBLISHED:
+                self.message_user(
+                    request,
+                    "A published article is read at its own address; share that instead.",
+                    messages.ERROR,
+                )
             else:
-                url, expires = preview.share_url(article, lifetime=timedelta(hours=hours))
+                url, expires = preview.share_url(
+                    article, lifetime=timedelta(hours=hours), user=request.user
+                )
                 link = request.build_absolute_uri(url)
         return self.page(
             request,
@@ -647,6 +667,7 @@ class ArticleAdmin(BodyEditorMixin, admin.ModelAdmin):
             f"Share a preview of “{article}”",
             link=link,
             expires=expires,
+            active_links=article.share_links.active().select_related("created_by"),
         )
 
 

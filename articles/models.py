@@ -44,6 +44,11 @@ RESERVED_SLUGS = frozenset(
 
 EXCERPT_WORDS = 15
 
+ADDRESS_TAKEN = (
+    "The address /%(slug)s/ belongs to another article (as its address now, or as an "
+    "old address that still takes readers to it); choose another slug."
+)
+
 
 def validate_article_slug(value):
     if value.lower() in RESERVED_SLUGS:
@@ -119,6 +124,31 @@ class ArticleQuerySet(models.QuerySet):
         """
         return self.filter(public_q())
 
+    def owned_by(self, user):
+        """A writer's own articles: the ones they created, and the ones under their
+        byline. The one definition of "mine" (``workflow.is_owner`` asks it of one
+        article; the dashboard lists it)."""
+        if user.pk is None:
+            return self.none()
+        bylined = Byline.objects.filter(author__user=user).values("article_id")
+        return self.filter(Q(created_by=user) | Q(pk__in=bylined))
+
+    def visible_to(self, user):
+        """What ``user`` may read, in the newsroom and on the site: editors every article;
+        writers (and other staff who may see articles) what readers see plus their own
+        drafts, articles in review, scheduled and unpublished ones, never a colleague's;
+        everyone else what readers see.
+
+        The one rule for every admin page of articles (the list, change form, versions,
+        compare, share, pending changes), the site's preview and the dashboard."""
+        if user.has_perm("articles.edit_any_article") or user.has_perm("articles.publish_article"):
+            return self.all()
+        if user.is_authenticated and (
+            user.has_perm("articles.change_article") or user.has_perm("articles.view_article")
+        ):
+            return self.filter(public_q() | Q(pk__in=self.owned_by(user).values("pk")))
+        return self.published()
+
     def for_listing(self):
         """A list of article cards: section and ordered bylines joined, the long text
         columns left in the database."""
@@ -132,6 +162,16 @@ class ArticleQuerySet(models.QuerySet):
     def for_feed(self):
         """Feed items carry the full body, their bylines and their tags."""
         return self.with_bylines().defer(*SEARCH_COLUMNS).prefetch_related("tags")
+
+    def at_address(self, slug):
+        """The articles the address /``slug``/ leads to: the one whose slug it is, and
+        the one it redirects to (an old slug or a WordPress permalink it used to have).
+
+        The one rule of who owns an address: an article may take a slug only when no
+        other article is found here (``Article.clean``, restores and approvals)."""
+        path = f"/{slug}/"
+        redirected = Redirect.objects.filter(old_path=path).values("article_id")
+        return self.filter(Q(slug=slug) | Q(pk__in=redirected))
 
     def with_bylines(self):
         return self.select_related("section", "image").prefetch_related(
@@ -322,6 +362,10 @@ class Article(models.Model):
 
     def clean(self):
         super().clean()
+        if self.slug and self.address_taken(self.slug):
+            # "unique": an address is unique to one article, old addresses included.
+            taken = ValidationError(ADDRESS_TAKEN, code="unique", params={"slug": self.slug})
+            raise ValidationError({"slug": taken})
         if self.slug and Page.objects.filter(slug=self.slug).exists():
             raise ValidationError({"slug": "A standing page has this address already."})
 
@@ -334,6 +378,11 @@ class Article(models.Model):
         instance._loaded_slug = instance.__dict__.get("slug")
         instance._loaded_status = instance.__dict__.get("status")
         return instance
+
+    def address_taken(self, slug):
+        """Whether /``slug``/ belongs to another article, as its address or as an old
+        address that still takes readers to it; an article may take back its own."""
+        return Article.objects.at_address(slug).exclude(pk=self.pk).exists()
 
     def set_body(self, html):
         """Sanitize ``html`` into the body, and derive the search text from it."""
@@ -633,6 +682,40 @@ class ImportedPost(models.Model):
 
     def __str__(self):
         return f"WordPress post {self.wp_id} → {self.article}"
+
+
+class ShareLinkQuerySet(models.QuerySet):
+    def active(self):
+        """Links that still open their preview: neither revoked nor expired."""
+        return self.filter(revoked_at=None, expires_at__gt=timezone.now())
+
+
+class ShareLink(models.Model):
+    """A link to an article's preview for a reviewer without an account (articles.preview).
+
+    Only a hash of its token is stored, and only the token's first characters are ever
+    written to a log. Revoked by an editor, or by publishing the article: a published
+    article is read at its own address, and unpublishing it does not revive old links."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="share_links")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(
+        max_length=12, editable=False, help_text="The token's first characters, as logs show it."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ShareLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self):
+        return f"Share link {self.prefix}… to “{self.article}”"
 
 
 class ContentGeneration(models.Model):

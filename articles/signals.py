@@ -12,14 +12,19 @@ def record_slug_redirect(sender, instance, created, raw=False, **kwargs):
         return
     if old_slug:
         Redirect.objects.update_or_create(old_path=f"/{old_slug}/", defaults={"article": instance})
-    # The article's own current address must never redirect, even back to itself.
-    Redirect.objects.filter(old_path=f"/{instance.slug}/").delete()
+    # The article's own current address must never redirect, even back to itself. Another
+    # article's old address is never taken over (Article.clean refuses the slug).
+    Redirect.objects.filter(old_path=f"/{instance.slug}/", article=instance).delete()
     instance._loaded_slug = instance.slug
 
 
 def content_changed(sender, instance=None, **kwargs):
     """Something readers may see changed: start a new page-cache generation once the
     transaction commits. A draft's own edits change nothing public."""
+    if kwargs.get("raw"):
+        # Rows loaded as they are (a restore): their relations may not be loaded yet.
+        cache.bump_on_commit()
+        return
     article = instance if isinstance(instance, Article) else getattr(instance, "article", None)
     if isinstance(article, Article):
         published = Article.Status.PUBLISHED

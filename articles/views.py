@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import F, Q, Window
+from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,12 +16,10 @@ from articles import preview, search, structured_data
 from articles.models import (
     SEARCH_COLUMNS,
     Article,
-    Byline,
     Correction,
     Page,
     Section,
     page_relations,
-    public_q,
 )
 
 SECTION_BLOCK_SIZE = 4
@@ -139,13 +137,7 @@ class ArticleDetailView(DetailView):
     def visible_articles(self):
         """Readers see published articles; editors every article (a preview); writers
         also their own unpublished ones, not their colleagues' drafts."""
-        user = self.request.user
-        if user.has_perm("articles.edit_any_article") or user.has_perm("articles.publish_article"):
-            return Article.objects.all()
-        if user.is_authenticated and user.has_perm("articles.change_article"):
-            mine = Byline.objects.filter(author__user=user).values("article_id")
-            return Article.objects.filter(public_q() | Q(created_by=user) | Q(pk__in=mine))
-        return Article.objects.published()
+        return Article.objects.visible_to(self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -188,13 +180,19 @@ class SharedPreviewView(ArticleDetailView):
         article_id = preview.article_id_for(self.kwargs["token"])
         if article_id is None:
             raise Http404("This preview link is not valid or has expired.")
-        return get_object_or_404(self.get_queryset(), pk=article_id)
+        # Publishing revokes the links (articles.workflow); this also holds for an
+        # article published another way: it is read at its own address.
+        queryset = self.get_queryset().exclude(status=Article.Status.PUBLISHED)
+        return get_object_or_404(queryset, pk=article_id)
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
         context = self.get_context_data(object=self.object)
         context["is_preview"] = True
-        return self.render_to_response(context)
+        response = self.render_to_response(context)
+        # The page's own requests (styles, pictures, links) must not carry the token.
+        response["Referrer-Policy"] = "no-referrer"
+        return response
 
 
 class CorrectionListView(ListView):

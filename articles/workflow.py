@@ -16,7 +16,9 @@ import reversion
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
+from articles import preview
 from articles.models import Article, Byline, PendingEdit, Section, WorkflowEvent
 from images.models import Image
 
@@ -92,12 +94,11 @@ def sync_roles(apps, roles):
 
 
 def is_owner(user, article):
-    """A writer's own article: one they created, or one with their byline."""
-    if article.created_by_id is not None and article.created_by_id == user.pk:
-        return True
+    """A writer's own article: one they created, or one with their byline
+    (``ArticleQuerySet.owned_by``; an article not yet saved is its creator's)."""
     if article.pk is None:
-        return False
-    return any(byline.author.user_id == user.pk for byline in article.bylines.all())
+        return article.created_by_id is not None and article.created_by_id == user.pk
+    return Article.objects.owned_by(user).filter(pk=article.pk).exists()
 
 
 def can_edit(user, article):
@@ -122,6 +123,47 @@ def edits_need_review(user, article):
 def check_edit(user, article):
     if not can_edit(user, article):
         raise PermissionDenied("You may not change this article.")
+
+
+# Saving: one row lock and one version check for every save
+
+
+def lock_for_save(article, expected_version, *, refused_what, advice):
+    """The article as stored, its row locked until the transaction commits, once it is
+    known that nobody saved it after the version ``expected_version`` the user saw.
+
+    Every save of an article's content goes through here (the admin's form, restoring
+    a version, a workflow step from the list): two of them cannot both pass, and the
+    later one is refused instead of silently writing back a stale copy. A save that
+    does not say which version it was based on is refused too. ``refused_what`` names
+    what was refused ("save", "restore") and ``advice`` tells the user what to do."""
+    stored = (
+        Article.objects.select_for_update(of=("self",))
+        .select_related("updated_by")
+        .filter(pk=article.pk)
+        .first()
+    )
+    if stored is None:
+        return None
+    if expected_version is None:
+        # Without it a save could not be told from one based on a replaced version: the
+        # last save would silently win.
+        raise ValidationError(
+            "This %(what)s did not say which version of the article it was based on, so "
+            "it could not be checked against saves made since and was refused. %(advice)s",
+            code="no_version",
+            params={"what": refused_what, "advice": advice},
+        )
+    if expected_version == stored.version:
+        return stored
+    who = stored.updated_by.get_username() if stored.updated_by else "someone else"
+    when = date_format(timezone.localtime(stored.updated_at), "DATETIME_FORMAT")
+    raise ValidationError(
+        "%(who)s saved this article at %(when)s, after you opened it, so your %(what)s was "
+        "refused to keep their changes. %(advice)s",
+        code="stale",
+        params={"who": who, "when": when, "what": refused_what, "advice": advice},
+    )
 
 
 # Transitions
@@ -222,6 +264,10 @@ def apply(article, user, name, *, note="", at=None, record=True, stored=None):
         article.status = transition.target
         article.updated_by = user
         article.save()
+        if transition.name == "publish":
+            # Readers now have its address; a link shared for review must not outlive
+            # that, even if the article is unpublished again.
+            preview.revoke(article)
         event = WorkflowEvent.objects.create(
             article=article,
             actor=user,
@@ -234,6 +280,17 @@ def apply(article, user, name, *, note="", at=None, record=True, stored=None):
         if record:
             record_version(article, user, describe(event))
     return event
+
+
+def transition(article, user, name, *, note=""):
+    """Move ``article`` through ``name`` from a list of articles (the admin's actions):
+    the row is locked and read again first, so a restore or a save committed since is
+    judged and kept, never overwritten by the copy the list had read."""
+    with transaction.atomic():
+        stored = Article.objects.select_for_update(of=("self",)).filter(pk=article.pk).first()
+        if stored is None:
+            raise ValidationError("This article was deleted meanwhile.")
+        return apply(stored, user, name, note=note)
 
 
 def record_reschedule(article, user, previous_time):
@@ -302,7 +359,7 @@ def snapshot(article, *, authors=None, tags=None):
 def apply_snapshot(article, data):
     """Write ``data`` (from ``snapshot``) into the article, its bylines and tags."""
     slug = data.get("slug", article.slug)
-    if Article.objects.filter(slug=slug).exclude(pk=article.pk).exists():
+    if article.address_taken(slug):
         raise ValidationError(
             f"The address /{slug}/ now belongs to another article; change the slug first."
         )
@@ -385,18 +442,71 @@ def version_snapshot(version):
     return data
 
 
-def restore_version(article, version, user):
+def restorable(data, article):
+    """``data`` (an old version's ``snapshot``) without what no longer exists, and a
+    sentence for each part left out: a section, picture or author deleted since the
+    version was saved keeps the article's current one instead of failing the restore."""
+    from staff.models import Author
+
+    data, left_out = dict(data), []
+    if data.get("section_id") and not Section.objects.filter(pk=data["section_id"]).exists():
+        data["section_id"] = article.section_id
+        left_out.append("Its section was deleted since; the article stays in its section.")
+    if data.get("image_id") and not Image.objects.filter(pk=data["image_id"]).exists():
+        data["image_id"] = article.image_id
+        data["image_caption"] = article.image_caption
+        left_out.append(
+            "Its featured picture was deleted from the library since; the current picture "
+            "was kept."
+        )
+    authors = data.get("authors") or []
+    existing = set(Author.objects.filter(pk__in=authors).values_list("pk", flat=True))
+    if len(existing) < len(set(authors)):
+        kept = [author_id for author_id in authors if author_id in existing]
+        if kept:
+            data["authors"] = kept
+            left_out.append(
+                "An author of its byline was deleted since; the byline has the others."
+            )
+        else:
+            data.pop("authors")
+            left_out.append(
+                "The authors of its byline were deleted since; the current byline was kept."
+            )
+    return data, left_out
+
+
+RESTORE_ADVICE = "Look at the versions again, then restore the one you want."
+
+
+def restore_version(article, version, user, *, expected_version):
     """Bring back an old version as a new draft revision: a pending change on a live
-    article (the live page stays until approved), the article's content otherwise."""
+    article (the live page stays until approved), the article's content otherwise.
+    Returns that and the sentences of ``restorable`` saying what could not be restored.
+
+    ``expected_version`` is the article's version the user saw when choosing: the
+    restore takes the row lock and version check of every save (``lock_for_save``), so
+    a publish or a save committed meanwhile is never undone by the restore."""
     check_edit(user, article)
-    data = version_snapshot(version)
-    if Article.objects.filter(slug=data["slug"]).exclude(pk=article.pk).exists():
-        data["slug"] = article.slug  # the old address went to another article since
-    when = timezone.localtime(version.revision.date_created)
-    if article.status == Status.PUBLISHED:
-        return propose_edit(article, user, data)
     with transaction.atomic():
+        stored = lock_for_save(
+            article, expected_version, refused_what="restore", advice=RESTORE_ADVICE
+        )
+        if stored is None:
+            raise ValidationError("This article was deleted meanwhile.")
+        article = stored
+        check_edit(user, article)
+        data, left_out = restorable(version_snapshot(version), article)
+        if article.address_taken(data["slug"]):
+            data["slug"] = article.slug
+            left_out.append(
+                f"Its address /{version.field_dict.get('slug')}/ went to another article "
+                "since; the article keeps its address."
+            )
+        when = timezone.localtime(version.revision.date_created)
+        if article.status == Status.PUBLISHED:
+            return propose_edit(article, user, data), left_out
         article.updated_by = user
         apply_snapshot(article, data)
         record_version(article, user, f"Restored the version of {when:%Y-%m-%d %H:%M}")
-    return article
+    return article, left_out

@@ -7,6 +7,8 @@ import json
 import logging
 from datetime import UTC, datetime
 
+from articles.preview import redact
+
 request_id = contextvars.ContextVar("request_id", default="-")
 
 # Attributes every LogRecord has; anything else was passed with ``extra=`` and is kept.
@@ -40,11 +42,33 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "request_id": getattr(record, "request_id", request_id.get()),
-            "message": record.getMessage(),
+            "message": redact(record.getMessage()),
         }
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
-                entry[key] = value if isinstance(value, str | int | float | bool) else str(value)
+                if not isinstance(value, int | float | bool):
+                    value = redact(str(value))
+                entry[key] = value
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = redact(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)
+
+
+def _gunicorn_logger():
+    try:
+        from gunicorn.glogging import Logger
+    except ImportError:  # gunicorn is only installed where it serves
+        return object
+    return Logger
+
+
+class AccessLogger(_gunicorn_logger()):
+    """gunicorn's logger (``logger_class`` in gunicorn.conf.py) with share-link tokens
+    cut to their first characters in every part of an access log line: the request
+    line, path, referer, headers and environment (articles.preview.redact)."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {
+            key: redact(value) if isinstance(value, str) else value for key, value in atoms.items()
+        }

@@ -1,5 +1,4 @@
 from django import template
-from django.db.models import Q
 from django.utils import timezone
 
 from articles.models import Article, PendingEdit
@@ -16,12 +15,9 @@ def newsroom_dashboard(user):
     if not user.has_perm("articles.view_article"):
         return {"show": False}
     now = timezone.now()
-    articles = Article.objects.select_related("updated_by").defer("body")
+    articles = Article.objects.visible_to(user).select_related("updated_by").defer("body")
     is_editor = user.has_perm("articles.publish_article")
-    # A writer's own articles: created by them or under their byline (workflow.is_owner).
-    mine = articles.filter(
-        Q(created_by=user) | Q(bylines__author__user=user) if user.pk else Q(pk__in=[])
-    ).distinct()
+    mine = articles.owned_by(user)
     in_review = (articles if is_editor else mine).filter(status=Article.Status.REVIEW)
     return {
         "show": True,

@@ -321,6 +321,7 @@ def test_change_form_records_who_changed_it_and_keeps_the_creator(client, editor
         section,
         [author],
         title="Smog keeps schools shut",
+        expected_version=article.version,
         **{
             "bylines-INITIAL_FORMS": "1",
             "bylines-0-id": byline.pk,
@@ -479,6 +480,7 @@ def test_change_form_refuses_deleting_the_only_byline(client, editor):
     data = article_form_data(
         article.section,
         [byline.author],
+        expected_version=article.version,
         **{
             "bylines-INITIAL_FORMS": "1",
             "bylines-0-id": byline.pk,
@@ -665,7 +667,7 @@ def test_actions_offered_to_staff_who_may_change_articles(client, editor):
 
 @pytest.mark.django_db
 def test_actions_not_offered_to_view_only_staff(client, viewer):
-    article = DraftArticleFactory()
+    article = PublishedArticleFactory()
     client.force_login(viewer)
     response = client.get(article_changelist_url())
     assert response.status_code == 200

@@ -21,6 +21,7 @@ from tests.conftest import SITE_WIDGETS_WARM
 from tests.factories import (
     AuthorFactory,
     DraftArticleFactory,
+    ImageFactory,
     PublishedArticleFactory,
     ScheduledArticleFactory,
     SectionFactory,
@@ -83,6 +84,22 @@ def compare_url(article):
 
 def restore_url(article, version):
     return reverse("admin:article_restore", args=[article.pk, version.pk])
+
+
+def open_versions(client, article):
+    """GET the versions page; returns the article version its restore buttons post."""
+    response = client.get(versions_url(article))
+    assert response.status_code == 200
+    (version,) = re.findall(r'name="expected_version" value="(\d+)"', text_of(response))
+    return version
+
+
+def restore_in_admin(client, article, version, *, opened_at=None):
+    """Press "Restore" on the versions page (opened now, unless ``opened_at`` says which
+    article version the page showed when it was opened)."""
+    if opened_at is None:
+        opened_at = open_versions(client, article)
+    return client.post(restore_url(article, version), {"expected_version": opened_at})
 
 
 def share_url(article):
@@ -409,7 +426,7 @@ def test_restoring_a_draft_brings_back_the_old_content_as_a_new_version(editor_c
     )
     first = versions_of(article)[-1]
 
-    response = editor_client.post(restore_url(article, first))
+    response = restore_in_admin(editor_client, article, first)
 
     assert response.status_code == 302
     assert response["Location"] == change_url(article)
@@ -434,7 +451,7 @@ def test_restoring_a_live_article_keeps_it_as_a_pending_change_until_approved(
     save_in_admin(editor_client, article, title="Second headline", body="<p>Second body.</p>")
     first = versions_of(article)[-1]
 
-    response = editor_client.post(restore_url(article, first))
+    response = restore_in_admin(editor_client, article, first)
 
     edit = PendingEdit.objects.get(article=article)
     pending_url = reverse("admin:article_pending", args=[article.pk, edit.pk])
@@ -459,6 +476,181 @@ def test_restoring_a_live_article_keeps_it_as_a_pending_change_until_approved(
     assert "First headline" in text_of(client.get(article.get_absolute_url()))
 
 
+def publish_from_the_list(client, article):
+    response = client.post(
+        reverse("admin:articles_article_changelist"),
+        {"action": "publish_now", "_selected_action": [article.pk]},
+    )
+    assert response.status_code == 302
+
+
+def test_a_restore_after_a_publish_it_did_not_see_is_refused_and_the_publish_stays(
+    editor_client, newsroom_user, client
+):
+    article = DraftArticleFactory(title="First headline")
+    save_in_admin(editor_client, article)
+    save_in_admin(editor_client, article, title="Second headline")
+    first = versions_of(article)[-1]
+    opened_at = open_versions(editor_client, article)
+    publish_from_the_list(client_for(newsroom_user("babak")), article)
+
+    response = restore_in_admin(editor_client, article, first, opened_at=opened_at)
+
+    assert response.status_code == 302
+    assert response["Location"] == versions_url(article)
+    (message,) = messages_of(editor_client.get(versions_url(article)))
+    assert message.startswith("babak saved this article at ")
+    assert "your restore was refused" in message
+    article.refresh_from_db()
+    assert article.status == Article.Status.PUBLISHED
+    assert article.title == "Second headline"
+    assert article.events.filter(action="publish").count() == 1
+    assert not PendingEdit.objects.exists()
+    assert "Second headline" in text_of(client.get(article.get_absolute_url()))
+    assert not versions_of(article)[0].revision.comment.startswith("Restored")
+
+
+def test_a_restore_after_a_save_it_did_not_see_is_refused(editor_client, newsroom_user):
+    article = DraftArticleFactory(title="First headline")
+    save_in_admin(editor_client, article)
+    save_in_admin(editor_client, article, title="Second headline")
+    opened_at = open_versions(editor_client, article)
+    save_in_admin(client_for(newsroom_user("babak")), article, title="Babak's headline")
+
+    response = restore_in_admin(
+        editor_client, article, versions_of(article)[-1], opened_at=opened_at
+    )
+
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.title == "Babak's headline"
+
+
+@pytest.mark.parametrize("posted", [{}, {"expected_version": ""}, {"expected_version": "x"}])
+def test_a_restore_that_does_not_say_which_version_it_saw_is_refused(editor_client, posted):
+    article = DraftArticleFactory(title="First headline")
+    save_in_admin(editor_client, article)
+    save_in_admin(editor_client, article, title="Second headline")
+
+    response = editor_client.post(restore_url(article, versions_of(article)[-1]), posted)
+
+    assert response.status_code == 302
+    message = messages_of(editor_client.get(versions_url(article)))[-1]
+    assert "did not say which version" in message
+    article.refresh_from_db()
+    assert article.title == "Second headline"
+
+
+def test_a_restore_after_reopening_the_versions_of_a_published_article_is_kept_for_review(
+    editor_client, newsroom_user
+):
+    article = DraftArticleFactory(title="First headline")
+    save_in_admin(editor_client, article)
+    save_in_admin(editor_client, article, title="Second headline")
+    publish_from_the_list(client_for(newsroom_user("babak")), article)
+
+    response = restore_in_admin(editor_client, article, versions_of(article)[-1])
+
+    assert response.status_code == 302
+    edit = PendingEdit.objects.get(article=article)
+    assert edit.data["title"] == "First headline"
+    article.refresh_from_db()
+    assert (article.status, article.title) == (Article.Status.PUBLISHED, "Second headline")
+
+
+def delete_in_admin(client, obj):
+    """Delete ``obj`` on its admin delete page, confirming, as a superuser would."""
+    opts = obj._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_delete", args=[obj.pk])
+    response = client.post(url, {"post": "yes"})
+    assert response.status_code == 302, response.status_code
+    assert not type(obj).objects.filter(pk=obj.pk).exists()
+
+
+def test_restoring_a_version_whose_picture_was_deleted_restores_the_rest_and_says_so(
+    editor_client, admin_client
+):
+    old_picture, new_picture = ImageFactory(), ImageFactory()
+    article = DraftArticleFactory(title="First headline", image=old_picture)
+    save_in_admin(editor_client, article)
+    save_in_admin(editor_client, article, title="Second headline", image=new_picture.pk)
+    delete_in_admin(admin_client, old_picture)
+
+    response = restore_in_admin(editor_client, article, versions_of(article)[-1])
+
+    assert response.status_code == 302
+    assert response["Location"] == change_url(article)
+    shown = messages_of(editor_client.get(change_url(article)))
+    assert "The old version was restored." in shown
+    assert any("featured picture was deleted" in message for message in shown)
+    article.refresh_from_db()
+    assert (article.title, article.image) == ("First headline", new_picture)
+
+
+@pytest.mark.parametrize("kept", [True, False])
+def test_restoring_a_version_whose_author_was_deleted_restores_the_rest_and_says_so(
+    editor_client, admin_client, kept
+):
+    leila, reza = AuthorFactory(name="Leila Ahmadi"), AuthorFactory(name="Reza Karimi")
+    article = DraftArticleFactory(
+        title="First headline", authors=[leila, reza] if kept else [leila]
+    )
+    save_in_admin(editor_client, article)
+    data = posted_fields(editor_client.get(change_url(article)))
+    data["title"] = "Second headline"
+    if kept:
+        data["bylines-0-DELETE"] = "on"
+    else:
+        data["bylines-0-author"] = reza.pk
+    assert editor_client.post(change_url(article), data).status_code == 302
+    delete_in_admin(admin_client, leila)
+
+    response = restore_in_admin(editor_client, article, versions_of(article)[-1])
+
+    assert response.status_code == 302
+    shown = messages_of(editor_client.get(change_url(article)))
+    assert any("deleted since" in message for message in shown)
+    article.refresh_from_db()
+    assert article.title == "First headline"
+    assert article.byline_authors == [reza]
+
+
+def test_restoring_a_version_whose_section_was_deleted_keeps_the_current_section(
+    editor_client, admin_client
+):
+    old_section, new_section = SectionFactory(), SectionFactory()
+    article = DraftArticleFactory(title="First headline", section=old_section)
+    save_in_admin(editor_client, article)
+    save_in_admin(editor_client, article, title="Second headline", section=new_section.pk)
+    delete_in_admin(admin_client, old_section)
+
+    response = restore_in_admin(editor_client, article, versions_of(article)[-1])
+
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert (article.title, article.section) == ("First headline", new_section)
+
+
+def test_restoring_a_live_version_whose_picture_was_deleted_can_be_approved(
+    editor_client, admin_client, client
+):
+    old_picture, new_picture = ImageFactory(), ImageFactory()
+    article = PublishedArticleFactory(title="First headline", image=old_picture)
+    save_in_admin(editor_client, article)
+    save_in_admin(editor_client, article, title="Second headline", image=new_picture.pk)
+    delete_in_admin(admin_client, old_picture)
+
+    response = restore_in_admin(editor_client, article, versions_of(article)[-1])
+
+    edit = PendingEdit.objects.get(article=article)
+    assert response["Location"] == reverse("admin:article_pending", args=[article.pk, edit.pk])
+    approved = editor_client.post(response["Location"], {"decision": "approve"})
+    assert approved.status_code == 302
+    article.refresh_from_db()
+    assert (article.title, article.image) == ("First headline", new_picture)
+    assert client.get(article.get_absolute_url()).status_code == 200
+
+
 def test_get_on_restore_changes_nothing(editor_client):
     article = DraftArticleFactory(title="First headline")
     save_in_admin(editor_client, article)
@@ -481,22 +673,31 @@ def test_restoring_a_version_of_another_article_answers_404(editor_client):
     save_in_admin(editor_client, article)
     save_in_admin(editor_client, other)
 
-    response = editor_client.post(restore_url(article, versions_of(other)[0]))
+    response = restore_in_admin(editor_client, article, versions_of(other)[0])
 
     assert response.status_code == 404
     article.refresh_from_db()
     assert article.title == "Mine"
 
 
-def test_a_writer_may_not_restore_another_writers_article(editor_client, newsroom_user):
-    article = DraftArticleFactory(title="First headline")
+@pytest.mark.parametrize(
+    ("factory", "status"),
+    # A colleague's draft is hidden from her; a live article she may read, not restore.
+    [(DraftArticleFactory, 404), (PublishedArticleFactory, 403)],
+)
+def test_a_writer_may_not_restore_another_writers_article(
+    editor_client, newsroom_user, factory, status
+):
+    article = factory(title="First headline")
     save_in_admin(editor_client, article)
     save_in_admin(editor_client, article, title="Second headline")
     writer = client_for(newsroom_user("farid", "Writers"))
 
-    response = writer.post(restore_url(article, versions_of(article)[-1]))
+    response = restore_in_admin(
+        writer, article, versions_of(article)[-1], opened_at=article.version
+    )
 
-    assert response.status_code == 403
+    assert response.status_code == status
     article.refresh_from_db()
     assert article.title == "Second headline"
     assert len(versions_of(article)) == 2
@@ -509,7 +710,7 @@ def test_restoring_a_version_whose_slug_is_now_taken_does_not_crash(editor_clien
     DraftArticleFactory(slug="old-slug")
     first = versions_of(article)[-1]
 
-    response = editor_client.post(restore_url(article, first))
+    response = restore_in_admin(editor_client, article, first)
 
     assert response.status_code in (200, 302)
     assert Article.objects.filter(slug="old-slug").count() == 1
@@ -567,6 +768,55 @@ def test_saving_twice_in_a_row_with_continue_editing_is_not_refused(editor_clien
 
     article.refresh_from_db()
     assert article.title == "Second pass"
+
+
+@pytest.mark.parametrize("factory", [DraftArticleFactory, PublishedArticleFactory])
+@pytest.mark.parametrize("version", [None, "", "  "])
+def test_a_save_without_the_version_it_was_based_on_is_refused(
+    editor_client, newsroom_user, factory, version
+):
+    article = factory(title="Original title")
+    _, data = open_change_form(editor_client, article)
+    del data["expected_version"]
+    if version is not None:
+        data["expected_version"] = version
+    babak = client_for(newsroom_user("babak"))
+    save_in_admin(babak, article, title="Babak's title")
+
+    refused = editor_client.post(change_url(article), {**data, "title": "Amina's title"})
+
+    assert refused.status_code == 200
+    form = refused.context["adminform"].form
+    assert "did not say which version" in str(form.non_field_errors())
+    assert form["title"].value() == "Amina's title"
+    article.refresh_from_db()
+    assert article.title == "Babak's title"
+    assert not PendingEdit.objects.filter(proposed_by__username="amina").exists()
+
+
+def test_a_save_without_the_version_is_refused_even_when_nobody_saved_since(editor_client):
+    article = DraftArticleFactory(title="Original title")
+    _, data = open_change_form(editor_client, article)
+    del data["expected_version"]
+
+    refused = editor_client.post(change_url(article), {**data, "title": "New title"})
+
+    assert refused.status_code == 200
+    article.refresh_from_db()
+    assert article.title == "Original title"
+
+
+def test_a_save_with_a_version_that_is_not_a_number_is_refused(editor_client):
+    article = DraftArticleFactory(title="Original title")
+    _, data = open_change_form(editor_client, article)
+
+    refused = editor_client.post(
+        change_url(article), {**data, "expected_version": "abc", "title": "New title"}
+    )
+
+    assert refused.status_code == 200
+    article.refresh_from_db()
+    assert article.title == "Original title"
 
 
 def test_a_stale_save_of_a_live_article_is_refused_too(amina, newsroom_user):
@@ -718,6 +968,120 @@ def test_a_writer_may_not_create_share_links(newsroom_user):
     response = client.post(share_url(article), {"hours": "24"})
     assert response.status_code == 403
     assert b"/preview/" not in response.content
+
+
+def publish_and_unpublish(client, article, *actions):
+    for action in actions:
+        response = client.post(
+            reverse("admin:articles_article_changelist"),
+            {"action": action, "_selected_action": [article.pk]},
+        )
+        assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    "actions", [("publish_now",), ("publish_now", "unpublish")], ids=["live", "unpublished"]
+)
+def test_a_share_link_stops_working_once_the_article_is_published_and_does_not_come_back(
+    editor_client, client, actions
+):
+    article = DraftArticleFactory(title="Embargoed story")
+    link = create_share_link(editor_client, article).context["link"]
+    assert client.get(link).status_code == 200
+
+    publish_and_unpublish(editor_client, article, *actions)
+
+    assert client.get(link).status_code == 404
+    # A new link for the unpublished article works; the old one stays dead.
+    if actions[-1] == "unpublish":
+        fresh = create_share_link(editor_client, article).context["link"]
+        assert client.get(fresh).status_code == 200
+        assert client.get(link).status_code == 404
+
+
+def test_a_share_link_does_not_open_an_article_published_without_the_workflow(
+    editor_client, client
+):
+    article = DraftArticleFactory()
+    link = create_share_link(editor_client, article).context["link"]
+    Article.objects.filter(pk=article.pk).update(
+        status=Article.Status.PUBLISHED, published_at=timezone.now()
+    )
+
+    assert client.get(link).status_code == 404
+
+
+def test_a_scheduled_article_ends_its_share_links(editor_client, client):
+    article = DraftArticleFactory()
+    link = create_share_link(editor_client, article).context["link"]
+    _, data = open_change_form(editor_client, article)
+    later = timezone.localtime(timezone.now() + timedelta(days=1))
+    data.update(
+        published_at_0=later.strftime("%Y-%m-%d"),
+        published_at_1=later.strftime("%H:%M:%S"),
+        _transition="publish",
+    )
+    assert editor_client.post(change_url(article), data).status_code == 302
+    article.refresh_from_db()
+    assert article.is_scheduled()
+
+    assert client.get(link).status_code == 404
+
+
+def test_an_editor_revokes_one_share_link_and_then_all_of_them(editor_client, client):
+    article = DraftArticleFactory()
+    first = create_share_link(editor_client, article).context["link"]
+    second = create_share_link(editor_client, article).context["link"]
+    page = editor_client.get(share_url(article))
+    listed = re.findall(r'name="revoke" value="(\d+)"', text_of(page))
+    assert len(listed) == 2
+    assert first not in text_of(page)  # the list shows a prefix, never a whole token
+    first_id = article.share_links.get(prefix=first.split("/")[-2][:6]).pk
+
+    response = editor_client.post(share_url(article), {"revoke": str(first_id)})
+
+    assert response.status_code == 302
+    assert client.get(first).status_code == 404
+    assert client.get(second).status_code == 200
+    editor_client.post(share_url(article), {"revoke": "all"})
+    assert client.get(second).status_code == 404
+    assert "None." in text_of(editor_client.get(share_url(article)))
+
+
+def test_a_writer_may_not_revoke_share_links(editor_client, client, newsroom_user):
+    writer = newsroom_user("farid", "Writers")
+    article = PublishedArticleFactory(created_by=writer)
+    Article.objects.filter(pk=article.pk).update(status=Article.Status.DRAFT)
+    link = create_share_link(editor_client, article).context["link"]
+
+    response = client_for(writer).post(share_url(article), {"revoke": "all"})
+
+    assert response.status_code == 403
+    assert client.get(link).status_code == 200
+
+
+def test_a_published_article_gets_no_share_link(editor_client):
+    article = PublishedArticleFactory()
+
+    response = create_share_link(editor_client, article)
+
+    assert response.context["link"] is None
+    assert not article.share_links.exists()
+
+
+def test_the_database_keeps_no_share_token(editor_client):
+    article = DraftArticleFactory()
+    link = create_share_link(editor_client, article).context["link"]
+    token = link.split("/")[-2]
+
+    (stored,) = article.share_links.values()
+    assert token not in json.dumps(stored, cls=DjangoJSONEncoder)
+    assert stored["prefix"] == token[:6]
+
+
+def test_the_share_preview_sends_no_referrer(editor_client, client):
+    link = create_share_link(editor_client, DraftArticleFactory()).context["link"]
+    assert client.get(link)["Referrer-Policy"] == "no-referrer"
 
 
 @pytest.mark.parametrize("hours", ["0", "abc", "10000", "-5", "337", "", "1e3"])
@@ -1034,29 +1398,133 @@ def test_old_url_of_an_article_readers_cannot_see_answers_404(editor_client, cli
     assert client.get("/second-slug/").status_code == 404
 
 
-def test_a_new_article_that_takes_an_old_slug_gets_that_url(editor_client, client):
+def test_a_new_article_may_not_take_another_articles_old_address(editor_client, client):
     renamed = PublishedArticleFactory(slug="first-slug", title="Renamed story")
     save_in_admin(editor_client, renamed, slug="second-slug")
-    newcomer = add_in_admin(editor_client, title="Newcomer story", slug="first-slug")
-    editor_client.post(
-        reverse("admin:articles_article_changelist"),
-        {"action": "publish_now", "_selected_action": [newcomer.pk]},
+    response = editor_client.get(reverse("admin:articles_article_add"))
+    data = posted_fields(response)
+    data.update(
+        {
+            "title": "Newcomer story",
+            "slug": "first-slug",
+            "section": SectionFactory().pk,
+            "bylines-0-author": AuthorFactory().pk,
+        }
     )
 
-    assert not Redirect.objects.filter(old_path="/first-slug/").exists()
-    response = client.get("/first-slug/")
-    assert response.status_code == 200
-    assert "Newcomer story" in text_of(response)
-    assert "Renamed story" in text_of(client.get("/second-slug/"))
+    refused = editor_client.post(reverse("admin:articles_article_add"), data)
+
+    assert refused.status_code == 200
+    (error,) = refused.context["adminform"].form.errors["slug"]
+    assert "/first-slug/ belongs to another article" in error
+    assert "Renamed story" not in error  # a colleague's article is not named
+    assert not Article.objects.filter(title="Newcomer story").exists()
+    old = client.get("/first-slug/")
+    assert (old.status_code, old["Location"]) == (301, "/second-slug/")
+
+
+@pytest.mark.parametrize("role", ["Writers", "Editors"])
+def test_a_draft_may_not_take_over_a_live_articles_old_address(
+    editor_client, newsroom_user, client, role
+):
+    renamed = PublishedArticleFactory(slug="first-slug", title="Renamed story")
+    save_in_admin(editor_client, renamed, slug="second-slug")
+    user = newsroom_user("farid", role)
+    draft = DraftArticleFactory(slug="farids-draft", title="Farid's draft", created_by=user)
+    farid = client_for(user)
+    _, data = open_change_form(farid, draft)
+
+    refused = farid.post(change_url(draft), {**data, "slug": "first-slug"})
+
+    assert refused.status_code == 200
+    assert "/first-slug/ belongs to another article" in " ".join(
+        refused.context["adminform"].form.errors["slug"]
+    )
+    draft.refresh_from_db()
+    assert draft.slug == "farids-draft"
+    assert Redirect.objects.get(old_path="/first-slug/").article == renamed
+    old = client.get("/first-slug/")
+    assert (old.status_code, old["Location"]) == (301, "/second-slug/")
+
+
+def test_a_writer_may_not_propose_another_articles_old_address_for_her_live_article(
+    editor_client, newsroom_user
+):
+    renamed = PublishedArticleFactory(slug="first-slug")
+    save_in_admin(editor_client, renamed, slug="second-slug")
+    user = newsroom_user("farid", "Writers")
+    live = PublishedArticleFactory(slug="farids-story", created_by=user)
+    farid = client_for(user)
+    _, data = open_change_form(farid, live)
+
+    refused = farid.post(change_url(live), {**data, "slug": "first-slug"})
+
+    assert refused.status_code == 200
+    assert "slug" in refused.context["adminform"].form.errors
+    assert not PendingEdit.objects.exists()
+
+
+def test_approving_a_change_to_an_address_taken_since_is_refused(editor_client, newsroom_user):
+    user = newsroom_user("farid", "Writers")
+    live = PublishedArticleFactory(slug="farids-story", created_by=user)
+    save_in_admin(client_for(user), live, slug="wanted-slug")
+    edit = PendingEdit.objects.get(article=live)
+    other = PublishedArticleFactory(slug="wanted-slug-elsewhere")
+    save_in_admin(editor_client, other, slug="wanted-slug")
+    save_in_admin(editor_client, other, slug="moved-on")
+
+    response = editor_client.post(
+        reverse("admin:article_pending", args=[live.pk, edit.pk]), {"decision": "approve"}
+    )
+
+    assert response.status_code == 302
+    live.refresh_from_db()
+    assert live.slug == "farids-story"
+    assert Redirect.objects.get(old_path="/wanted-slug/").article == other
+    edit.refresh_from_db()
+    assert edit.state == PendingEdit.State.PENDING
+
+
+def test_an_article_may_take_back_its_own_old_address(editor_client, client):
+    article = PublishedArticleFactory(slug="first-slug", title="The story")
+    save_in_admin(editor_client, article, slug="second-slug")
+    save_in_admin(editor_client, article, slug="third-slug")
+
+    save_in_admin(editor_client, article, slug="first-slug")
+
+    assert client.get("/first-slug/").status_code == 200
+    for old in ("/second-slug/", "/third-slug/"):
+        response = client.get(old)
+        assert (response.status_code, response["Location"]) == (301, "/first-slug/")
+
+
+def test_restoring_a_version_whose_address_now_leads_to_another_article_keeps_its_slug(
+    editor_client, client
+):
+    article = DraftArticleFactory(title="Old title", slug="old-slug")
+    save_in_admin(editor_client, article)
+    save_in_admin(editor_client, article, slug="new-slug")
+    other = PublishedArticleFactory(slug="old-slug-elsewhere")
+    Redirect.objects.filter(old_path="/old-slug/").delete()  # the draft never left one
+    save_in_admin(editor_client, other, slug="old-slug")
+    save_in_admin(editor_client, other, slug="other-now")
+
+    response = restore_in_admin(editor_client, article, versions_of(article)[-1])
+
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.slug == "new-slug"
+    old = client.get("/old-slug/")
+    assert (old.status_code, old["Location"]) == (301, "/other-now/")
 
 
 def test_no_redirect_points_at_an_articles_own_current_url(editor_client):
     one = PublishedArticleFactory(slug="slug-a")
     two = PublishedArticleFactory(slug="slug-c")
     save_in_admin(editor_client, one, slug="slug-b")
-    save_in_admin(editor_client, two, slug="slug-a")
-    save_in_admin(editor_client, one, slug="slug-a-again")
-    save_in_admin(editor_client, two, slug="slug-b")
+    save_in_admin(editor_client, two, slug="slug-d")
+    save_in_admin(editor_client, one, slug="slug-a")
+    save_in_admin(editor_client, two, slug="slug-c")
 
     for redirect in Redirect.objects.select_related("article"):
         assert redirect.old_path != redirect.article.get_absolute_url()

@@ -78,6 +78,13 @@ def may(role, whose, transition, state):
     return True
 
 
+def hidden(role, whose, state):
+    """Whether the admin hides the article from ``role``: a colleague's article that is
+    not live (``ArticleQuerySet.visible_to``); its change page sends a writer back to
+    the admin's start page, as for an article that does not exist."""
+    return role == "writer" and whose == "other" and state != "live"
+
+
 # Users in the real groups.
 
 
@@ -342,7 +349,7 @@ def test_transition_matrix_through_the_change_form(
         assert (event.from_status, event.to_status) == (STATUS_OF[state], TARGETS[transition])
         assert event.note == note
     else:
-        assert response.status_code == 403
+        assert response.status_code == (302 if hidden(role, whose, state) else 403)
         assert article.status == STATUS_OF[state]
         assert events_of(article) == []
         assert not PendingEdit.objects.filter(article=article).exists()
@@ -361,6 +368,10 @@ def test_change_page_offers_only_the_transitions_the_user_may_make(
 
     response = client.get(change_url(article))
 
+    if hidden(role, whose, state):
+        assert response.status_code == 302
+        assert response["Location"] == reverse("admin:index")
+        return
     assert response.status_code == 200
     expected = {name for name in SOURCES if may(role, whose, name, state)}
     assert transition_buttons(response) == expected
@@ -434,15 +445,15 @@ def test_writer_cannot_save_another_writers_article(client, writer, other_writer
 
     response = client.post(change_url(article), change_form_data(article, title="Mine now"))
 
-    assert response.status_code == 403
+    assert response.status_code == (302 if hidden("writer", "other", state) else 403)
     article.refresh_from_db()
     assert article.title == "Their headline"
     assert not PendingEdit.objects.exists()
 
 
 @pytest.mark.django_db
-def test_writer_sees_another_writers_article_read_only(client, writer, other_writer):
-    article = DraftArticleFactory(created_by=other_writer, title="Their headline")
+def test_writer_sees_another_writers_live_article_read_only(client, writer, other_writer):
+    article = PublishedArticleFactory(created_by=other_writer, title="Their headline")
     client.force_login(writer)
 
     response = client.get(change_url(article))
@@ -454,6 +465,110 @@ def test_writer_sees_another_writers_article_read_only(client, writer, other_wri
     assert 'name="_save"' not in html
     assert 'name="_continue"' not in html
     assert "Their headline" in html
+
+
+# Writers see only their own unpublished articles; editors see every article.
+
+
+def admin_pages(article):
+    """Every admin page that shows one article, by name."""
+    return {
+        "change": change_url(article),
+        "history": reverse("admin:articles_article_history", args=[article.pk]),
+        "versions": reverse("admin:article_versions", args=[article.pk]),
+        "compare": reverse("admin:article_compare", args=[article.pk]) + "?from=current",
+        "share": reverse("admin:article_share", args=[article.pk]),
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("state", ["draft", "review", "scheduled", "unpublished"])
+@pytest.mark.parametrize("page", ["change", "history", "versions", "compare", "share"])
+def test_writer_cannot_open_a_colleagues_unpublished_article_in_the_admin(
+    client, writer, other_writer, state, page
+):
+    article = STATE_FACTORIES[state](created_by=other_writer, title="Their secret headline")
+    client.force_login(writer)
+
+    response = client.get(admin_pages(article)[page])
+
+    assert response.status_code in (302, 404)
+    assert "Their secret headline" not in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("byline", [False, True])
+@pytest.mark.parametrize("state", ["draft", "review", "scheduled", "unpublished"])
+@pytest.mark.parametrize("page", ["change", "versions", "compare"])
+def test_writer_opens_her_own_unpublished_article_in_the_admin(
+    client, writer, other_writer, state, page, byline
+):
+    if byline:
+        # Filed by a colleague under her byline: hers as much as one she created.
+        article = make_article(state, other_writer)
+        author = AuthorFactory(user=writer)
+        article.bylines.create(author=author, position=1)
+    else:
+        article = make_article(state, writer)
+    client.force_login(writer)
+
+    response = client.get(admin_pages(article)[page])
+
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_writer_list_shows_live_articles_and_her_own_never_a_colleagues_unpublished(
+    client, writer, other_writer
+):
+    own = {state: make_article(state, writer) for state in STATE_FACTORIES}
+    theirs = {state: make_article(state, other_writer) for state in STATE_FACTORIES}
+    client.force_login(writer)
+
+    listed = set()
+    for query in ("", "?q=Headline", "?status__exact=draft", "?state=review"):
+        response = client.get(changelist_url() + query)
+        assert response.status_code == 200
+        listed |= {article.pk for article in response.context["cl"].result_list}
+
+    assert listed == {article.pk for article in own.values()} | {theirs["live"].pk}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["change", "versions", "compare", "share"])
+def test_editor_opens_any_writers_draft_in_the_admin(client, desk_editor, other_writer, page):
+    article = make_article("draft", other_writer)
+    client.force_login(desk_editor)
+
+    response = client.get(admin_pages(article)[page])
+
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_editor_list_shows_every_article(client, desk_editor, other_writer):
+    articles = [make_article(state, other_writer) for state in STATE_FACTORIES]
+    client.force_login(desk_editor)
+
+    response = client.get(changelist_url())
+
+    assert {article.pk for article in response.context["cl"].result_list} == {
+        article.pk for article in articles
+    }
+
+
+@pytest.mark.django_db
+def test_writer_dashboard_shows_no_colleagues_scheduled_or_review_article(
+    client, writer, other_writer
+):
+    for state in ("review", "scheduled", "draft"):
+        STATE_FACTORIES[state](created_by=other_writer, title=f"Their {state} headline")
+    client.force_login(writer)
+
+    html = client.get(reverse("admin:index")).content.decode()
+
+    for state in ("review", "scheduled", "draft"):
+        assert f"Their {state} headline" not in html
 
 
 @pytest.mark.django_db
@@ -707,7 +822,8 @@ def test_writer_bulk_submit_submits_own_drafts_and_reports_others(client, writer
     assert events_of(theirs) == []
     messages = messages_of(response)
     assert "Submit for review: 1 article(s)." in messages
-    assert any("Their draft" in message for message in messages)
+    # A colleague's draft is not on the writer's list, so not even named to her.
+    assert not any("Their draft" in message for message in messages)
 
 
 @pytest.mark.django_db

@@ -1,17 +1,30 @@
 """``manage.py restore SITE.tar.gz``: make this site exactly what ``backup`` saved.
 
-Run it on a migrated database of the same code version. The database is emptied and
-loaded from the archive in one transaction: if anything in it fails, the database is left
-as it was. Then the stored files are made to match the archive (written, and those the
-backup does not know removed). The archive is checked before anything is touched.
+Run it on a migrated database of the same code version, then restart the app (every
+gunicorn host and task worker): running processes keep in memory what they read before.
+
+Nothing is touched until the whole archive has been read once, streamed into a
+temporary folder, and found sound: its signature (``BACKUP_SIGNING_KEY``) matches every
+entry's name, size and SHA-256, so a changed, added or removed entry is refused; and each
+media entry is a picture under the folders the site stores pictures in, with no name that
+is a folder here or in the archive. Then the database is emptied and loaded in one
+transaction (if anything in it fails, the database is left as it was), streamed line by
+line so that memory stays bounded however large the archive. Content types and
+permissions are not emptied: the archive names them by natural key, so their ids, which
+running processes have cached, stay the same. Last, the stored files are made to match
+the archive (written, and those the backup does not know removed).
 """
 
+import hashlib
+import hmac
+import json
 import tarfile
 import tempfile
 from pathlib import Path, PurePosixPath
 
 from django.apps import apps
-from django.core.files.base import ContentFile
+from django.contrib.contenttypes.models import ContentType
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -19,9 +32,40 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 
 from articles import cache as page_cache
-from articles.management.commands.backup import DATA_NAME, MEDIA_PREFIX
+from articles.management.commands.backup import (
+    CHUNK,
+    DATA_NAME,
+    FORMAT,
+    MEDIA_PREFIX,
+    SIGNATURE_NAME,
+    signature,
+    signing_key,
+)
 from articles.models import ContentGeneration
 from images.renditions import walk_storage
+
+# The folders the site stores files in (images.models, images.renditions, staff.models).
+MEDIA_FOLDERS = ("images", "renditions", "authors")
+# Picture files only, each known by its first bytes as well as by its name.
+PICTURE_SIGNATURES = {
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".png": (b"\x89PNG",),
+    ".gif": (b"GIF87a", b"GIF89a"),
+    ".webp": (b"RIFF",),
+    ".avif": (b"\x00\x00\x00",),
+}
+# Rows that stay: matched by natural key, never renumbered under running processes.
+KEPT_TABLES = {"django_content_type", "auth_permission", "django_migrations"}
+SIGNATURE_MAX_BYTES = 64 * 1024 * 1024
+RESTART = (
+    "Restart the app now (every gunicorn host and task worker): running processes keep "
+    "in memory what they read before the restore."
+)
+
+
+def refuse(reason):
+    return CommandError(f"Refusing the archive: {reason} Nothing was changed.")
 
 
 class Command(BaseCommand):
@@ -36,6 +80,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, path, yes=False, **options):
+        key = signing_key()
         archive_path = Path(path)
         if not archive_path.is_file():
             raise CommandError(f"There is no file {archive_path}.")
@@ -44,37 +89,55 @@ class Command(BaseCommand):
                 "This replaces everything in the database and media storage; "
                 "run again with --yes to go ahead."
             )
-        try:
-            archive = tarfile.open(archive_path, "r:gz")
-        except (tarfile.TarError, OSError) as error:
-            raise CommandError(f"{archive_path} is not a backup archive: {error}") from error
-        with archive, tempfile.TemporaryDirectory() as folder:
-            media = self.checked_members(archive)
-            data = Path(folder) / DATA_NAME
-            data.write_bytes(archive.extractfile(DATA_NAME).read())
+        with tempfile.TemporaryDirectory() as folder:
+            folder = Path(folder)
+            data, media = self.unpack(archive_path, folder, key)
+            check_media(media)
             self.load(data)
-            written, removed = self.restore_media(archive, media)
+            written, removed = self.restore_media(media)
         self.stdout.write(
             f"Restored the database and {written} stored files ({removed} not in the "
             "backup removed)."
         )
+        self.stdout.write(RESTART)
 
-    def checked_members(self, archive):
-        """The archive's media members, once every member is known to be safe."""
-        media, has_data = [], False
-        for member in archive.getmembers():
-            path = PurePosixPath(member.name)
-            if not member.isfile() or path.is_absolute() or ".." in path.parts:
-                raise CommandError(f"Refusing the archive: unexpected entry “{member.name}”.")
-            if member.name == DATA_NAME:
-                has_data = True
-            elif member.name.startswith(MEDIA_PREFIX):
-                media.append(member)
-            else:
-                raise CommandError(f"Refusing the archive: unexpected entry “{member.name}”.")
-        if not has_data:
-            raise CommandError(f"Refusing the archive: it has no {DATA_NAME}; not a backup.")
-        return media
+    def unpack(self, archive_path, folder, key):
+        """Stream the archive into ``folder``, checking it: returns the data file and
+        {storage name: unpacked file}. Raises before anything of the site is touched."""
+        try:
+            archive = tarfile.open(archive_path, "r|gz")
+        except (tarfile.TarError, OSError) as error:
+            raise CommandError(f"{archive_path} is not a backup archive: {error}") from error
+        seen, manifest, data, media = [], None, None, {}
+        try:
+            with archive:
+                for member in archive:
+                    name = member.name
+                    path = PurePosixPath(name)
+                    if not member.isfile() or path.is_absolute() or ".." in path.parts:
+                        raise refuse(f"unexpected entry “{name}”.")
+                    if manifest is not None:
+                        raise refuse(f"“{name}” follows the signature.")
+                    if name == SIGNATURE_NAME:
+                        if member.size > SIGNATURE_MAX_BYTES:
+                            raise refuse("its signature is too large.")
+                        manifest = archive.extractfile(member).read()
+                        continue
+                    if name == DATA_NAME and data is None:
+                        target = data = folder / DATA_NAME
+                    elif name.startswith(MEDIA_PREFIX) and name not in media:
+                        target = folder / f"media-{len(media)}"
+                        media[name[len(MEDIA_PREFIX) :]] = target
+                    else:
+                        raise refuse(f"unexpected entry “{name}”.")
+                    size, digest = copy_hashed(archive.extractfile(member), target)
+                    seen.append([name, size, digest])
+        except tarfile.TarError as error:
+            raise CommandError(f"{archive_path} is not a backup archive: {error}") from error
+        check_signature(manifest, seen, key)
+        if data is None:
+            raise refuse(f"it has no {DATA_NAME}; not a backup.")
+        return data, media
 
     def load(self, data):
         previous = page_cache.current_generation()
@@ -84,8 +147,13 @@ class Command(BaseCommand):
                 # table that has some (and the loading below defers them again).
                 with connection.cursor() as cursor:
                     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            # Emptied, then content types and permissions made again by post_migrate.
-            call_command("flush", interactive=False, verbosity=0)
+            tables = [
+                table
+                for table in connection.introspection.django_table_names(only_existing=True)
+                if table not in KEPT_TABLES
+            ]
+            statements = connection.ops.sql_flush(no_style(), tables, allow_cascade=False)
+            connection.ops.execute_sql_flush(statements)
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     cursor.execute("SET CONSTRAINTS ALL DEFERRED")
@@ -104,26 +172,100 @@ class Command(BaseCommand):
                 ContentGeneration.objects.update_or_create(
                     pk=1, defaults={"number": max(previous, loaded) + 1}
                 )
+        ContentType.objects.clear_cache()
         if page_cache.shared_generation():
             page_cache.bump()
 
-    def restore_media(self, archive, members):
-        wanted = set()
-        for member in members:
-            name = member.name[len(MEDIA_PREFIX) :]
-            wanted.add(name)
-            payload = archive.extractfile(member).read()
+    def restore_media(self, media):
+        for name, unpacked in media.items():
             if default_storage.exists(name):
-                with default_storage.open(name, "rb") as stored:
-                    if stored.read() == payload:
-                        continue
+                if same_file(name, unpacked):
+                    continue
                 default_storage.delete(name)
-            saved = default_storage.save(name, ContentFile(payload))
+            with open(unpacked, "rb") as stream:
+                saved = default_storage.save(name, File(stream))
             if saved != name:
                 raise CommandError(f"Storage kept {name} as {saved}; restore stopped.")
         removed = 0
         for name in list(walk_storage()):
-            if name not in wanted:
+            if name not in media:
                 default_storage.delete(name)
                 removed += 1
-        return len(wanted), removed
+        return len(media), removed
+
+
+def copy_hashed(source, target):
+    digest, size = hashlib.sha256(), 0
+    with open(target, "wb") as out:
+        while chunk := source.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+            out.write(chunk)
+    return size, digest.hexdigest()
+
+
+def same_file(name, unpacked):
+    with default_storage.open(name, "rb") as stored, open(unpacked, "rb") as new:
+        while True:
+            left, right = stored.read(CHUNK), new.read(CHUNK)
+            if left != right:
+                return False
+            if not left:
+                return True
+
+
+def check_signature(manifest, seen, key):
+    """The archive is exactly what ``backup`` signed with this key: every entry, in
+    order, with its size and SHA-256, nothing added, nothing left out."""
+    if manifest is None:
+        raise refuse(f"it has no {SIGNATURE_NAME}: not a signed backup.")
+    try:
+        signed = json.loads(manifest)
+        members, mac = signed["members"], signed["hmac"]
+        if signed["format"] != FORMAT or not isinstance(mac, str):
+            raise ValueError
+    except (ValueError, KeyError, TypeError) as error:
+        raise refuse("its signature cannot be read.") from error
+    if not hmac.compare_digest(signature(key, members), mac):
+        raise refuse(
+            "its signature does not match (it was changed since it was written, or signed "
+            "with another BACKUP_SIGNING_KEY)."
+        )
+    if members != seen:
+        raise refuse("its entries differ from the ones it was signed with.")
+
+
+def check_media(media):
+    """Each media entry ({storage name: unpacked file}) is a picture file, by name and by
+    its first bytes, under one of the site's media folders; no entry has the name of a
+    folder (of another entry, or in the storage), and none lies under a stored file."""
+    folders = {str(parent) for name in media for parent in PurePosixPath(name).parents} - {"."}
+    listings = {}
+
+    def listing(folder):
+        if folder not in listings:
+            try:
+                directories, files = default_storage.listdir(folder)
+            except (FileNotFoundError, NotADirectoryError):
+                directories, files = [], []
+            listings[folder] = set(directories), set(files)
+        return listings[folder]
+
+    for name, unpacked in media.items():
+        path = PurePosixPath(name)
+        if len(path.parts) < 2 or path.parts[0] not in MEDIA_FOLDERS:
+            raise refuse(f"media file “{name}” is outside the folders {', '.join(MEDIA_FOLDERS)}.")
+        suffix = path.suffix.lower()
+        if suffix not in PICTURE_SIGNATURES:
+            raise refuse(f"media file “{name}” is not a picture file.")
+        with open(unpacked, "rb") as stream:
+            if not stream.read(16).startswith(PICTURE_SIGNATURES[suffix]):
+                raise refuse(f"media file “{name}” is not a picture.")
+        if name in folders:
+            raise refuse(f"media file “{name}” has the name of a folder in the archive.")
+        if path.name in listing(str(path.parent))[0]:
+            raise refuse(f"media file “{name}” has the name of a stored folder.")
+    for folder in folders:
+        path = PurePosixPath(folder)
+        if path.name in listing(str(path.parent) if path.parent != PurePosixPath(".") else "")[1]:
+            raise refuse(f"the folder “{folder}” of the archive is a stored file here.")

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0014_image_roles'),
+        ('articles', '0015_sharelink'),
     ]
 
     operations = [
