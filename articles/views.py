@@ -22,6 +22,7 @@ from articles.models import (
     page_relations,
     public_q,
 )
+from articles.origin import absolute_url
 
 SECTION_BLOCK_SIZE = 4
 # Section blocks show each section's newest articles among the site's newest this many.
@@ -250,8 +251,8 @@ def robots_txt(request):
         "Disallow: /preview/",
         "Disallow: /search/",
         "",
-        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
-        f"Sitemap: {request.build_absolute_uri(reverse('news-sitemap'))}",
+        f"Sitemap: {absolute_url(reverse('sitemap'))}",
+        f"Sitemap: {absolute_url(reverse('news-sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 

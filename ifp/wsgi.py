@@ -11,11 +11,18 @@ def warm_up():
     """Load what every request needs but Django loads on first use: the URLconf with every
     view module, and every template compiled. gunicorn (gunicorn.conf.py) calls it in the
     master before it forks, so that the workers share this memory instead of each building
-    its own (issue 6: a worker stays under 60 MB), and no first reader waits for it."""
+    its own (a worker's own memory stays small), and no first reader waits for it."""
+    import ipware.ip  # noqa: F401 - the login lock-out's client address (django-axes)
+    from django.core.cache import caches
+    from django.db import connections
     from django.template import engines
     from django.urls import get_resolver
 
     get_resolver().reverse_dict  # noqa: B018 - imports every URLconf and view, fills its index
+    # The database driver (psycopg) and the cache's client (redis-py), loaded without
+    # connecting: each worker opens its own connections after the fork.
+    connections["default"].ops  # noqa: B018
+    getattr(caches["default"], "_cache", None)  # Django's RedisCache: imports redis-py
     for engine in engines.all():
         if hasattr(engine, "env"):  # Jinja2: the reader pages
             for name in engine.env.list_templates():
