@@ -252,13 +252,19 @@ def is_tracking(name):
 
 def page_key(request):
     """The one key of a page: its path (``path_info``: a ``SCRIPT_NAME`` header cannot move
-    it) and the query parameters that may change it, in the order they came, without the
-    tracking ones. Not the host or the scheme: pages carry only ``SITE_URL``'s addresses."""
-    query = [
-        (name, value)
-        for name, value in parse_qsl(request.META.get("QUERY_STRING", ""), keep_blank_values=True)
-        if not is_tracking(name)
-    ]
+    it) and the query parameters that may change it, sorted by name (the values of one
+    name keep their order), without the tracking ones. Not the host or the scheme: pages
+    carry only ``SITE_URL``'s addresses."""
+    query = sorted(
+        (
+            (name, value)
+            for name, value in parse_qsl(
+                request.META.get("QUERY_STRING", ""), keep_blank_values=True
+            )
+            if not is_tracking(name)
+        ),
+        key=lambda pair: pair[0],
+    )
     address = request.path_info + (f"?{urlencode(query)}" if query else "")
     return hashlib.sha256(address.encode()).hexdigest()
 

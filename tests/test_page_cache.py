@@ -165,3 +165,41 @@ def test_page_cache_can_be_turned_off(client, settings):
     article = PublishedArticleFactory()
     client.get(article.get_absolute_url())
     assert "X-Page-Cache" not in client.get(article.get_absolute_url())
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "utm_source=newsletter&utm_medium=email",
+        "fbclid=IwAR0abc",
+        "gclid=Cj0KCQ",
+        "mc_cid=1a2b&mc_eid=3c4d",
+        "UTM_Campaign=spring",
+        "msclkid=77&_ga=2.1",
+    ],
+)
+def test_tracking_parameters_share_the_page_of_the_plain_address(client, query):
+    """Each new utm_*, fbclid or gclid value was a full render and a new key kept an hour."""
+    article = PublishedArticleFactory()
+    client.get(article.get_absolute_url())
+    response = client.get(f"{article.get_absolute_url()}?{query}")
+    assert response["X-Page-Cache"] == "hit"
+
+
+def test_parameters_that_select_content_keep_their_own_pages(client):
+    for number in range(12):
+        PublishedArticleFactory(title=f"Story {number}")
+    assert "X-Page-Cache" not in client.get("/search/?q=story")
+    assert "X-Page-Cache" not in client.get("/search/?q=story&utm_source=x&page=2")
+    assert client.get("/search/?page=2&q=story&fbclid=y")["X-Page-Cache"] == "hit"
+    assert "X-Page-Cache" not in client.get("/search/?q=other")
+
+
+def test_a_missing_page_is_cached_briefly(client):
+    first = client.get("/no-such-story-4821/")
+    assert first.status_code == 404
+    second = client.get("/no-such-story-4821/")
+    assert second.status_code == 404 and second["X-Page-Cache"] == "hit"
+    control = dict(part.strip().partition("=")[::2] for part in second["Cache-Control"].split(","))
+    assert int(control["s-maxage"]) <= page_cache.NOT_FOUND_SECONDS
+    assert int(control["max-age"]) <= page_cache.NOT_FOUND_SECONDS
