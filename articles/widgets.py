@@ -123,9 +123,13 @@ def recent_posts(request, exclude=None, count=RECENT_POSTS):
 
 def page_url(request, number, absolute=False):
     """The current address with ``?page=number`` (page 1 has no parameter) and the other
-    query parameters kept; just the query part unless ``absolute``."""
-    params = request.GET.copy()
-    params.pop("page", None)
+    query parameters kept but the tracking ones (the page is cached without them: one
+    reader's campaign must not show in everyone's links); just the query part unless
+    ``absolute``."""
+    params = QueryDict(mutable=True)
+    for name in request.GET:
+        if name != "page" and not cache_state.is_tracking(name):
+            params.setlist(name, request.GET.getlist(name))
     if absolute:
         # Canonical addresses keep only what selects the content (not utm_*, fbclid…).
         params = QueryDict(mutable=True)
@@ -136,4 +140,4 @@ def page_url(request, number, absolute=False):
     query = params.urlencode()
     if absolute:
         return absolute_url(request.path_info + (f"?{query}" if query else ""))
-    return f"?{query}" if query else request.path
+    return f"?{query}" if query else request.path_info

@@ -203,3 +203,11 @@ def test_a_missing_page_is_cached_briefly(client):
     control = dict(part.strip().partition("=")[::2] for part in second["Cache-Control"].split(","))
     assert int(control["s-maxage"]) <= page_cache.NOT_FOUND_SECONDS
     assert int(control["max-age"]) <= page_cache.NOT_FOUND_SECONDS
+
+
+def test_a_readers_tracking_parameters_never_show_in_the_cached_pages_links(client):
+    for number in range(25):
+        PublishedArticleFactory(title=f"Story {number}")
+    html = client.get("/search/?q=story&utm_source=mailing&fbclid=abc").content.decode()
+    assert "utm_source" not in html and "fbclid" not in html
+    assert 'href="?q=story&amp;page=2"' in html
