@@ -183,6 +183,37 @@ def test_lockout_is_per_account_and_address_and_ends_after_the_cool_off(
     assert attempt("pw").status_code == 302
 
 
+def attempt_through_proxy(password, forwarded_for, username="editor"):
+    """A login through nginx (deploy/nginx.conf): gunicorn sees nginx's address, and nginx
+    appends the client's to X-Forwarded-For, after whatever the client wrote there."""
+    client = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=forwarded_for)
+    return client.post(LOGIN, {"username": username, "password": password})
+
+
+@pytest.mark.django_db
+def test_behind_the_proxy_one_clients_failures_never_lock_out_another(lockout, editor):
+    for _ in range(3):
+        attempt_through_proxy("wrong", "203.0.113.7")
+    assert attempt_through_proxy("pw", "203.0.113.7").status_code == 429
+    assert attempt_through_proxy("pw", "198.51.100.9").status_code == 302
+    # What the client writes into the header itself changes nothing.
+    assert attempt_through_proxy("pw", "198.51.100.9, 203.0.113.7").status_code == 429
+    assert attempt_through_proxy("pw", "203.0.113.7, 198.51.100.9").status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_password_spray_over_many_accounts_from_one_address_is_stopped(
+    lockout, editor, settings
+):
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 10
+    for number in range(5):  # two guesses each: under the limit of every account
+        for _ in range(2):
+            attempt("wrong", username=f"desk{number}")
+    assert attempt("pw").status_code == 429  # the address is stopped, whatever the account
+    assert "Too many failed logins" in attempt("pw").content.decode()
+    assert attempt("pw", address="198.51.100.9").status_code == 302
+
+
 @pytest.mark.django_db
 def test_a_successful_login_resets_the_failure_count(lockout, editor):
     attempt("wrong")
