@@ -51,9 +51,10 @@ _served = 0
 
 def when_ready(server):
     # The app is loaded (preload_app); load what its first requests would, once, here.
-    from ifp.wsgi import warm_up
+    from ifp.wsgi import serve_first_requests, warm_up
 
     warm_up()
+    serve_first_requests()
 
 
 def pre_fork(server, worker):

@@ -36,6 +36,7 @@ from bench.run import (
 VARIANTS = {
     "all": {},
     "fork-only": {"GUNICORN_COLLECT_EVERY": "0", "GUNICORN_TRIM_EVERY": "0"},
+    "eager": {"GUNICORN_COLLECT_EVERY": "1", "GUNICORN_TRIM_EVERY": "20"},
     "none": {"GUNICORN_COLLECT_EVERY": "0", "GUNICORN_TRIM_EVERY": "0", "NO_HOOKS": "1"},
 }
 
