@@ -30,7 +30,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, Min
 from django.http import HttpResponse
 from django.utils import timezone
@@ -60,8 +60,8 @@ STORED_STATUSES = {200, 301, 404}
 ENTRY_SIZE = 5  # generation, fresh until, status, headers, content: see entry()
 KEPT_HEADERS = {"content-type", "location", "x-robots-tag", "content-language"}
 # Query parameters that only say where a reader came from (campaigns, ads, newsletters):
-# they never change a page, so they are not part of its key (deploy/nginx.conf drops the
-# same ones from its own key).
+# they never change a page, so they are not part of its key (deploy/nginx.conf keys its
+# own cache on the parameters that select content only).
 TRACKING_PARAMETERS = frozenset(
     {"fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "igshid"}
     | {"_ga", "_gl", "mc_cid", "mc_eid", "ref", "ref_src", "s_cid", "mkt_tok"}
@@ -141,7 +141,7 @@ def _shared_generation(values):
         return cached
     try:
         stored = database_generation()
-    except Exception:
+    except DatabaseError:
         if cached is None:
             raise
         logger.warning("database unavailable: the content generation was not checked")

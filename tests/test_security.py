@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.sessions.models import Session
+from django.db import InterfaceError, OperationalError
 from django.test import Client
 from django.utils import timezone
 
@@ -274,6 +275,40 @@ def test_server_error_page_looks_like_the_site_and_leaks_nothing(client, monkeyp
     for leak in ("secret-database-password", "Traceback", "RuntimeError", "ifp/settings"):
         assert leak not in page
     assert response["X-Request-ID"] in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "error",
+    [
+        OperationalError("connection to server at 127.0.0.1 port 5432 failed"),
+        InterfaceError("connection already closed"),
+    ],
+    ids=["database-down", "connection-lost"],
+)
+@pytest.mark.parametrize("where", ["view", "middleware"])
+def test_a_database_outage_is_a_503_page_never_a_500(client, monkeypatch, error, where):
+    """Wherever the database fails (a view, or a middleware such as the redirects' on a
+    404), readers get a page that says to come back; tests/test_faults.py does it for real."""
+    from articles import middleware, views
+
+    def down(*args, **kwargs):
+        raise error
+
+    if where == "view":
+        monkeypatch.setattr(views.ArticleDetailView, "get_object", down)
+        path = PublishedArticleFactory().get_absolute_url()
+    else:
+        monkeypatch.setattr(middleware.RedirectFallbackMiddleware, "__call__", down)
+        path = "/no-such-story/"
+    client.raise_request_exception = False
+    response = client.get(path)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert "no-store" in response["Cache-Control"] or "no-cache" in response["Cache-Control"]
+    page = response.content.decode()
+    assert "This page is not available just now" in page
+    assert "5432" not in page and "Traceback" not in page
 
 
 @pytest.mark.django_db
