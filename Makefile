@@ -6,9 +6,12 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
 # Local development runs with DEBUG on; tests run the production code paths with
-# DEBUG off, so they need an explicit (throwaway) secret key.
+# DEBUG off, so they need an explicit (throwaway) secret key, database (SQLite unless
+# DATABASE_URL says otherwise) and public origin (the test client's own host).
 RUN_ENV := DJANGO_DEBUG=$${DJANGO_DEBUG:-1}
-TEST_ENV := DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-test-only-key-of-fifty-characters-that-is-never-used-live}
+TEST_ENV := DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-test-only-key-of-fifty-characters-that-is-never-used-live} \
+	DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/db.sqlite3} \
+	SITE_URL=$${SITE_URL:-http://testserver}
 
 .PHONY: install run test lint fmt check clean
 

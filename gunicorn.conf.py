@@ -25,9 +25,10 @@ errorlog = "-"
 # Behind nginx or a CDN on the same host or network: trust its X-Forwarded-* headers.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
-# Memory (issue 6): glibc keeps the memory Python frees for itself; handing it back to the
-# system after the fork and every TRIM_EVERY requests keeps each worker near its working
-# set (measured: 68 MB -> 58 MB after a mixed load of 1,400 pages).
+# Memory: each worker's proportional share (PSS) stays under 35 MB with these hooks, 52 MB
+# without (bench/memory.py; docs/decisions/worker-memory.md). glibc keeps the memory Python
+# frees for itself; handing it back to the system after the fork and every TRIM_EVERY
+# requests keeps each worker near its working set.
 TRIM_EVERY = int(os.environ.get("GUNICORN_TRIM_EVERY", "250"))
 # Every request leaves reference cycles behind (Django's request and model objects), which
 # only the garbage collector frees; in a busy worker they outlive the request long enough
@@ -53,9 +54,10 @@ _served = 0
 
 def when_ready(server):
     # The app is loaded (preload_app); load what its first requests would, once, here.
-    from ifp.wsgi import warm_up
+    from ifp.wsgi import serve_first_requests, warm_up
 
     warm_up()
+    serve_first_requests()
 
 
 def pre_fork(server, worker):

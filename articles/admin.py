@@ -30,6 +30,7 @@ from articles.models import (
     WorkflowEvent,
     public_q,
 )
+from articles.origin import absolute_url
 
 
 class BodyEditorMixin:
@@ -659,7 +660,7 @@ class ArticleAdmin(BodyEditorMixin, admin.ModelAdmin):
                 url, expires = preview.share_url(
                     article, lifetime=timedelta(hours=hours), user=request.user
                 )
-                link = request.build_absolute_uri(url)
+                link = absolute_url(url)
         return self.page(
             request,
             article,

@@ -1,70 +1,174 @@
-"""The whole-page cache for readers (DESIGN.md, "Pages and caching").
+"""The whole-page cache for readers (DESIGN.md, "Pages and caching" and "Failure").
 
-Anonymous GET responses are cached whole, keyed by host, path and the site-wide content
-generation: a number that every publish, unpublish or edit of published content (and of
-sections, authors, tags, corrections and redirects) increments, so no page outlives the
-content it shows. The number lives where every process sees it: in the shared cache when
-``REDIS_URL`` is set, otherwise in the database, never in one worker's memory.
+Anonymous GET responses are cached whole, keyed by path, the query parameters that select
+content and the site-wide content generation: a number that every publish, unpublish or
+edit of published content (and of sections, authors, tags, corrections and redirects)
+increments, so no page outlives the content it shows. The number lives where every process
+sees it: in the database always, and in the shared cache when ``REDIS_URL`` is set (read
+there on every request, checked against the database every ``GENERATION_CHECK_SECONDS``),
+never in one worker's memory.
 
 Scheduled articles need no cron: the generation remembers when the next scheduled
 article goes out, and the first request after that moment moves to a new generation.
 After a change, a hot page is rendered by one worker; the others serve the previous copy
 meanwhile (single flight, a short lock in the shared cache).
+
+Fail open: this module is the one place where reader pages and the site-wide widgets talk
+to the shared cache (``guarded``). When it is down or hung (short timeouts, settings
+``REDIS_TIMEOUT``), a warning is logged, the page is rendered from the database and served
+with a ``Cache-Control`` that no CDN keeps long, and the process leaves the cache alone for
+``RETRY_SECONDS``. A change made meanwhile moves the generation in the database; the cache
+is moved too as soon as it answers again, and within ``GENERATION_CHECK_SECONDS`` on
+every host in any case, so no host serves a stale page past its own expiry.
 """
 
 import hashlib
 import logging
 import time
+from typing import NamedTuple
+from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import transaction
+from django.core.cache import caches
+from django.db import DatabaseError, transaction
 from django.db.models import F, Min
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from redis.exceptions import RedisError
 
 from articles.models import Article, ContentGeneration
 
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "content-generation"
+# Present while the shared cache's generation is known to match the database's.
+CHECKED_KEY = "content-generation-checked"
+GENERATION_CHECK_SECONDS = 10
 LOCK_SECONDS = 10
 # Browsers keep a page a minute; a CDN five, and may serve it stale while it refreshes.
 BROWSER_SECONDS = 60
 STALE_SECONDS = 600
+# A page rendered while the shared cache is down: nobody keeps it longer than this.
+UNCACHED_SECONDS = 10
+# After a failure, the shared cache is left alone this long before it is tried again.
+RETRY_SECONDS = 5
+# A missing page: kept briefly, since a crawler can ask for any number of them.
+NOT_FOUND_SECONDS = 60
 SKIPPED_PREFIXES = ("/admin/", "/preview/", "/healthz", "/static/", "/media/", "/bench/")
 STORED_STATUSES = {200, 301, 404}
 ENTRY_SIZE = 5  # generation, fresh until, status, headers, content: see entry()
 KEPT_HEADERS = {"content-type", "location", "x-robots-tag", "content-language"}
+# Query parameters that only say where a reader came from (campaigns, ads, newsletters):
+# they never change a page, so they are not part of its key (deploy/nginx.conf keys its
+# own cache on the parameters that select content only).
+TRACKING_PARAMETERS = frozenset(
+    {"fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "igshid"}
+    | {"_ga", "_gl", "mc_cid", "mc_eid", "ref", "ref_src", "s_cid", "mkt_tok"}
+)
+TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "hsa_", "_hs")
+
+# What a shared cache that is down or hung raises (redis-py: connection refused, timeouts).
+CACHE_ERRORS = (RedisError, OSError)
 
 
 def shared_generation():
     return bool(settings.REDIS_URL)
 
 
-def current_generation():
-    if shared_generation():
-        value = cache.get(GENERATION_KEY)
-        if value is None:
-            cache.add(GENERATION_KEY, 1, timeout=None)
-            value = cache.get(GENERATION_KEY) or 1
-        return value
+def guarded(operation, *args, default=None, **kwargs):
+    """``cache.operation(*args, **kwargs)``, or ``default`` when the shared cache fails
+    (logged) or failed less than ``RETRY_SECONDS`` ago (not tried: a hung cache must not
+    cost every request its timeout)."""
+    backend = _backend()
+    if getattr(backend, "ifp_down_until", 0) > time.monotonic():
+        return default
+    try:
+        return getattr(backend, operation)(*args, **kwargs)
+    except CACHE_ERRORS as error:
+        backend.ifp_down_until = time.monotonic() + RETRY_SECONDS
+        logger.warning("shared cache unavailable (%s: %s); serving without it", operation, error)
+        return default
+
+
+def _backend():
+    return caches["default"]
+
+
+def cache_is_down():
+    """Whether the shared cache failed less than ``RETRY_SECONDS`` ago."""
+    return getattr(_backend(), "ifp_down_until", 0) > time.monotonic()
+
+
+def database_generation():
     return ContentGeneration.objects.values_list("number", flat=True).filter(pk=1).first() or 0
 
 
-def bump():
-    """Start a new content generation: every cached page is stale from now on."""
-    if shared_generation():
-        try:
-            return cache.incr(GENERATION_KEY)
-        except ValueError:
-            cache.add(GENERATION_KEY, 1, timeout=None)
-            return cache.incr(GENERATION_KEY)
+def _database_bump(at_least=0):
     updated = ContentGeneration.objects.filter(pk=1).update(number=F("number") + 1)
     if not updated:
         ContentGeneration.objects.get_or_create(pk=1, defaults={"number": 1})
-    return current_generation()
+    number = database_generation()
+    if number < at_least:
+        # The database was behind the shared cache (a restored backup): never go back to a
+        # number that pages may already be cached under.
+        ContentGeneration.objects.filter(pk=1).update(number=at_least)
+        number = at_least
+    return number
+
+
+def current_generation():
+    """The content generation that pages are cached under now."""
+    if shared_generation():
+        values = guarded("get_many", [GENERATION_KEY, CHECKED_KEY], default=None)
+        return _shared_generation(values)
+    return database_generation()
+
+
+def _shared_generation(values):
+    """The generation from ``values`` (what the shared cache holds, None if it did not
+    answer), checked against the database when the check is due or a change could not
+    reach the cache; the database's alone when the cache is down."""
+    if values is None:
+        return database_generation()
+    cached = values.get(GENERATION_KEY)
+    backend = _backend()
+    due = getattr(backend, "ifp_unsent", False) or cached is None
+    if not due and CHECKED_KEY not in values:
+        # One process a period checks; the others go on with the cached number.
+        due = guarded("add", CHECKED_KEY, 1, timeout=GENERATION_CHECK_SECONDS, default=False)
+    if not due:
+        return cached
+    try:
+        stored = database_generation()
+    except DatabaseError:
+        if cached is None:
+            raise
+        logger.warning("database unavailable: the content generation was not checked")
+        return cached
+    number = max(stored, cached or 0)
+    if number != cached:
+        guarded("set", GENERATION_KEY, number, timeout=None)
+    guarded("set", CHECKED_KEY, 1, timeout=GENERATION_CHECK_SECONDS)
+    if not cache_is_down():
+        backend.ifp_unsent = False
+    return number
+
+
+def bump():
+    """Start a new content generation: every cached page is stale from now on. Kept in the
+    database and, when it answers, in the shared cache; a change that could not reach the
+    cache is sent as soon as it answers again (``_shared_generation``)."""
+    if not shared_generation():
+        return _database_bump()
+    cached = guarded("get", GENERATION_KEY)
+    number = _database_bump(at_least=(cached or 0) + 1)
+    guarded("set", GENERATION_KEY, number, timeout=None)
+    # Whoever checked against the database just before this change checks again.
+    guarded("delete", CHECKED_KEY)
+    if cache_is_down():
+        _backend().ifp_unsent = True
+    return number
 
 
 def bump_on_commit():
@@ -78,45 +182,59 @@ def next_scheduled(generation, remembered=None):
     """When the next scheduled article goes out (a timestamp), or 0; remembered with the
     generation it was computed in, since only a content change can move it."""
     if remembered is None:
-        remembered = cache.get(NEXT_KEY)
+        remembered = guarded("get", NEXT_KEY)
     if remembered is not None and remembered[0] == generation:
         return remembered[1]
     moment = Article.objects.filter(
         status=Article.Status.PUBLISHED, published_at__gt=timezone.now()
     ).aggregate(next=Min("published_at"))["next"]
     value = moment.timestamp() if moment else 0
-    cache.set(NEXT_KEY, (generation, value), timeout=settings.PAGE_CACHE_SECONDS * 12)
+    guarded("set", NEXT_KEY, (generation, value), timeout=settings.PAGE_CACHE_SECONDS * 12)
     return value
 
 
 def read_state(*keys):
-    """The generation, the next scheduled time and the values of ``keys``: one round trip
-    to the shared cache when it holds the generation (Redis MGET)."""
+    """The generation, the next scheduled time, the values of ``keys`` and whether the
+    shared cache answered: one round trip to the shared cache when it holds the generation
+    (Redis MGET)."""
     if shared_generation():
-        values = cache.get_many([GENERATION_KEY, NEXT_KEY, *keys])
-        generation = values.get(GENERATION_KEY)
-        if generation is None:
-            generation = current_generation()
+        values = guarded("get_many", [GENERATION_KEY, CHECKED_KEY, NEXT_KEY, *keys])
+        generation = _shared_generation(values)
     else:
-        generation = current_generation()
-        values = cache.get_many([NEXT_KEY, *keys])
-    return generation, next_scheduled(generation, values.get(NEXT_KEY)), values
+        generation = database_generation()
+        values = guarded("get_many", [NEXT_KEY, *keys])
+    answered = values is not None
+    values = values or {}
+    return generation, next_scheduled(generation, values.get(NEXT_KEY)), values, answered
+
+
+class State(NamedTuple):
+    generation: int
+    lifetime: int  # seconds its pages may be kept
+    stale_for: int  # how long a CDN may still serve them while it refreshes
+    values: dict
+    answered: bool  # whether the shared cache answered
 
 
 def live_generation(*keys):
     """The current generation, moved on first if a scheduled article is now due; the
     seconds its pages may be kept; how long after that a CDN may still serve them while
-    it refreshes (never past the next scheduled article); and the values of ``keys``."""
-    generation, due, values = read_state(*keys)
+    it refreshes (never past the next scheduled article); the values of ``keys``; and
+    whether the shared cache answered (if not, nothing may be kept long)."""
+    generation, due, values, answered = read_state(*keys)
     now = timezone.now().timestamp()
     if due and due <= now:
         generation = bump()
         due = next_scheduled(generation)
+    if not answered:
+        return State(generation, UNCACHED_SECONDS, 0, values, answered)
     if not due:
-        return generation, settings.PAGE_CACHE_SECONDS, STALE_SECONDS, values
+        return State(generation, settings.PAGE_CACHE_SECONDS, STALE_SECONDS, values, answered)
     due_in = max(1, int(due - now))
     lifetime = min(settings.PAGE_CACHE_SECONDS, due_in)
-    return generation, lifetime, max(0, min(STALE_SECONDS, due_in - lifetime)), values
+    return State(
+        generation, lifetime, max(0, min(STALE_SECONDS, due_in - lifetime)), values, answered
+    )
 
 
 def entry_of(value, size):
@@ -128,6 +246,29 @@ def entry_of(value, size):
     return None
 
 
+def is_tracking(name):
+    return name.lower() in TRACKING_PARAMETERS or name.lower().startswith(TRACKING_PREFIXES)
+
+
+def page_key(request):
+    """The one key of a page: its path (``path_info``: a ``SCRIPT_NAME`` header cannot move
+    it) and the query parameters that may change it, sorted by name (the values of one
+    name keep their order), without the tracking ones. Not the host or the scheme: pages
+    carry only ``SITE_URL``'s addresses."""
+    query = sorted(
+        (
+            (name, value)
+            for name, value in parse_qsl(
+                request.META.get("QUERY_STRING", ""), keep_blank_values=True
+            )
+            if not is_tracking(name)
+        ),
+        key=lambda pair: pair[0],
+    )
+    address = request.path_info + (f"?{urlencode(query)}" if query else "")
+    return hashlib.sha256(address.encode()).hexdigest()
+
+
 class PageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -135,28 +276,41 @@ class PageCacheMiddleware:
     def __call__(self, request):
         if not self.is_cacheable_request(request):
             return self.get_response(request)
-        digest = hashlib.sha256(
-            f"{request.get_host()}{request.get_full_path()}".encode()
-        ).hexdigest()
+        digest = page_key(request)
         key, lock_key = f"page:{digest}", f"page-lock:{digest}"
         # One key per page: the entry says which generation it belongs to and until when
         # it is fresh; an older one is the stale copy served while another worker renders.
-        generation, lifetime, stale_for, values = live_generation(key)
-        entry = entry_of(values.get(key), ENTRY_SIZE)
+        state = live_generation(key)
+        if not state.answered:
+            response = self.get_response(request)
+            self.add_headers(response, state.lifetime, 0, uncached=True)
+            return response
+        entry = entry_of(state.values.get(key), ENTRY_SIZE)
         now = time.time()
-        if entry is not None and entry[0] == generation and entry[1] > now:
-            return self.rebuild(entry, lifetime, stale_for)
-        if entry is not None and not cache.add(lock_key, 1, timeout=LOCK_SECONDS):
-            return self.rebuild(entry, lifetime, stale_for, stale=True)
+        if entry is not None and entry[0] == state.generation and entry[1] > now:
+            return self.rebuild(entry, state.lifetime, state.stale_for)
+        if entry is not None and not guarded("add", lock_key, 1, timeout=LOCK_SECONDS):
+            return self.rebuild(entry, state.lifetime, state.stale_for, stale=True)
         try:
             response = self.get_response(request)
             if self.is_storable(response):
-                entry = self.entry(response, generation, now + lifetime)
-                cache.set(key, entry, timeout=settings.PAGE_CACHE_SECONDS * 12)
-                self.add_headers(response, lifetime, stale_for)
+                lifetime = state.lifetime
+                if response.status_code == 404:
+                    lifetime = min(lifetime, NOT_FOUND_SECONDS)
+                entry = self.entry(response, state.generation, now + lifetime)
+                guarded("set", key, entry, timeout=self.kept_for(response))
+                self.add_headers(response, lifetime, state.stale_for)
         finally:
-            cache.delete(lock_key)
+            guarded("delete", lock_key)
         return response
+
+    @staticmethod
+    def kept_for(response):
+        """How long the shared cache keeps an entry: past its freshness, so that it can be
+        served stale while a worker renders it again; a missing page only briefly."""
+        if response.status_code == 404:
+            return NOT_FOUND_SECONDS
+        return settings.PAGE_CACHE_SECONDS * 12
 
     @staticmethod
     def is_cacheable_request(request):
@@ -164,7 +318,7 @@ class PageCacheMiddleware:
             settings.PAGE_CACHE
             and request.method in ("GET", "HEAD")
             and settings.SESSION_COOKIE_NAME not in request.COOKIES
-            and not request.path.startswith(SKIPPED_PREFIXES)
+            and not request.path_info.startswith(SKIPPED_PREFIXES)
         )
 
     @staticmethod
@@ -183,16 +337,24 @@ class PageCacheMiddleware:
 
     @classmethod
     def rebuild(cls, entry, lifetime, stale_for, stale=False):
-        _generation, _fresh_until, status, headers, content = entry
+        _generation, fresh_until, status, headers, content = entry
         response = HttpResponse(content, status=status)
         for name, value in headers.items():
             response[name] = value
         response["X-Page-Cache"] = "stale" if stale else "hit"
+        if status == 404:
+            lifetime = max(1, min(lifetime, int(fresh_until - time.time())))
         cls.add_headers(response, lifetime, stale_for)
         return response
 
     @staticmethod
-    def add_headers(response, lifetime, stale_for):
+    def add_headers(response, lifetime, stale_for, uncached=False):
+        if uncached:
+            # Rendered without the shared cache: fine to send, not to keep.
+            if PageCacheMiddleware.is_storable(response):
+                patch_cache_control(response, public=True, max_age=lifetime, s_maxage=lifetime)
+            response["X-Page-Cache"] = "unavailable"
+            return
         patch_cache_control(
             response,
             public=True,

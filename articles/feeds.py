@@ -14,6 +14,7 @@ from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from taggit.models import Tag
 
 from articles.models import Article, Section
+from articles.origin import absolute_url
 from staff.models import Author
 
 FEED_ITEMS = 20
@@ -62,8 +63,8 @@ class ArticleFeed(Feed):
 
     def link(self, obj):
         if self.kind == "tag":
-            return reverse("articles:tag", kwargs={"slug": obj.slug})
-        return obj.get_absolute_url() if obj else reverse("articles:home")
+            return absolute_url(reverse("articles:tag", kwargs={"slug": obj.slug}))
+        return absolute_url(obj.get_absolute_url() if obj else reverse("articles:home"))
 
     def description(self, obj):
         if obj is None:
@@ -74,7 +75,7 @@ class ArticleFeed(Feed):
         return settings.SITE_NAME
 
     def feed_url(self, obj):
-        return self.request.path
+        return absolute_url(self.request.path_info)
 
     def items(self, obj):
         articles = Article.objects.published().for_feed()
@@ -93,10 +94,10 @@ class ArticleFeed(Feed):
         return item.summary
 
     def item_link(self, item):
-        return item.get_absolute_url()
+        return absolute_url(item.get_absolute_url())
 
     def item_guid(self, item):
-        return self.request.build_absolute_uri(item.get_absolute_url())
+        return absolute_url(item.get_absolute_url())
 
     item_guid_is_permalink = True
 
@@ -112,7 +113,7 @@ class ArticleFeed(Feed):
     def item_author_link(self, item):
         authors = item.byline_authors
         if len(authors) == 1:
-            return self.request.build_absolute_uri(authors[0].get_absolute_url())
+            return absolute_url(authors[0].get_absolute_url())
         return None
 
     def item_categories(self, item):
@@ -123,7 +124,7 @@ class ArticleFeed(Feed):
             return []
         image = item.image
         mime_type = mimetypes.guess_type(image.file.name)[0] or "image/jpeg"
-        url = self.request.build_absolute_uri(image.url)
+        url = absolute_url(image.url)
         return [Enclosure(url, str(image.file_size), mime_type)]
 
     def item_extra_kwargs(self, item):

@@ -1,6 +1,9 @@
 """Sitemaps: an index (/sitemap.xml) of paginated sitemaps for articles (with lastmod and
 their featured images), sections, tags, authors and standing pages."""
 
+import dataclasses
+from urllib.parse import urlsplit
+
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
 from django.db.models import Exists, Max, OuterRef
@@ -9,10 +12,21 @@ from django.urls import reverse
 from taggit.models import Tag, TaggedItem
 
 from articles.models import Article, Byline, Page, Section, public_q
+from articles.origin import absolute_url, site_origin
 from staff.models import Author
 
 
-class ArticleSitemap(Sitemap):
+class OriginSitemap(Sitemap):
+    """Addresses at the public origin (``SITE_URL``), whatever the request's host."""
+
+    def get_protocol(self, protocol=None):
+        return urlsplit(site_origin()).scheme
+
+    def get_domain(self, site=None):
+        return urlsplit(site_origin()).netloc
+
+
+class ArticleSitemap(OriginSitemap):
     limit = 1000
     changefreq = "daily"
 
@@ -34,7 +48,7 @@ class ArticleSitemap(Sitemap):
         ]
 
 
-class SectionSitemap(Sitemap):
+class SectionSitemap(OriginSitemap):
     changefreq = "hourly"
 
     def items(self):
@@ -50,7 +64,7 @@ class SectionSitemap(Sitemap):
         return section.latest
 
 
-class TagSitemap(Sitemap):
+class TagSitemap(OriginSitemap):
     limit = 5000
     changefreq = "daily"
 
@@ -67,7 +81,7 @@ class TagSitemap(Sitemap):
         return reverse("articles:tag", kwargs={"slug": tag.slug})
 
 
-class AuthorSitemap(Sitemap):
+class AuthorSitemap(OriginSitemap):
     changefreq = "daily"
 
     def items(self):
@@ -77,7 +91,7 @@ class AuthorSitemap(Sitemap):
         return Author.objects.filter(Exists(public)).order_by("slug")
 
 
-class PageSitemap(Sitemap):
+class PageSitemap(OriginSitemap):
     changefreq = "monthly"
 
     def items(self):
@@ -100,4 +114,15 @@ def index(request, **kwargs):
     """The sitemap index, listing only the sitemaps that have entries (an empty
     <urlset> is invalid against the sitemaps.org schema)."""
     sitemaps = {name: sitemap for name, sitemap in SITEMAPS.items() if sitemap().items().exists()}
-    return sitemap_views.index(request, sitemaps, **kwargs)
+    response = sitemap_views.index(request, sitemaps, **kwargs)
+    # Django's index writes the request's host: each entry's address at the public origin.
+    response.context_data["sitemaps"] = [
+        dataclasses.replace(item, location=absolute_url(_path_of(item.location)))
+        for item in response.context_data["sitemaps"]
+    ]
+    return response
+
+
+def _path_of(url):
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")

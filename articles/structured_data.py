@@ -8,6 +8,8 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
+from articles.origin import absolute_url
+
 # Inside a <script> element, these must not appear literally.
 _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
@@ -22,10 +24,10 @@ def publisher(request):
     return {
         "@type": "NewsMediaOrganization",
         "name": settings.SITE_NAME,
-        "url": request.build_absolute_uri(reverse("articles:home")),
+        "url": absolute_url(reverse("articles:home")),
         "logo": {
             "@type": "ImageObject",
-            "url": request.build_absolute_uri(static("img/logo.png")),
+            "url": absolute_url(static("img/logo.png")),
             "width": LOGO_WIDTH,
             "height": LOGO_HEIGHT,
         },
@@ -35,8 +37,8 @@ def publisher(request):
 def news_article(article, relations, request):
     """NewsArticle (with its corrections) and the page's BreadcrumbList; ``relations``
     are the article's ``models.page_relations``."""
-    url = request.build_absolute_uri(article.get_absolute_url())
-    home = request.build_absolute_uri(reverse("articles:home"))
+    url = absolute_url(article.get_absolute_url())
+    home = absolute_url(reverse("articles:home"))
     data = {
         "@type": "NewsArticle",
         "@id": f"{url}#article",
@@ -52,7 +54,7 @@ def news_article(article, relations, request):
             {
                 "@type": "Organization" if author.is_desk else "Person",
                 "name": author.name,
-                "url": request.build_absolute_uri(author.get_absolute_url()),
+                "url": absolute_url(author.get_absolute_url()),
             }
             for author in relations.authors
         ],
@@ -64,7 +66,7 @@ def news_article(article, relations, request):
         data["image"] = [
             {
                 "@type": "ImageObject",
-                "url": request.build_absolute_uri(url),
+                "url": absolute_url(url),
                 "width": width,
                 "height": height,
                 "caption": article.figure_caption or article.image.alt,
@@ -92,7 +94,7 @@ def news_article(article, relations, request):
                 "@type": "ListItem",
                 "position": 2,
                 "name": article.section.name,
-                "item": request.build_absolute_uri(article.section.get_absolute_url()),
+                "item": absolute_url(article.section.get_absolute_url()),
             },
             {"@type": "ListItem", "position": 3, "name": article.title, "item": url},
         ],
@@ -102,13 +104,13 @@ def news_article(article, relations, request):
 
 def website(request):
     """The home page's WebSite, with the search box search engines may show."""
-    search = request.build_absolute_uri(reverse("articles:search"))
+    search = absolute_url(reverse("articles:search"))
     return to_script_json(
         {
             "@context": "https://schema.org",
             "@type": "WebSite",
             "name": settings.SITE_NAME,
-            "url": request.build_absolute_uri(reverse("articles:home")),
+            "url": absolute_url(reverse("articles:home")),
             "publisher": publisher(request),
             "potentialAction": {
                 "@type": "SearchAction",

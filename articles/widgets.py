@@ -4,12 +4,12 @@ relative ages and pagination addresses."""
 from datetime import datetime
 from typing import NamedTuple
 
-from django.core.cache import cache
 from django.http import QueryDict
 from django.utils import timezone
 
 from articles import cache as cache_state
 from articles.models import Article, Section
+from articles.origin import absolute_url
 
 RECENT_POSTS = 6
 
@@ -73,12 +73,20 @@ def site_widgets(request):
     than a cached page may be."""
     found = getattr(request, "_site_widgets", None)
     if found is None:
-        generation, lifetime, _stale, values = cache_state.live_generation(WIDGETS_KEY)
-        entry = cache_state.entry_of(values.get(WIDGETS_KEY), 4)
+        state = cache_state.live_generation(WIDGETS_KEY)
+        entry = cache_state.entry_of(state.values.get(WIDGETS_KEY), 4)
         now = timezone.now().timestamp()
-        if entry is None or entry[0] != generation or entry[1] <= now:
-            entry = (generation, now + lifetime, _nav_links(), _newest(RECENT_POSTS + 1))
-            cache.set(WIDGETS_KEY, entry, timeout=lifetime + WIDGETS_GRACE_SECONDS)
+        if entry is None or entry[0] != state.generation or entry[1] <= now:
+            entry = (
+                state.generation,
+                now + state.lifetime,
+                _nav_links(),
+                _newest(RECENT_POSTS + 1),
+            )
+            if state.answered:
+                cache_state.guarded(
+                    "set", WIDGETS_KEY, entry, timeout=state.lifetime + WIDGETS_GRACE_SECONDS
+                )
         found = request._site_widgets = entry[2:]
     return found
 
@@ -115,9 +123,13 @@ def recent_posts(request, exclude=None, count=RECENT_POSTS):
 
 def page_url(request, number, absolute=False):
     """The current address with ``?page=number`` (page 1 has no parameter) and the other
-    query parameters kept; just the query part unless ``absolute``."""
-    params = request.GET.copy()
-    params.pop("page", None)
+    query parameters kept but the tracking ones (the page is cached without them: one
+    reader's campaign must not show in everyone's links); just the query part unless
+    ``absolute``."""
+    params = QueryDict(mutable=True)
+    for name in request.GET:
+        if name != "page" and not cache_state.is_tracking(name):
+            params.setlist(name, request.GET.getlist(name))
     if absolute:
         # Canonical addresses keep only what selects the content (not utm_*, fbclid…).
         params = QueryDict(mutable=True)
@@ -127,5 +139,5 @@ def page_url(request, number, absolute=False):
         params["page"] = number
     query = params.urlencode()
     if absolute:
-        return request.build_absolute_uri(request.path + (f"?{query}" if query else ""))
-    return f"?{query}" if query else request.path
+        return absolute_url(request.path_info + (f"?{query}" if query else ""))
+    return f"?{query}" if query else request.path_info

@@ -17,6 +17,7 @@ from django.utils import dateformat, timezone
 from django.utils.text import Truncator
 
 from articles import widgets
+from articles.origin import absolute_url
 from images import markup
 
 
@@ -41,6 +42,7 @@ def environment(**options):
     env.globals.update(
         url=lambda name, **kwargs: reverse(name, kwargs=kwargs or None),
         static=static,
+        absolute_url=absolute_url,
         picture=markup.picture,
         responsive_body=markup.responsive_body,
         recent_posts=widgets.recent_posts,

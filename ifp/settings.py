@@ -6,6 +6,7 @@ Every variable read here is documented in the README ("Configuration").
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONCE
@@ -139,23 +140,58 @@ TEMPLATES = [
 ]
 
 # DATABASE_URL: sqlite:///path, postgres://user@host:port/name, ... (dj-database-url syntax).
+# With DEBUG off it must be set: a production site never falls back to a SQLite file silently.
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+if not DATABASE_URL:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DATABASE_URL is not set. Set it to the site's database, e.g. "
+            "postgres://user:password@host:5432/ifp (or sqlite:///path/db.sqlite3 explicitly), "
+            "or set DJANGO_DEBUG=1 for local development."
+        )
+    DATABASE_URL = f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+# DATABASE_POOL: psycopg 3's connection pool (PostgreSQL only), the largest number of
+# connections each process keeps; 0 (the default) keeps one persistent connection instead.
+DATABASE_POOL = int(os.environ.get("DATABASE_POOL", "0"))
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
+        DATABASE_URL,
+        # A pool replaces persistent connections: Django refuses both at once.
+        conn_max_age=0 if DATABASE_POOL else int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        conn_health_checks=not DATABASE_POOL,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})
+    # A database that does not answer is a 503 within seconds, not a hung worker.
+    DATABASES["default"]["OPTIONS"]["connect_timeout"] = int(
+        os.environ.get("DATABASE_CONNECT_TIMEOUT", "3")
+    )
+    if DATABASE_POOL:
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": 1,
+            "max_size": DATABASE_POOL,
+            "timeout": 5,
+        }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# REDIS_URL: the cache every process shares; without it each process keeps its own.
+# REDIS_URL: the cache every process shares, through Django's own Redis backend (redis-py);
+# without it each process keeps its own. Short timeouts: a Redis that is down or hung costs
+# a reader a fraction of a second, after which the page is rendered from the database
+# (articles.cache, "fail open").
 REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "0.25"))
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "ifp.redis_cache.RedisCache",
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "ifp"),
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT,
+                "socket_timeout": REDIS_TIMEOUT,
+                "retry_on_timeout": False,
+            },
         }
     }
 else:
@@ -165,6 +201,26 @@ else:
 # it off (the benchmark's uncached runs). PAGE_CACHE_SECONDS: how long a page is kept.
 PAGE_CACHE = env_bool("PAGE_CACHE", True)
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
+
+# SITE_URL: the site's one public origin (https://ifpnews.com). Every absolute address the
+# site writes (canonical links, og:url, feeds, sitemaps, JSON-LD, robots.txt, anything made
+# outside a request) is built from it (articles.origin), never from the request's Host,
+# X-Forwarded-Proto or SCRIPT_NAME headers, so that no header can change a cached page.
+SITE_URL = os.environ.get("SITE_URL", "").strip().rstrip("/")
+if not SITE_URL:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SITE_URL is not set. Set it to the site's public origin, e.g. https://ifpnews.com, "
+            "or set DJANGO_DEBUG=1 for local development."
+        )
+    SITE_URL = "http://127.0.0.1:8000"
+_site = urlsplit(SITE_URL)
+if _site.scheme not in {"http", "https"} or not _site.netloc or _site.path or _site.query:
+    raise ImproperlyConfigured(
+        f"SITE_URL must be an origin such as https://ifpnews.com (no path), not {SITE_URL!r}"
+    )
+# The site lives at the root of its origin: a SCRIPT_NAME header is never trusted.
+FORCE_SCRIPT_NAME = ""
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -329,16 +385,30 @@ CONTENT_SECURITY_POLICY = {
 
 # Brute-force protection of the admin login (django-axes): after AXES_FAILURE_LIMIT wrong
 # passwords for one account from one address, that pair is locked out for
-# AXES_COOLOFF_MINUTES; a correct password resets the count.
-AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+# AXES_COOLOFF_MINUTES; after AXES_ADDRESS_FAILURE_LIMIT wrong passwords from one address
+# over any accounts (a password spray), the address is (ifp.logins); a correct password
+# resets the count.
+AXES_ACCOUNT_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_ADDRESS_FAILURE_LIMIT = int(os.environ.get("AXES_ADDRESS_FAILURE_LIMIT", "20"))
+AXES_FAILURE_LIMIT = "ifp.logins.failure_limit"
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "ifp.views.locked_out"
 AXES_VERBOSE = False
-# The client address as the proxy in front saw it (deploy/nginx.conf appends it).
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "1" if HTTPS else "0"))
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# The client's address, read by django-ipware as django-axes documents. Each of the
+# DJANGO_PROXY_COUNT proxies in front appends the address it was reached from to
+# X-Forwarded-For (deploy/nginx.conf does), so the client is the one that many entries from
+# the end; whatever the client wrote into the header itself comes before and is ignored.
+# django-ipware counts only the proxies listed in the header (not the last one, which is
+# REMOTE_ADDR), and with IPWARE_STRICT off it takes that entry however many came before.
+PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "1" if HTTPS else "0"))
+AXES_IPWARE_PROXY_COUNT = max(0, PROXY_COUNT - 1)
+AXES_IPWARE_PROXY_ORDER = "left-most"
+IPWARE_STRICT = False
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if PROXY_COUNT else ["REMOTE_ADDR"]
+)
 
 # Two-factor login for staff (django-otp): optional per account; a staff member with a
 # confirmed authenticator app must give its code at the admin login.

@@ -1,14 +1,19 @@
+import sys
+
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
 
 
 @never_cache
 def healthz(request):
-    """For load balancers: 200 when the database and the cache both answer, else 503."""
+    """For load balancers and monitoring, naming each part: 200 while the host can serve
+    (the database answers; a shared cache that does not is reported as ``degraded``, since
+    pages are then rendered from the database), 503 when the database does not."""
     checks = {}
     try:
         with connection.cursor() as cursor:
@@ -21,10 +26,13 @@ def healthz(request):
         checks["cache"] = cache.get("healthz") == "ok"
     except Exception:
         checks["cache"] = False
-    healthy = all(checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "failing", **checks}, status=200 if healthy else 503
-    )
+    if not checks["database"]:
+        status = "failing"
+    elif not checks["cache"]:
+        status = "degraded"
+    else:
+        status = "ok"
+    return JsonResponse({"status": status, **checks}, status=503 if status == "failing" else 200)
 
 
 # Error pages (issue 7): they look like the site, leak nothing (no traceback, no
@@ -54,7 +62,19 @@ def page_not_found(request, exception=None):
     return _error_page(request, "404.html", 404)
 
 
+# What a database that is down, restarting or out of connections raises.
+DATABASE_OUTAGES = (OperationalError, InterfaceError)
+
+
 def server_error(request):
+    """Django's answer to any exception a view or middleware let through; it runs inside the
+    exception's handling, so it can tell a database outage (a 503 that says to come back,
+    for every entry point alike) from a fault of the code (a 500)."""
+    if isinstance(sys.exc_info()[1], DATABASE_OUTAGES):
+        response = _error_page(request, "503.html", 503)
+        response["Retry-After"] = "30"
+        add_never_cache_headers(response)
+        return response
     return _error_page(request, "500.html", 500)
 
 
@@ -68,6 +88,6 @@ def locked_out(request, original_response=None, credentials=None):
         request,
         "registration/locked_out.html",
         429,
-        failure_limit=settings.AXES_FAILURE_LIMIT,
+        failure_limit=settings.AXES_ACCOUNT_FAILURE_LIMIT,
         cooloff_minutes=int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
     )

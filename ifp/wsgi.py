@@ -11,11 +11,18 @@ def warm_up():
     """Load what every request needs but Django loads on first use: the URLconf with every
     view module, and every template compiled. gunicorn (gunicorn.conf.py) calls it in the
     master before it forks, so that the workers share this memory instead of each building
-    its own (issue 6: a worker stays under 60 MB), and no first reader waits for it."""
+    its own (a worker's own memory stays small), and no first reader waits for it."""
+    import ipware.ip  # noqa: F401 - the login lock-out's client address (django-axes)
+    from django.core.cache import caches
+    from django.db import connections
     from django.template import engines
     from django.urls import get_resolver
 
     get_resolver().reverse_dict  # noqa: B018 - imports every URLconf and view, fills its index
+    # The database driver (psycopg) and the cache's client (redis-py), loaded without
+    # connecting: each worker opens its own connections after the fork.
+    connections["default"].ops  # noqa: B018
+    getattr(caches["default"], "_cache", None)  # Django's RedisCache: imports redis-py
     for engine in engines.all():
         if hasattr(engine, "env"):  # Jinja2: the reader pages
             for name in engine.env.list_templates():
@@ -23,3 +30,56 @@ def warm_up():
         else:  # Django's own: the error pages, the admin's tag libraries
             for name in ("400.html", "403.html", "403_csrf.html", "404.html", "500.html"):
                 engine.get_template(name)
+
+
+def serve_first_requests():
+    """Serve a reader's first pages once in the gunicorn master, before it forks: what
+    Django, psycopg, redis-py and the templates build lazily on a first request (database
+    type adapters, model and URL caches, compiled macros…) is then built once and shared by
+    every worker, instead of being built in each (measured with bench/memory.py: 4 MB less
+    private memory a worker; docs/decisions/worker-memory.md). The pages go through the
+    whole stack, so the page cache may keep them, as it would for a reader. A database or
+    cache that does not answer makes these pages uncached, and a database that does not
+    answer skips them: nothing here stops the server from starting. The database
+    connection is closed before the fork."""
+    import io
+    import logging
+
+    from django.db import connections
+
+    from articles.models import Article, Section
+
+    logger = logging.getLogger(__name__)
+    paths = ["/", "/feed/", "/search/?q=iran", "/healthz"]
+    try:
+        article = Article.objects.published().only("slug").first()
+        section = Section.objects.only("slug").first()
+        paths += [item.get_absolute_url() for item in (article, section) if item is not None]
+    except Exception as error:  # a database that is down or empty: start without
+        logger.warning("no warm-up of the first requests: %s", error)
+        connections.close_all()
+        return
+    try:
+        for address in paths:
+            path, _, query = address.partition("?")
+            environ = {
+                "REQUEST_METHOD": "GET",
+                "PATH_INFO": path,
+                "QUERY_STRING": query,
+                "SERVER_NAME": "127.0.0.1",
+                "SERVER_PORT": "80",
+                "SERVER_PROTOCOL": "HTTP/1.1",
+                "HTTP_HOST": "127.0.0.1",
+                "REMOTE_ADDR": "127.0.0.1",
+                "wsgi.url_scheme": "http",
+                "wsgi.input": io.BytesIO(),
+                "wsgi.errors": io.StringIO(),
+            }
+            response = application(environ, lambda status, headers, exc_info=None: None)
+            try:
+                b"".join(response)
+            finally:
+                response.close()
+    finally:
+        # A socket shared by the master and its workers would mix their conversations.
+        connections.close_all()

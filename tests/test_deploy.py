@@ -84,3 +84,22 @@ def test_gunicorn_collects_the_garbage_of_requests_every_so_many_requests(monkey
     for _ in range(9):
         namespace["post_request"](None, None, {}, None)
     assert len(collections) == 2  # after requests 4 and 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_gunicorn_master_serves_a_readers_first_pages_then_closes_its_connection():
+    """What a first request builds lazily is built once in the master and shared; no
+    database connection may outlive the warm-up into the forked workers."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ifp.wsgi import serve_first_requests
+    from tests.factories import PublishedArticleFactory
+
+    PublishedArticleFactory()
+    with CaptureQueriesContext(connection) as queries:
+        serve_first_requests()
+    assert len(queries) >= 6  # the home page, an article, a section, the feed, search
+    # Django never closes SQLite's in-memory test database.
+    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+        assert connection.connection is None

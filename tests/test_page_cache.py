@@ -127,7 +127,7 @@ def test_while_one_worker_renders_the_others_serve_the_previous_copy(client):
     article.title = "After the change"
     article.save()
     # Another worker holds the render lock for this page.
-    digest = __import__("hashlib").sha256(f"testserver{url}".encode()).hexdigest()
+    digest = __import__("hashlib").sha256(url.encode()).hexdigest()
     cache.add(f"page-lock:{digest}", 1, timeout=10)
     stale = client.get(url)
     assert stale["X-Page-Cache"] == "stale"
@@ -139,7 +139,7 @@ def test_while_one_worker_renders_the_others_serve_the_previous_copy(client):
 def test_an_entry_an_earlier_deploy_left_is_a_miss_not_an_error(client):
     article = PublishedArticleFactory(title="Fresh render")
     url = article.get_absolute_url()
-    digest = __import__("hashlib").sha256(f"testserver{url}".encode()).hexdigest()
+    digest = __import__("hashlib").sha256(url.encode()).hexdigest()
     cache.set(f"page:{digest}", (page_cache.current_generation(), "old shape"), timeout=60)
     response = client.get(url)
     assert response.status_code == 200
@@ -167,15 +167,47 @@ def test_page_cache_can_be_turned_off(client, settings):
     assert "X-Page-Cache" not in client.get(article.get_absolute_url())
 
 
-def test_health_check_fails_when_the_cache_does_not_answer(client, settings):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "ifp.redis_cache.RedisCache",
-            # Nothing listens on port 9 of loopback: the connection is refused at once.
-            "LOCATION": "redis://127.0.0.1:9/0",
-            "OPTIONS": {"socket_connect_timeout": 1},
-        }
-    }
-    response = client.get(reverse("healthz"))
-    assert response.status_code == 503
-    assert response.json() == {"status": "failing", "database": True, "cache": False}
+@pytest.mark.parametrize(
+    "query",
+    [
+        "utm_source=newsletter&utm_medium=email",
+        "fbclid=IwAR0abc",
+        "gclid=Cj0KCQ",
+        "mc_cid=1a2b&mc_eid=3c4d",
+        "UTM_Campaign=spring",
+        "msclkid=77&_ga=2.1",
+    ],
+)
+def test_tracking_parameters_share_the_page_of_the_plain_address(client, query):
+    """Each new utm_*, fbclid or gclid value was a full render and a new key kept an hour."""
+    article = PublishedArticleFactory()
+    client.get(article.get_absolute_url())
+    response = client.get(f"{article.get_absolute_url()}?{query}")
+    assert response["X-Page-Cache"] == "hit"
+
+
+def test_parameters_that_select_content_keep_their_own_pages(client):
+    for number in range(12):
+        PublishedArticleFactory(title=f"Story {number}")
+    assert "X-Page-Cache" not in client.get("/search/?q=story")
+    assert "X-Page-Cache" not in client.get("/search/?q=story&utm_source=x&page=2")
+    assert client.get("/search/?page=2&q=story&fbclid=y")["X-Page-Cache"] == "hit"
+    assert "X-Page-Cache" not in client.get("/search/?q=other")
+
+
+def test_a_missing_page_is_cached_briefly(client):
+    first = client.get("/no-such-story-4821/")
+    assert first.status_code == 404
+    second = client.get("/no-such-story-4821/")
+    assert second.status_code == 404 and second["X-Page-Cache"] == "hit"
+    control = dict(part.strip().partition("=")[::2] for part in second["Cache-Control"].split(","))
+    assert int(control["s-maxage"]) <= page_cache.NOT_FOUND_SECONDS
+    assert int(control["max-age"]) <= page_cache.NOT_FOUND_SECONDS
+
+
+def test_a_readers_tracking_parameters_never_show_in_the_cached_pages_links(client):
+    for number in range(25):
+        PublishedArticleFactory(title=f"Story {number}")
+    html = client.get("/search/?q=story&utm_source=mailing&fbclid=abc").content.decode()
+    assert "utm_source" not in html and "fbclid" not in html
+    assert 'href="?q=story&amp;page=2"' in html

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.sessions.models import Session
+from django.db import InterfaceError, OperationalError
 from django.test import Client
 from django.utils import timezone
 
@@ -27,9 +28,11 @@ LOGIN = "/admin/login/?next=/admin/"
 def manage(env, *args):
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE"))}
     clean.pop("REDIS_URL", None)
+    # What production must set besides the secret key (ifp.settings refuses to start without).
+    required = {"DATABASE_URL": "sqlite:///:memory:", "SITE_URL": "https://news.example.org"}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
-        env={**clean, **env},
+        env={**clean, **required, **env},
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -145,7 +148,7 @@ def test_the_body_editor_import_map_carries_the_policy_nonce(admin_client):
 @pytest.fixture
 def lockout(settings):
     settings.AXES_ENABLED = True
-    settings.AXES_FAILURE_LIMIT = 3
+    settings.AXES_ACCOUNT_FAILURE_LIMIT = 3
 
 
 def attempt(password, username="editor", address="203.0.113.7"):
@@ -179,6 +182,37 @@ def test_lockout_is_per_account_and_address_and_ends_after_the_cool_off(
     assert attempt("password", username="admin").status_code == 302  # another account
     AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=16))
     assert attempt("pw").status_code == 302
+
+
+def attempt_through_proxy(password, forwarded_for, username="editor"):
+    """A login through nginx (deploy/nginx.conf): gunicorn sees nginx's address, and nginx
+    appends the client's to X-Forwarded-For, after whatever the client wrote there."""
+    client = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=forwarded_for)
+    return client.post(LOGIN, {"username": username, "password": password})
+
+
+@pytest.mark.django_db
+def test_behind_the_proxy_one_clients_failures_never_lock_out_another(lockout, editor):
+    for _ in range(3):
+        attempt_through_proxy("wrong", "203.0.113.7")
+    assert attempt_through_proxy("pw", "203.0.113.7").status_code == 429
+    assert attempt_through_proxy("pw", "198.51.100.9").status_code == 302
+    # What the client writes into the header itself changes nothing.
+    assert attempt_through_proxy("pw", "198.51.100.9, 203.0.113.7").status_code == 429
+    assert attempt_through_proxy("pw", "203.0.113.7, 198.51.100.9").status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_password_spray_over_many_accounts_from_one_address_is_stopped(
+    lockout, editor, settings
+):
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 10
+    for number in range(5):  # two guesses each: under the limit of every account
+        for _ in range(2):
+            attempt("wrong", username=f"desk{number}")
+    assert attempt("pw").status_code == 429  # the address is stopped, whatever the account
+    assert "Too many failed logins" in attempt("pw").content.decode()
+    assert attempt("pw", address="198.51.100.9").status_code == 302
 
 
 @pytest.mark.django_db
@@ -241,6 +275,40 @@ def test_server_error_page_looks_like_the_site_and_leaks_nothing(client, monkeyp
     for leak in ("secret-database-password", "Traceback", "RuntimeError", "ifp/settings"):
         assert leak not in page
     assert response["X-Request-ID"] in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "error",
+    [
+        OperationalError("connection to server at 127.0.0.1 port 5432 failed"),
+        InterfaceError("connection already closed"),
+    ],
+    ids=["database-down", "connection-lost"],
+)
+@pytest.mark.parametrize("where", ["view", "middleware"])
+def test_a_database_outage_is_a_503_page_never_a_500(client, monkeypatch, error, where):
+    """Wherever the database fails (a view, or a middleware such as the redirects' on a
+    404), readers get a page that says to come back; tests/test_faults.py does it for real."""
+    from articles import middleware, views
+
+    def down(*args, **kwargs):
+        raise error
+
+    if where == "view":
+        monkeypatch.setattr(views.ArticleDetailView, "get_object", down)
+        path = PublishedArticleFactory().get_absolute_url()
+    else:
+        monkeypatch.setattr(middleware.RedirectFallbackMiddleware, "__call__", down)
+        path = "/no-such-story/"
+    client.raise_request_exception = False
+    response = client.get(path)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert "no-store" in response["Cache-Control"] or "no-cache" in response["Cache-Control"]
+    page = response.content.decode()
+    assert "This page is not available just now" in page
+    assert "5432" not in page and "Traceback" not in page
 
 
 @pytest.mark.django_db

@@ -16,6 +16,7 @@ def settings_in_subprocess(env, expression):
     """Import ifp.settings with exactly ``env`` and print ``expression`` evaluated on it."""
     clean_env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE"))}
     clean_env.pop("REDIS_URL", None)
+    clean_env.pop("SITE_URL", None)
     return subprocess.run(
         [sys.executable, "-c", f"import ifp.settings as s; print({expression})"],
         env={**clean_env, **env},
@@ -43,11 +44,18 @@ def test_a_malformed_debug_flag_is_an_error_not_a_guess():
     assert "DJANGO_DEBUG must be" in result.stderr
 
 
+# What production must set besides the secret key.
+PRODUCTION = {
+    "DJANGO_SECRET_KEY": KEY,
+    "DATABASE_URL": "postgres://newsroom@db.internal:5432/ifp",
+    "SITE_URL": "https://ifpnews.com",
+}
+
+
 def test_environment_selects_database_cache_and_hosts():
     result = settings_in_subprocess(
         {
-            "DJANGO_SECRET_KEY": KEY,
-            "DATABASE_URL": "postgres://newsroom@db.internal:5432/ifp",
+            **PRODUCTION,
             "REDIS_URL": "redis://cache.internal:6379/2",
             "DJANGO_ALLOWED_HOSTS": "ifpnews.com, www.ifpnews.com",
         },
@@ -56,18 +64,69 @@ def test_environment_selects_database_cache_and_hosts():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
-        "django.db.backends.postgresql ifp ifp.redis_cache.RedisCache "
+        "django.db.backends.postgresql ifp django.core.cache.backends.redis.RedisCache "
         "['ifpnews.com', 'www.ifpnews.com']"
     )
 
 
-def test_defaults_are_sqlite_local_memory_and_tehran_time():
+def test_the_cache_gives_up_on_redis_within_a_fraction_of_a_second():
     result = settings_in_subprocess(
-        {"DJANGO_SECRET_KEY": KEY},
-        "s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'], s.TIME_ZONE, s.USE_TZ",
+        {**PRODUCTION, "REDIS_URL": "redis://cache.internal:6379/2"},
+        "sorted(s.CACHES['default']['OPTIONS'].items())",
     )
     assert result.stdout.strip() == (
-        "django.db.backends.sqlite3 django.core.cache.backends.locmem.LocMemCache Asia/Tehran True"
+        "[('retry_on_timeout', False), ('socket_connect_timeout', 0.25), ('socket_timeout', 0.25)]"
+    )
+
+
+def test_production_refuses_to_start_without_a_database_url():
+    """No silent SQLite file beside the code when DEBUG is off."""
+    result = settings_in_subprocess({**PRODUCTION, "DATABASE_URL": ""}, "s.DATABASES")
+    assert result.returncode != 0
+    assert "DATABASE_URL is not set" in result.stderr
+
+
+def test_production_refuses_to_start_without_its_public_origin():
+    result = settings_in_subprocess({**PRODUCTION, "SITE_URL": ""}, "s.SITE_URL")
+    assert result.returncode != 0
+    assert "SITE_URL is not set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "value", ["ifpnews.com", "ftp://ifpnews.com", "https://ifpnews.com/news", "https://"]
+)
+def test_a_public_origin_with_a_path_or_without_a_scheme_is_refused(value):
+    result = settings_in_subprocess({**PRODUCTION, "SITE_URL": value}, "s.SITE_URL")
+    assert result.returncode != 0
+    assert "SITE_URL must be an origin" in result.stderr
+
+
+def test_the_public_origin_loses_its_trailing_slash():
+    result = settings_in_subprocess(
+        {**PRODUCTION, "SITE_URL": "https://ifpnews.com/"}, "s.SITE_URL"
+    )
+    assert result.stdout.strip() == "https://ifpnews.com"
+
+
+def test_postgresql_connection_pool_is_an_option():
+    result = settings_in_subprocess(
+        {**PRODUCTION, "DATABASE_POOL": "8"},
+        "s.DATABASES['default']['OPTIONS']['pool']['max_size'], "
+        "s.DATABASES['default']['CONN_MAX_AGE']",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "8 0"
+
+
+def test_development_defaults_are_sqlite_local_memory_the_local_origin_and_tehran_time():
+    result = settings_in_subprocess(
+        {"DJANGO_DEBUG": "1"},
+        "s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'], s.SITE_URL, "
+        "s.TIME_ZONE, s.USE_TZ",
+    )
+    assert result.stdout.strip() == (
+        "django.db.backends.sqlite3 django.core.cache.backends.locmem.LocMemCache "
+        "http://127.0.0.1:8000 Asia/Tehran True"
     )
 
 
@@ -126,6 +185,6 @@ def test_media_bucket_setting_moves_uploads_to_object_storage():
 
 def test_media_stays_on_local_disk_without_a_bucket():
     result = settings_in_subprocess(
-        {"DJANGO_SECRET_KEY": KEY}, "s.STORAGES['default']['BACKEND'], s.IMAGE_MAX_UPLOAD_MB"
+        PRODUCTION, "s.STORAGES['default']['BACKEND'], s.IMAGE_MAX_UPLOAD_MB"
     )
     assert result.stdout.strip() == "django.core.files.storage.FileSystemStorage 25"

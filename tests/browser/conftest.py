@@ -117,6 +117,8 @@ def live_url(live_server, settings):
     """The live server's address. Uploads are served too (tests/browser/urls.py): with
     DEBUG off the site leaves /media/ to the web server in front."""
     settings.ROOT_URLCONF = "tests.browser.urls"
+    # Absolute addresses (canonical links, feeds) name the live server, as SITE_URL would.
+    settings.SITE_URL = live_server.url
     # The live server speaks plain HTTP: what DJANGO_HTTPS=0 would set.
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     settings.SECURE_HSTS_SECONDS = 0

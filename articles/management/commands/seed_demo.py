@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from articles import workflow
 from articles.models import Article, Byline, Section
+from articles.origin import absolute_url
 from images.services import image_from_file
 from staff.models import Author
 
@@ -294,7 +295,7 @@ class Command(BaseCommand):
                 authors[author_slug].save(update_fields=["user"])
         self.stdout.write(
             self.style.SUCCESS(
-                "Admin: http://127.0.0.1:8000/admin/  logins: admin / admin (superuser), "
+                f"Admin: {absolute_url('/admin/')}  logins: admin / admin (superuser), "
                 "editor / editor (Editors), sara / sara (Writers; may edit her own bio)"
             )
         )
