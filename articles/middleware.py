@@ -46,6 +46,8 @@ class RedirectFallbackMiddleware:
 
 
 def _moved(location, query=None):
+    # Only ever to a path on this site: "//host/amp/" must not lead to another host.
+    location = "/" + location.lstrip("/\\")
     if query:
         location = f"{location}?{urlencode(query)}"
     return HttpResponsePermanentRedirect(location)

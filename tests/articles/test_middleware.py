@@ -134,3 +134,20 @@ def test_current_pages_are_not_touched(site, client):
     assert client.get("/talks-resume/").status_code == 200
     assert client.get("/about/").status_code == 200
     assert client.get("/category/iran/").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "to"),
+    [
+        ("//evil.example/amp/", "/evil.example/"),
+        ("/amp//evil.example/", "/evil.example/"),
+        ("//evil.example/page/2/", "/evil.example/?page=2"),
+        ("/\\evil.example/amp/", "/evil.example/"),
+    ],
+)
+def test_old_address_rules_never_lead_to_another_host(site, client, path, to):
+    # Sent as the raw path: the test client would read "//host/" as a host.
+    response = client.get("/", PATH_INFO=path)
+    assert response.status_code == 301
+    assert response["Location"] == to
