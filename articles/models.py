@@ -13,6 +13,8 @@ from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
 from articles import richtext
+from core.fields import CleanCharField, CleanTextField
+from core.slugs import fill_slug
 from staff.models import Author
 
 # Words in the site's own paths: an article with one of these slugs could never be reached.
@@ -62,14 +64,14 @@ def validate_article_slug(value):
 class Section(models.Model):
     """A section of the paper (a WordPress category). Every article belongs to one."""
 
-    name = models.CharField(max_length=80, unique=True, help_text="Shown in the navigation.")
+    name = CleanCharField(max_length=80, unique=True, help_text="Shown in the navigation.")
     slug = models.SlugField(
         max_length=80,
         unique=True,
         allow_unicode=True,
         help_text="The last part of the section’s address, as in /category/your-slug/.",
     )
-    description = models.TextField(
+    description = CleanTextField(
         blank=True, help_text="One or two sentences shown at the top of the section page."
     )
     position = models.PositiveSmallIntegerField(
@@ -90,6 +92,10 @@ class Section(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        fill_slug(self, self.name)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("articles:section", kwargs={"slug": self.slug})
@@ -146,7 +152,7 @@ class Article(models.Model):
         PUBLISHED = "published", "Published"
         UNPUBLISHED = "unpublished", "Unpublished"
 
-    title = models.CharField(max_length=250, help_text="The headline.")
+    title = CleanCharField(max_length=250, help_text="The headline.")
     slug = models.SlugField(
         max_length=200,
         unique=True,
@@ -155,24 +161,24 @@ class Article(models.Model):
         help_text="The last part of the article’s address, as in /your-slug/. Renaming it "
         "keeps the old address working (it redirects).",
     )
-    kicker = models.CharField(
+    kicker = CleanCharField(
         max_length=60,
         blank=True,
         help_text="A short label above the headline, such as “IFP Exclusive” or “Analysis”.",
     )
-    standfirst = models.TextField(
+    standfirst = CleanTextField(
         blank=True,
         help_text="One or two sentences under the headline. When empty, lists show the "
         "body's first words instead.",
     )
-    seo_title = models.CharField(
+    seo_title = CleanCharField(
         "search engine title",
         max_length=200,
         blank=True,
         help_text="The page title search engines show, when it should differ from the "
         "headline (Yoast's SEO title on imported articles).",
     )
-    seo_description = models.CharField(
+    seo_description = CleanCharField(
         "search engine description",
         max_length=320,
         blank=True,
@@ -220,7 +226,7 @@ class Article(models.Model):
         help_text="Shown at the top of the article and on cards. Choose from the image "
         "library, or add a new picture with +.",
     )
-    image_caption = models.CharField(
+    image_caption = CleanCharField(
         "caption",
         max_length=300,
         blank=True,
@@ -296,18 +302,9 @@ class Article(models.Model):
     def __str__(self):
         return self.title
 
-    TEXT_FIELDS = (
-        "title",
-        "kicker",
-        "standfirst",
-        "seo_title",
-        "seo_description",
-        "image_caption",
-    )
-
     def save(self, *args, **kwargs):
-        for name in self.TEXT_FIELDS:
-            setattr(self, name, richtext.strip_control(getattr(self, name)))
+        # Text fields clean themselves (core.fields); the slug is derived only when missing.
+        fill_slug(self, self.title)
         self.set_body(self.body)
         source = self.standfirst.strip() or self.body_text
         self.excerpt = richtext.excerpt(source, EXCERPT_WORDS)[:400]
@@ -468,7 +465,7 @@ class Correction(models.Model):
         help_text="A correction fixes an error of fact; a clarification adds missing context; "
         "an update reports new developments.",
     )
-    text = models.TextField(help_text="What was wrong and what is right, in plain words.")
+    text = CleanTextField(help_text="What was wrong and what is right, in plain words.")
     published_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -483,10 +480,6 @@ class Correction(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} to “{self.article}”"
-
-    def save(self, *args, **kwargs):
-        self.text = richtext.strip_control(self.text)
-        super().save(*args, **kwargs)
 
 
 class Redirect(models.Model):

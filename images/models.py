@@ -5,6 +5,7 @@ from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
+from core.fields import CleanCharField
 from images import renditions
 
 
@@ -36,7 +37,7 @@ class Image(models.Model):
     articles. The stored file is the sanitized original (``images.uploads``); pages serve
     its renditions (``images.renditions``)."""
 
-    title = models.CharField(
+    title = CleanCharField(
         max_length=200, help_text="How editors find the picture in the library; not shown."
     )
     file = models.FileField(
@@ -50,13 +51,13 @@ class Image(models.Model):
     height = models.PositiveIntegerField(editable=False)
     file_size = models.PositiveIntegerField("size in bytes", editable=False)
     sha256 = models.CharField(max_length=64, unique=True, editable=False)
-    alt = models.CharField(
+    alt = CleanCharField(
         "alt text",
         max_length=250,
         help_text="What the picture shows, for readers who cannot see it.",
     )
-    caption = models.CharField(max_length=300, blank=True, help_text="Printed under the picture.")
-    credit = models.CharField(
+    caption = CleanCharField(max_length=300, blank=True, help_text="Printed under the picture.")
+    credit = CleanCharField(
         max_length=120, blank=True, help_text="Photographer or agency, e.g. “IRNA”."
     )
     focal_x = models.PositiveSmallIntegerField(
