@@ -8,6 +8,7 @@ import mimetypes
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
@@ -15,6 +16,7 @@ from taggit.models import Tag
 
 from articles.models import Article, Section
 from core.text import clean_text
+from core.urls import absolute_html, absolute_url
 from staff.models import Author
 
 FEED_ITEMS = 20
@@ -68,21 +70,25 @@ class ArticleFeed(Feed):
 
     def get_object(self, request, slug=None):
         self.request = request
-        if self.kind == "section":
-            return get_object_or_404(Section, slug=slug)
-        if self.kind == "tag":
-            return get_object_or_404(Tag, slug=slug)
-        if self.kind == "author":
-            return get_object_or_404(Author, slug=slug)
-        return None
+        if self.kind is None:
+            return None
+        model = {"section": Section, "tag": Tag, "author": Author}[self.kind]
+        obj = get_object_or_404(model, slug=slug)
+        if not self.articles(obj).exists():
+            # A list with nothing published has no feed: a tag's name may come from a
+            # draft, and an author or section may be waiting for an embargoed story.
+            raise Http404("Nothing published here.")
+        return obj
 
     def title(self, obj):
         return f"{obj} | {settings.SITE_NAME}" if obj else settings.SITE_NAME
 
     def link(self, obj):
         if self.kind == "tag":
-            return reverse("articles:tag", kwargs={"slug": obj.slug})
-        return obj.get_absolute_url() if obj else reverse("articles:home")
+            return absolute_url(self.request, reverse("articles:tag", kwargs={"slug": obj.slug}))
+        return absolute_url(
+            self.request, obj.get_absolute_url() if obj else reverse("articles:home")
+        )
 
     def description(self, obj):
         if obj is None:
@@ -93,17 +99,20 @@ class ArticleFeed(Feed):
         return settings.SITE_NAME
 
     def feed_url(self, obj):
-        return self.request.path
+        return absolute_url(self.request, self.request.path)
 
-    def items(self, obj):
-        articles = Article.objects.published().for_feed()
+    def articles(self, obj):
+        articles = Article.objects.published()
         if self.kind == "section":
             articles = articles.filter(section=obj)
         elif self.kind == "tag":
             articles = articles.filter(tags=obj)
         elif self.kind == "author":
             articles = articles.filter(bylines__author=obj)
-        return articles[:FEED_ITEMS]
+        return articles
+
+    def items(self, obj):
+        return self.articles(obj).for_feed()[:FEED_ITEMS]
 
     def item_title(self, item):
         return item.title
@@ -112,10 +121,10 @@ class ArticleFeed(Feed):
         return item.summary
 
     def item_link(self, item):
-        return item.get_absolute_url()
+        return absolute_url(self.request, item.get_absolute_url())
 
     def item_guid(self, item):
-        return self.request.build_absolute_uri(item.get_absolute_url())
+        return self.item_link(item)
 
     item_guid_is_permalink = True
 
@@ -131,7 +140,7 @@ class ArticleFeed(Feed):
     def item_author_link(self, item):
         authors = item.byline_authors
         if len(authors) == 1:
-            return self.request.build_absolute_uri(authors[0].get_absolute_url())
+            return absolute_url(self.request, authors[0].get_absolute_url())
         return None
 
     def item_categories(self, item):
@@ -142,11 +151,13 @@ class ArticleFeed(Feed):
             return []
         image = item.image
         mime_type = mimetypes.guess_type(image.file.name)[0] or "image/jpeg"
-        url = self.request.build_absolute_uri(image.url)
+        url = absolute_url(self.request, image.url)
         return [Enclosure(url, str(image.file_size), mime_type)]
 
     def item_extra_kwargs(self, item):
-        return {"content": item.body}
+        # Relative links and pictures (/other-story/, /media/…) would resolve against the
+        # feed reader's own host.
+        return {"content": absolute_html(item.body, self.item_link(item))}
 
 
 class AtomArticleFeed(ArticleFeed):
