@@ -4,6 +4,7 @@ Every variable read here is documented in the README ("Configuration").
 """
 
 import os
+import zoneinfo
 from datetime import timedelta
 from pathlib import Path
 
@@ -181,6 +182,18 @@ USE_TZ = True
 # Times are stored in UTC and shown to readers and editors in the newsroom's zone.
 NEWSROOM_TIME_ZONE = os.environ.get("NEWSROOM_TIME_ZONE", "Asia/Tehran")
 TIME_ZONE = NEWSROOM_TIME_ZONE
+# The zone rules ship with the site (the tzdata package, a dependency) and are the only ones
+# read: a slim container has none, and a host with old rules would put Tehran an hour off
+# (Iran dropped daylight saving in 2022). Upgrading tzdata updates every host alike.
+zoneinfo.reset_tzpath(to=())
+try:
+    zoneinfo.ZoneInfo(NEWSROOM_TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+    raise ImproperlyConfigured(
+        f"NEWSROOM_TIME_ZONE {NEWSROOM_TIME_ZONE!r} is not a zone of the time-zone database "
+        "the site ships with (the tzdata package): install the project's dependencies, or set "
+        "an IANA name such as Asia/Tehran."
+    ) from error
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))

@@ -1,3 +1,5 @@
+import zoneinfo
+
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -8,8 +10,13 @@ from django.views.decorators.cache import never_cache
 
 @never_cache
 def healthz(request):
-    """For load balancers: 200 when the database and the cache both answer, else 503."""
+    """For load balancers: 200 when the database and the cache both answer and the
+    newsroom's time zone resolves (every page shows times in it), else 503."""
     checks = {}
+    try:
+        checks["time_zone"] = zoneinfo.ZoneInfo(settings.NEWSROOM_TIME_ZONE) is not None
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        checks["time_zone"] = False
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
