@@ -17,6 +17,7 @@ from django.utils import dateformat, timezone
 from django.utils.text import Truncator
 
 from articles import widgets
+from articles.structured_data import share_image
 from images import markup
 
 
@@ -47,6 +48,7 @@ def environment(**options):
         sections=widgets.sections,
         page_url=widgets.page_url,
         localtime=timezone.localtime,
+        share_image=share_image,
     )
     env.filters.update(
         age=widgets.age,

@@ -240,6 +240,16 @@ IMAGE_MAX_SIDE = int(os.environ.get("IMAGE_MAX_SIDE", "12000"))
 IMAGE_MAX_MEGAPIXELS = int(os.environ.get("IMAGE_MAX_MEGAPIXELS", "60"))
 
 SITE_NAME = os.environ.get("SITE_NAME", "Iran Front Page")
+# The picture of share cards and search results for pages without one of their own (every
+# list, and an article without a featured picture): a path under static/ or an absolute
+# URL, and its size in pixels (1200 wide or more, as Facebook and Google ask).
+SHARE_IMAGE = os.environ.get("SHARE_IMAGE", "img/share.png")
+try:
+    SHARE_IMAGE_WIDTH, SHARE_IMAGE_HEIGHT = (
+        int(side) for side in os.environ.get("SHARE_IMAGE_SIZE", "1200x630").split("x")
+    )
+except ValueError as error:
+    raise ImproperlyConfigured("SHARE_IMAGE_SIZE must be WIDTHxHEIGHT, e.g. 1200x630.") from error
 SITE_SHORT_NAME = os.environ.get("SITE_SHORT_NAME", "IFP")
 
 # Logs go to standard output, one JSON object a line with the request's id
