@@ -44,8 +44,9 @@ class Image(models.Model):
         "picture",
         upload_to=image_path,
         max_length=255,
-        help_text="A JPEG, PNG, WebP or GIF file. Location data and other metadata are "
-        "removed when it is stored.",
+        help_text="A JPEG, PNG, WebP, GIF, TIFF or AVIF file (HEIF cannot be read: export "
+        "it as JPEG). Colours are converted to sRGB and location data and other metadata "
+        "removed when it is stored; an animation shows its first frame only.",
     )
     width = models.PositiveIntegerField(editable=False)
     height = models.PositiveIntegerField(editable=False)
