@@ -29,7 +29,7 @@ def to_web(frame, icc_profile=None):
         frame = _profile_to_srgb(frame, icc_profile)
     if frame.mode in WEB_MODES:
         return frame
-    has_alpha = "A" in frame.mode or "a" in frame.mode or "transparency" in frame.info
+    has_alpha = frame.mode in ("LA", "La", "PA", "RGBA", "RGBa") or "transparency" in frame.info
     if frame.mode == "1":
         return frame.convert("L")
     return frame.convert("RGBA" if has_alpha else "RGB")
@@ -44,7 +44,12 @@ def _eight_bit(frame):
         scale = 1 / 256 if high > 255 else 1
         return frame.point(lambda value: value * scale).convert("L")
     if frame.mode == "F":
+        # Floats carry no scale: 0–1 as most writers mean it, 0–255, or else stretched.
         low, high = frame.getextrema()
+        if low >= 0 and high <= 1:
+            return frame.point(lambda value: value * 255).convert("L")
+        if low >= 0 and high <= 255:
+            return frame.convert("L")
         span = (high - low) or 1
         return frame.point(lambda value: (value - low) * (255 / span)).convert("L")
     return frame

@@ -11,6 +11,7 @@ from django.utils.html import escape
 from PIL import Image as PILImage
 from PIL import ImageCms, ImageSequence
 
+from images import renditions
 from images.models import Image
 from staff.models import Author
 from tests.factories import AuthorFactory
@@ -410,3 +411,82 @@ def test_phone_jpeg_with_extra_pictures_is_stored_as_a_plain_jpeg(admin_client):
     assert stored.size == (320, 240)
     assert getattr(stored, "n_frames", 1) == 1
     assert image.file.name.endswith("-img_0001.jpg")
+
+
+# Every colour mode and orientation (images.colour, and EXIF orientation in sanitize)
+
+# Mode, the format that can hold it, a mid-grey in that mode's terms.
+MID_GREYS = [
+    ("1", "PNG", 1),  # bilevel: white
+    ("L", "PNG", 128),
+    ("LA", "PNG", (128, 255)),
+    ("RGB", "JPEG", (128, 128, 128)),
+    ("RGBA", "PNG", (128, 128, 128, 255)),
+    ("CMYK", "JPEG", (0, 0, 0, 127)),  # no profile: converted as Pillow does
+    ("CMYK", "TIFF", (0, 0, 0, 127)),
+    ("YCbCr", "JPEG", (128, 128, 128)),
+    ("I;16", "PNG", 32896),  # 16-bit greys, as scanners write: scaled, not clipped white
+    ("I;16", "TIFF", 32896),
+    ("I;16B", "TIFF", 32896),
+    ("I", "TIFF", 32896),
+    ("F", "TIFF", 0.5),  # floats from 0 to 1
+    ("LAB", "TIFF", (137, 128, 128)),
+]
+
+
+@pytest.mark.parametrize(("mode", "fmt", "value"), MID_GREYS)
+def test_every_colour_mode_is_stored_as_the_grey_it_shows(admin_client, mode, fmt, value):
+    buffer = io.BytesIO()
+    PILImage.new(mode, (24, 16), value).save(buffer, fmt)
+
+    response = post_upload(admin_client, upload(f"grey.{fmt.lower()}", buffer.getvalue()))
+
+    assert response.status_code == 302, form_errors(response)
+    image, stored = the_stored_picture()
+    assert stored.mode in ("L", "LA", "RGB", "RGBA", "P")
+    assert stored.format in ("PNG", "JPEG")  # TIFF is stored as PNG: browsers cannot show it
+    expected = 255 if mode == "1" else 128
+    for fmt_name in image.renditions["formats"]:
+        rendition = open_stored(
+            renditions.file_name(image.renditions["key"], "full", 24, fmt_name)
+        ).convert("RGB")
+        for channel in rendition.getpixel((12, 8)):
+            assert abs(channel - expected) <= 6, (fmt_name, rendition.getpixel((12, 8)))
+
+
+# Orientation -> what undoes Pillow's exif_transpose for it (so the stored pixels, shown
+# as EXIF says, are the upright picture).
+UNDO = {
+    1: None,
+    2: PILImage.Transpose.FLIP_LEFT_RIGHT,
+    3: PILImage.Transpose.ROTATE_180,
+    4: PILImage.Transpose.FLIP_TOP_BOTTOM,
+    5: PILImage.Transpose.TRANSPOSE,
+    6: PILImage.Transpose.ROTATE_90,
+    7: PILImage.Transpose.TRANSVERSE,
+    8: PILImage.Transpose.ROTATE_270,
+}
+
+
+@pytest.mark.parametrize("orientation", sorted(UNDO))
+def test_every_exif_orientation_is_stored_upright(admin_client, orientation):
+    """Upright, the picture is 60 × 40 with a red top-left quarter; the camera wrote it
+    turned or mirrored, with the orientation that shows it upright."""
+    upright = PILImage.new("RGB", (60, 40), (0, 0, 255))
+    upright.paste((255, 0, 0), (0, 0, 30, 20))
+    raw = upright if UNDO[orientation] is None else upright.transpose(UNDO[orientation])
+    exif = PILImage.Exif()
+    exif[0x0112] = orientation
+    buffer = io.BytesIO()
+    raw.save(buffer, "JPEG", quality=95, exif=exif)
+
+    response = post_upload(admin_client, upload("turned.jpg", buffer.getvalue()))
+
+    assert response.status_code == 302, form_errors(response)
+    image, stored = the_stored_picture()
+    assert (image.width, image.height) == (60, 40)
+    assert 0x0112 not in stored.getexif()
+    red, _green, blue = stored.convert("RGB").getpixel((5, 5))
+    assert red > 200 and blue < 60
+    red, _green, blue = stored.convert("RGB").getpixel((55, 35))
+    assert red < 60 and blue > 200
