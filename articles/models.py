@@ -15,6 +15,7 @@ from taggit.models import Tag, TaggedItem
 from articles import richtext
 from core.fields import CleanCharField, CleanTextField
 from core.slugs import fill_slug
+from core.tags import CleanTagManager
 from staff.models import Author
 
 # Words in the site's own paths: an article with one of these slugs could never be reached.
@@ -210,7 +211,11 @@ class Article(models.Model):
     authors = models.ManyToManyField(
         "staff.Author", through="Byline", related_name="articles", blank=True
     )
-    tags = TaggableManager(blank=True, help_text="Topics, people and places, comma-separated.")
+    tags = TaggableManager(
+        blank=True,
+        manager=CleanTagManager,
+        help_text="Topics, people and places, comma-separated.",
+    )
     is_featured = models.BooleanField(
         "lead story",
         default=False,

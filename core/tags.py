@@ -5,14 +5,30 @@ without moving every stored tag: a ``pre_save`` receiver, connected in the using
 ``article.tags.add()``, the importer)."""
 
 from django.db.models.signals import pre_save
+from taggit.managers import _TaggableManager
 
 from core.slugs import fill_slug
 from core.text import clean_text
 
 
+def clean_name(name):
+    return clean_text(name).strip()
+
+
 def clean_tag(sender, instance, **kwargs):
-    instance.name = clean_text(instance.name)
+    instance.name = clean_name(instance.name)
     fill_slug(instance, instance.name)
+
+
+class CleanTagManager(_TaggableManager):
+    """The manager behind ``article.tags`` (``TaggableManager(manager=…)``): names are
+    cleaned before taggit looks them up, so that a pasted "Sanctions\x0bEU" finds the
+    stored "Sanctions EU" instead of creating it a second time (a unique-name error)."""
+
+    def _to_tag_model_instances(self, tags, tag_kwargs):
+        cleaned = (clean_name(tag) if isinstance(tag, str) else tag for tag in tags)
+        unique = list(dict.fromkeys(tag for tag in cleaned if tag != ""))
+        return super()._to_tag_model_instances(unique, tag_kwargs)
 
 
 def connect(*tag_models):

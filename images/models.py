@@ -6,6 +6,7 @@ from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
 from core.fields import CleanCharField
+from core.tags import CleanTagManager
 from images import renditions
 
 
@@ -78,7 +79,11 @@ class Image(models.Model):
     )
     renditions = models.JSONField(default=dict, blank=True, editable=False)
     tags = TaggableManager(
-        "keywords", through=TaggedImage, blank=True, help_text="Keywords to find it by."
+        "keywords",
+        through=TaggedImage,
+        blank=True,
+        manager=CleanTagManager,
+        help_text="Keywords to find it by.",
     )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -46,7 +46,9 @@ TEXT = st.lists(st.one_of(CHARACTER, SPICE), max_size=30).map("".join)
 # Required fields: something an editor would type, then anything.
 REQUIRED = TEXT.map(lambda text: "x" + text)
 # At least one: a sitemap without a URL is not valid against the protocol's XSD.
-TAGS = st.lists(REQUIRED.map(lambda text: text.replace(",", " ").replace('"', " ")), min_size=1, max_size=3)
+TAGS = st.lists(
+    REQUIRED.map(lambda text: text.replace(",", " ").replace('"', " ")), min_size=1, max_size=3
+)
 
 numbers = itertools.count()
 

@@ -13,6 +13,7 @@ from taggit.models import Tag
 from articles.models import Article, Correction, Section
 from images.models import Image
 from staff.models import Author
+from tests.articles.test_admin import article_add_url, article_form_data, form_errors
 from tests.factories import AuthorFactory, ImageFactory, PublishedArticleFactory, SectionFactory
 
 pytestmark = pytest.mark.django_db
@@ -151,3 +152,21 @@ def test_the_data_migration_cleans_what_was_stored_before(client):
     article.tags.add(tag)
     assert client.get(article.get_absolute_url()).status_code == 200
     assert client.get("/sitemap-tags.xml").status_code == 200
+
+
+def test_a_pasted_tag_finds_the_clean_tag_already_stored(client, editor):
+    """taggit looks a name up before it creates it: the pasted name is cleaned first, so it
+    finds "Sanctions EU" instead of failing on the unique name."""
+    first = PublishedArticleFactory()
+    first.tags.add("Sanctions EU")
+    second = PublishedArticleFactory()
+    second.tags.add("Sanctions\x0bEU", " Sanctions EU\x1f", "\x0b")
+    assert list(Tag.objects.values_list("name", flat=True)) == ["Sanctions EU"]
+    assert list(second.tags.names()) == ["Sanctions EU"]
+    client.force_login(editor)
+    data = article_form_data(
+        SectionFactory(), [AuthorFactory()], tags='"Sanctions\x0cEU", Oil', _transition="publish"
+    )
+    response = client.post(article_add_url(), data)
+    assert response.status_code == 302, form_errors(response)
+    assert sorted(Tag.objects.values_list("name", flat=True)) == ["Oil", "Sanctions EU"]
