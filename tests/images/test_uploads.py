@@ -4,6 +4,7 @@ and what is refused (with a field error, and nothing stored)."""
 import io
 import random
 import re
+import struct
 
 import pytest
 from django.urls import reverse
@@ -490,3 +491,83 @@ def test_every_exif_orientation_is_stored_upright(admin_client, orientation):
     assert red > 200 and blue < 60
     red, _green, blue = stored.convert("RGB").getpixel((55, 35))
     assert red < 60 and blue > 200
+
+
+def adobe_rgb_profile():
+    """A minimal ICC v2 profile of Adobe RGB (1998): its D50-adapted primaries and gamma
+    563/256, as Adobe publishes them. Written here because no profile file ships with the
+    system, and Pillow can only make sRGB and Lab ones."""
+
+    def s15(value):
+        return struct.pack(">i", round(value * 65536))
+
+    def xyz(x, y, z):
+        return b"XYZ " + bytes(4) + s15(x) + s15(y) + s15(z)
+
+    text = b"Adobe RGB (1998)\0"
+    description = b"desc" + bytes(4) + struct.pack(">I", len(text)) + text + bytes(79)
+    gamma = b"curv" + bytes(4) + struct.pack(">IH", 1, 563) + bytes(2)
+    tags = [
+        (b"desc", description),
+        (b"wtpt", xyz(0.9642, 1.0, 0.8249)),
+        (b"rXYZ", xyz(0.6097, 0.3111, 0.0195)),
+        (b"gXYZ", xyz(0.2053, 0.6257, 0.0609)),
+        (b"bXYZ", xyz(0.1492, 0.0632, 0.7446)),
+        (b"rTRC", gamma),
+        (b"gTRC", gamma),
+        (b"bTRC", gamma),
+    ]
+    offset = 128 + 4 + 12 * len(tags)
+    table, data = b"", b""
+    for signature, body in tags:
+        body += bytes(-len(body) % 4)
+        table += signature + struct.pack(">II", offset + len(data), len(body))
+        data += body
+    header = (
+        struct.pack(">I", offset + len(data))
+        + b"lcms"
+        + bytes([2, 0x10, 0, 0])
+        + b"mntrRGB XYZ "
+        + bytes(12)
+        + b"acspAPPL"
+        + bytes(24)
+        + s15(0.9642)
+        + s15(1.0)
+        + s15(0.8249)
+        + bytes(48)
+    )
+    return header + struct.pack(">I", len(tags)) + table + data
+
+
+def test_an_adobe_rgb_picture_shows_the_same_green_in_every_rendition(admin_client):
+    """Adobe RGB (40, 160, 60) is sRGB (0, 161, 47): read without its profile, as WebP and
+    JPEG renditions were, it turns a duller (40, 160, 60)."""
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (32, 24), (40, 160, 60)).save(
+        buffer, "JPEG", quality=100, icc_profile=adobe_rgb_profile()
+    )
+
+    response = post_upload(admin_client, upload("adobe.jpg", buffer.getvalue()))
+
+    assert response.status_code == 302, form_errors(response)
+    image, stored = the_stored_picture()
+    assert "icc_profile" not in stored.info
+    for fmt in image.renditions["formats"]:
+        rendition = open_stored(renditions.file_name(image.renditions["key"], "full", 32, fmt))
+        assert "icc_profile" not in rendition.info, fmt
+        red, green, blue = rendition.convert("RGB").getpixel((16, 12))
+        assert red <= 8 and abs(green - 161) <= 6 and abs(blue - 47) <= 8, (fmt, red, green, blue)
+
+
+def test_a_broken_colour_profile_is_ignored_as_browsers_ignore_it(admin_client):
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (32, 24), (40, 160, 60)).save(
+        buffer, "JPEG", quality=100, icc_profile=b"not a profile at all" * 10
+    )
+
+    response = post_upload(admin_client, upload("broken.jpg", buffer.getvalue()))
+
+    assert response.status_code == 302, form_errors(response)
+    _image, stored = the_stored_picture()
+    red, green, blue = stored.convert("RGB").getpixel((16, 12))
+    assert abs(red - 40) <= 4 and abs(green - 160) <= 4 and abs(blue - 60) <= 4
