@@ -13,7 +13,8 @@ from tests.factories import AuthorFactory, PublishedArticleFactory, SectionFacto
 
 pytestmark = pytest.mark.django_db
 
-NOTHING_TO_SLUGIFY = ["🇬🇧", "🔥", "#", "…", "\u0301"]
+# Flags and emoji; and from django-taggit's own reports (#393, #731): "@", "$" and "&".
+NOTHING_TO_SLUGIFY = ["🇬🇧", "🔥", "#", "…", "\u0301", "@", "$", "&"]
 
 
 def assert_tag_reachable(client, tag, article):
@@ -102,3 +103,15 @@ def test_a_slug_with_a_slash_is_replaced_by_one_that_reverses(client):
     author = AuthorFactory(name="Reza Karimi", slug="reza/karimi")
     assert author.slug == "reza-karimi"
     assert client.get(author.get_absolute_url()).status_code == 200
+
+
+def test_two_tags_differing_only_in_case_both_have_pages(client):
+    """From django-hines' report: "Renault ZOE" and "Renault Zoe" on two stories."""
+    first, second = PublishedArticleFactory(), PublishedArticleFactory()
+    first.tags.add("Renault ZOE")
+    second.tags.add("Renault Zoe")
+    for article in (first, second):
+        assert client.get(article.get_absolute_url()).status_code == 200
+        for tag in article.tags.all():
+            assert client.get(f"/tag/{tag.slug}/").status_code == 200
+    assert client.get("/sitemap-tags.xml").status_code == 200
