@@ -48,6 +48,11 @@ RESERVED_SLUGS = frozenset(
 EXCERPT_WORDS = 15
 
 
+def is_refused_article_slug(value):
+    """Slugs an article cannot have: the site's own words, and numbers (the archives)."""
+    return value.lower() in RESERVED_SLUGS or value.isdigit()
+
+
 def validate_article_slug(value):
     if value.lower() in RESERVED_SLUGS:
         raise ValidationError(
@@ -309,7 +314,7 @@ class Article(models.Model):
 
     def save(self, *args, **kwargs):
         # Text fields clean themselves (core.fields); the slug is derived only when missing.
-        fill_slug(self, self.title)
+        fill_slug(self, self.title, refused=is_refused_article_slug)
         self.set_body(self.body)
         source = self.standfirst.strip() or self.body_text
         self.excerpt = richtext.excerpt(source, EXCERPT_WORDS)[:400]

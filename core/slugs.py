@@ -32,23 +32,24 @@ def slug_from(text, max_length):
     return slug[:max_length].strip("-_") or "untitled"
 
 
-def fill_slug(instance, source, field_name="slug"):
+def fill_slug(instance, source, field_name="slug", *, refused=None):
     """Give ``instance`` a usable, unique slug made from ``source`` when its own is empty or
-    unusable; a usable slug the editor chose is kept as it is."""
+    unusable; a usable slug the editor chose is kept as it is. ``refused(slug)`` says which
+    slugs the model's addresses cannot take (an article called "Search")."""
     current = getattr(instance, field_name)
     if is_usable(current):
         return
     field = instance._meta.get_field(field_name)
     base = slug_from(source or current, field.max_length)
-    setattr(instance, field_name, _unique(instance, field, base))
+    setattr(instance, field_name, _unique(instance, field, base, refused))
 
 
-def _unique(instance, field, base):
+def _unique(instance, field, base, refused=None):
     others = type(instance)._default_manager.exclude(pk=instance.pk) if instance.pk else None
     if others is None:
         others = type(instance)._default_manager.all()
     candidate, number = base, 1
-    while others.filter(**{field.name: candidate}).exists():
+    while (refused and refused(candidate)) or others.filter(**{field.name: candidate}).exists():
         number += 1
         suffix = f"-{number}"
         candidate = base[: field.max_length - len(suffix)] + suffix

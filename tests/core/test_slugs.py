@@ -115,3 +115,10 @@ def test_two_tags_differing_only_in_case_both_have_pages(client):
         for tag in article.tags.all():
             assert client.get(f"/tag/{tag.slug}/").status_code == 200
     assert client.get("/sitemap-tags.xml").status_code == 200
+
+
+@pytest.mark.parametrize(("title", "slug"), [("Search", "search-2"), ("2024", "2024-2")])
+def test_an_article_saved_without_a_slug_never_takes_an_address_of_the_site(client, title, slug):
+    article = PublishedArticleFactory(title=title, slug="")
+    assert article.slug == slug
+    assert client.get(article.get_absolute_url()).status_code == 200
