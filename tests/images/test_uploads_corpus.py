@@ -14,7 +14,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.core.files.storage import default_storage
 from PIL import Image as PILImage
-from PIL import ImageChops, ImageCms, ImageOps, ImageStat
+from PIL import ImageChops, ImageCms, ImageOps, ImageStat, features
 
 from images import renditions
 from images.models import Image
@@ -184,6 +184,8 @@ def test_a_real_world_picture_is_stored_and_rendered_as_browsers_show_it(
 ):
     path = corpus_dir / "images" / name
     expected = EXPECTED[name]
+    if path.suffix == ".avif" and not features.check("avif"):
+        pytest.skip("this Pillow was built without AVIF, so AVIF uploads are refused")
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(add_url(), add_data(upload(name, path.read_bytes())))
     assert response.status_code == 302, form_errors(response)
