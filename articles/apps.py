@@ -12,6 +12,10 @@ class ArticlesConfig(AppConfig):
 
         from articles import signals
         from articles.models import Article, Byline
+        from core import tags
+
+        # The site's tags get the same text and slug rules as every other model.
+        tags.connect(Tag)
 
         # A version holds the article with its bylines and tags (see workflow.snapshot).
         reversion.register(Article, follow=("bylines", "tags"))

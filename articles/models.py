@@ -13,6 +13,9 @@ from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
 from articles import richtext
+from core.fields import CleanCharField, CleanTextField
+from core.slugs import fill_slug
+from core.tags import CleanTagManager
 from staff.models import Author
 
 # Words in the site's own paths: an article with one of these slugs could never be reached.
@@ -50,6 +53,11 @@ ADDRESS_TAKEN = (
 )
 
 
+def is_refused_article_slug(value):
+    """Slugs an article cannot have: the site's own words, and numbers (the archives)."""
+    return value.lower() in RESERVED_SLUGS or value.isdigit()
+
+
 def validate_article_slug(value):
     if value.lower() in RESERVED_SLUGS:
         raise ValidationError(
@@ -67,14 +75,14 @@ def validate_article_slug(value):
 class Section(models.Model):
     """A section of the paper (a WordPress category). Every article belongs to one."""
 
-    name = models.CharField(max_length=80, unique=True, help_text="Shown in the navigation.")
+    name = CleanCharField(max_length=80, unique=True, help_text="Shown in the navigation.")
     slug = models.SlugField(
         max_length=80,
         unique=True,
         allow_unicode=True,
         help_text="The last part of the section’s address, as in /category/your-slug/.",
     )
-    description = models.TextField(
+    description = CleanTextField(
         blank=True, help_text="One or two sentences shown at the top of the section page."
     )
     position = models.PositiveSmallIntegerField(
@@ -95,6 +103,10 @@ class Section(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        fill_slug(self, self.name)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("articles:section", kwargs={"slug": self.slug})
@@ -186,7 +198,7 @@ class Article(models.Model):
         PUBLISHED = "published", "Published"
         UNPUBLISHED = "unpublished", "Unpublished"
 
-    title = models.CharField(max_length=250, help_text="The headline.")
+    title = CleanCharField(max_length=250, help_text="The headline.")
     slug = models.SlugField(
         max_length=200,
         unique=True,
@@ -195,24 +207,24 @@ class Article(models.Model):
         help_text="The last part of the article’s address, as in /your-slug/. Renaming it "
         "keeps the old address working (it redirects).",
     )
-    kicker = models.CharField(
+    kicker = CleanCharField(
         max_length=60,
         blank=True,
         help_text="A short label above the headline, such as “IFP Exclusive” or “Analysis”.",
     )
-    standfirst = models.TextField(
+    standfirst = CleanTextField(
         blank=True,
         help_text="One or two sentences under the headline. When empty, lists show the "
         "body's first words instead.",
     )
-    seo_title = models.CharField(
+    seo_title = CleanCharField(
         "search engine title",
         max_length=200,
         blank=True,
         help_text="The page title search engines show, when it should differ from the "
         "headline (Yoast's SEO title on imported articles).",
     )
-    seo_description = models.CharField(
+    seo_description = CleanCharField(
         "search engine description",
         max_length=320,
         blank=True,
@@ -244,7 +256,11 @@ class Article(models.Model):
     authors = models.ManyToManyField(
         "staff.Author", through="Byline", related_name="articles", blank=True
     )
-    tags = TaggableManager(blank=True, help_text="Topics, people and places, comma-separated.")
+    tags = TaggableManager(
+        blank=True,
+        manager=CleanTagManager,
+        help_text="Topics, people and places, comma-separated.",
+    )
     is_featured = models.BooleanField(
         "lead story",
         default=False,
@@ -260,7 +276,7 @@ class Article(models.Model):
         help_text="Shown at the top of the article and on cards. Choose from the image "
         "library, or add a new picture with +.",
     )
-    image_caption = models.CharField(
+    image_caption = CleanCharField(
         "caption",
         max_length=300,
         blank=True,
@@ -336,18 +352,9 @@ class Article(models.Model):
     def __str__(self):
         return self.title
 
-    TEXT_FIELDS = (
-        "title",
-        "kicker",
-        "standfirst",
-        "seo_title",
-        "seo_description",
-        "image_caption",
-    )
-
     def save(self, *args, **kwargs):
-        for name in self.TEXT_FIELDS:
-            setattr(self, name, richtext.strip_control(getattr(self, name)))
+        # Text fields clean themselves (core.fields); the slug is derived only when missing.
+        fill_slug(self, self.title, refused=is_refused_article_address)
         self.set_body(self.body)
         source = self.standfirst.strip() or self.body_text
         self.excerpt = richtext.excerpt(source, EXCERPT_WORDS)[:400]
@@ -522,7 +529,7 @@ class Correction(models.Model):
         help_text="A correction fixes an error of fact; a clarification adds missing context; "
         "an update reports new developments.",
     )
-    text = models.TextField(help_text="What was wrong and what is right, in plain words.")
+    text = CleanTextField(help_text="What was wrong and what is right, in plain words.")
     published_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -537,10 +544,6 @@ class Correction(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} to “{self.article}”"
-
-    def save(self, *args, **kwargs):
-        self.text = richtext.strip_control(self.text)
-        super().save(*args, **kwargs)
 
 
 class Redirect(models.Model):
@@ -571,6 +574,16 @@ class Redirect(models.Model):
         return f"{self.old_path} → {target.get_absolute_url() if target else '410 Gone'}"
 
 
+def is_refused_page_slug(slug):
+    """A page's address may be neither a reserved word nor an article's."""
+    return is_refused_article_slug(slug) or Article.objects.filter(slug=slug).exists()
+
+
+def is_refused_article_address(slug):
+    """A derived article slug may be neither a reserved word nor a standing page's."""
+    return is_refused_article_slug(slug) or Page.objects.filter(slug=slug).exists()
+
+
 class PageQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Page.Status.PUBLISHED)
@@ -584,13 +597,14 @@ class Page(models.Model):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
 
-    title = models.CharField(max_length=250)
+    title = CleanCharField(max_length=250)
     slug = models.SlugField(
         max_length=200,
         unique=True,
         allow_unicode=True,
+        blank=True,
         validators=[validate_article_slug],
-        help_text="The page's address, as in /about/.",
+        help_text="The page's address, as in /about/; made from the title when empty.",
     )
     body = ProseEditorField(
         config=richtext.BODY_EDITOR_CONFIG,
@@ -623,7 +637,7 @@ class Page(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        self.title = richtext.strip_control(self.title)
+        fill_slug(self, self.title, refused=is_refused_page_slug)
         self.body = richtext.sanitize_body(self.body)
         super().save(*args, **kwargs)
 
@@ -644,9 +658,9 @@ class Comment(models.Model):
     parent = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies"
     )
-    author_name = models.CharField(max_length=250, blank=True)
+    author_name = CleanCharField(max_length=250, blank=True)
     author_url = models.CharField(max_length=500, blank=True)
-    text = models.TextField()
+    text = CleanTextField()
     published_at = models.DateTimeField()
     wp_id = models.PositiveBigIntegerField("WordPress comment id", null=True, unique=True)
 

@@ -15,6 +15,8 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django_prose_editor.config import allowlist_from_extensions
 
+from core.text import clean_text
+
 BODY_EXTENSIONS = {
     "Heading": {"levels": [2, 3, 4]},
     "Bold": True,
@@ -37,15 +39,6 @@ BODY_EDITOR_CONFIG = {"extensions": BODY_EXTENSIONS}
 LINK_SCHEMES = {"http", "https", "mailto"}
 
 
-# Characters XML cannot carry (feeds, sitemaps) and no reader needs: pasted from word
-# processors as line breaks or page breaks. Tab, newline and carriage return stay.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def strip_control(text):
-    return _CONTROL.sub(" ", text) if text else text
-
-
 @functools.cache
 def _body_cleaner():
     allowlist = allowlist_from_extensions(BODY_EXTENSIONS)
@@ -54,7 +47,7 @@ def _body_cleaner():
 
 def sanitize_body(fragment):
     """Return the HTML ``fragment`` reduced to what the body editor can produce."""
-    cleaned = _body_cleaner().clean(strip_control(fragment or "")).strip()
+    cleaned = _body_cleaner().clean(clean_text(fragment or "")).strip()
     # ProseMirror always submits at least one empty paragraph for an empty document.
     return "" if re.fullmatch(r"(<p>\s*</p>)*", cleaned) else cleaned
 

@@ -1,6 +1,7 @@
 """schema.org JSON-LD for the pages, embedded as <script type="application/ld+json">."""
 
 import json
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -14,6 +15,30 @@ from articles.origin import absolute_url
 _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 LOGO_WIDTH, LOGO_HEIGHT = 600, 60
+
+
+class ShareImage(NamedTuple):
+    url: str
+    width: int
+    height: int
+    alt: str
+
+
+def share_image(article=None):
+    """The picture of a page's share cards (OpenGraph, Twitter) and of its JSON-LD: the
+    article's featured picture, else the site's default (``SHARE_IMAGE``), so that no share
+    card and no search result is bare."""
+    if article is not None and article.image_id is not None:
+        url, width, height = article.image.social
+        return ShareImage(absolute_url(url), width, height, article.image.alt)
+    path = settings.SHARE_IMAGE
+    url = path if "://" in path else static(path)
+    return ShareImage(
+        absolute_url(url),
+        settings.SHARE_IMAGE_WIDTH,
+        settings.SHARE_IMAGE_HEIGHT,
+        settings.SITE_NAME,
+    )
 
 
 def to_script_json(data):
@@ -75,6 +100,16 @@ def news_article(article, relations, request):
             for url, width, height in unique(
                 article.image.rendition(spec) for spec in ("lead", "card", "thumb")
             )
+        ]
+    else:
+        default = share_image()
+        data["image"] = [
+            {
+                "@type": "ImageObject",
+                "url": default.url,
+                "width": default.width,
+                "height": default.height,
+            }
         ]
     corrections = [
         {

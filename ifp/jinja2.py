@@ -18,6 +18,7 @@ from django.utils.text import Truncator
 
 from articles import widgets
 from articles.origin import absolute_url
+from articles.structured_data import share_image
 from images import markup
 
 
@@ -49,6 +50,7 @@ def environment(**options):
         sections=widgets.sections,
         page_url=widgets.page_url,
         localtime=timezone.localtime,
+        share_image=share_image,
     )
     env.filters.update(
         age=widgets.age,

@@ -4,6 +4,7 @@ Every variable read here is documented in the README ("Configuration").
 """
 
 import os
+import zoneinfo
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -237,6 +238,18 @@ USE_TZ = True
 # Times are stored in UTC and shown to readers and editors in the newsroom's zone.
 NEWSROOM_TIME_ZONE = os.environ.get("NEWSROOM_TIME_ZONE", "Asia/Tehran")
 TIME_ZONE = NEWSROOM_TIME_ZONE
+# The zone rules ship with the site (the tzdata package, a dependency) and are the only ones
+# read: a slim container has none, and a host with old rules would put Tehran an hour off
+# (Iran dropped daylight saving in 2022). Upgrading tzdata updates every host alike.
+zoneinfo.reset_tzpath(to=())
+try:
+    zoneinfo.ZoneInfo(NEWSROOM_TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+    raise ImproperlyConfigured(
+        f"NEWSROOM_TIME_ZONE {NEWSROOM_TIME_ZONE!r} is not a zone of the time-zone database "
+        "the site ships with (the tzdata package): install the project's dependencies, or set "
+        "an IANA name such as Asia/Tehran."
+    ) from error
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
@@ -283,6 +296,16 @@ IMAGE_MAX_SIDE = int(os.environ.get("IMAGE_MAX_SIDE", "12000"))
 IMAGE_MAX_MEGAPIXELS = int(os.environ.get("IMAGE_MAX_MEGAPIXELS", "60"))
 
 SITE_NAME = os.environ.get("SITE_NAME", "Iran Front Page")
+# The picture of share cards and search results for pages without one of their own (every
+# list, and an article without a featured picture): a path under static/ or an absolute
+# URL, and its size in pixels (1200 wide or more, as Facebook and Google ask).
+SHARE_IMAGE = os.environ.get("SHARE_IMAGE", "img/share.png")
+try:
+    SHARE_IMAGE_WIDTH, SHARE_IMAGE_HEIGHT = (
+        int(side) for side in os.environ.get("SHARE_IMAGE_SIZE", "1200x630").split("x")
+    )
+except ValueError as error:
+    raise ImproperlyConfigured("SHARE_IMAGE_SIZE must be WIDTHxHEIGHT, e.g. 1200x630.") from error
 SITE_SHORT_NAME = os.environ.get("SITE_SHORT_NAME", "IFP")
 
 # Logs go to standard output, one JSON object a line with the request's id

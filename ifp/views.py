@@ -1,4 +1,5 @@
 import sys
+import zoneinfo
 
 from django.conf import settings
 from django.core.cache import cache
@@ -12,9 +13,14 @@ from django.views.decorators.cache import never_cache
 @never_cache
 def healthz(request):
     """For load balancers and monitoring, naming each part: 200 while the host can serve
-    (the database answers; a shared cache that does not is reported as ``degraded``, since
-    pages are then rendered from the database), 503 when the database does not."""
+    (the database answers and the newsroom's time zone resolves, since every page shows
+    times in it; a shared cache that does not answer is reported as ``degraded``, since
+    pages are then rendered from the database), 503 when one of those fails."""
     checks = {}
+    try:
+        checks["time_zone"] = zoneinfo.ZoneInfo(settings.NEWSROOM_TIME_ZONE) is not None
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        checks["time_zone"] = False
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -26,7 +32,7 @@ def healthz(request):
         checks["cache"] = cache.get("healthz") == "ok"
     except Exception:
         checks["cache"] = False
-    if not checks["database"]:
+    if not (checks["database"] and checks["time_zone"]):
         status = "failing"
     elif not checks["cache"]:
         status = "degraded"

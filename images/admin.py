@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count
@@ -100,6 +100,12 @@ class ImageAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         services.image_save(image=obj, clean=form.clean_image, user=request.user)
+        if form.clean_image is not None and form.clean_image.frames > 1:
+            messages.warning(
+                request,
+                f"“{obj}” is animated ({form.clean_image.frames} frames): pages show its "
+                "first frame only, as a still picture.",
+            )
 
     @admin.display(description="Picture")
     def thumbnail(self, obj):

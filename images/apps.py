@@ -9,7 +9,10 @@ class ImagesConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete
 
+        from core import tags
         from images import signals
-        from images.models import Image
+        from images.models import Image, ImageTag
+
+        tags.connect(ImageTag)
 
         post_delete.connect(signals.delete_files, sender=Image, dispatch_uid="image-files")

@@ -5,6 +5,8 @@ from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
+from core.fields import CleanCharField
+from core.tags import CleanTagManager
 from images import renditions
 
 
@@ -36,27 +38,28 @@ class Image(models.Model):
     articles. The stored file is the sanitized original (``images.uploads``); pages serve
     its renditions (``images.renditions``)."""
 
-    title = models.CharField(
+    title = CleanCharField(
         max_length=200, help_text="How editors find the picture in the library; not shown."
     )
     file = models.FileField(
         "picture",
         upload_to=image_path,
         max_length=255,
-        help_text="A JPEG, PNG, WebP or GIF file. Location data and other metadata are "
-        "removed when it is stored.",
+        help_text="A JPEG, PNG, WebP, GIF, TIFF or AVIF file (HEIF cannot be read: export "
+        "it as JPEG). Colours are converted to sRGB and location data and other metadata "
+        "removed when it is stored; an animation shows its first frame only.",
     )
     width = models.PositiveIntegerField(editable=False)
     height = models.PositiveIntegerField(editable=False)
     file_size = models.PositiveIntegerField("size in bytes", editable=False)
     sha256 = models.CharField(max_length=64, unique=True, editable=False)
-    alt = models.CharField(
+    alt = CleanCharField(
         "alt text",
         max_length=250,
         help_text="What the picture shows, for readers who cannot see it.",
     )
-    caption = models.CharField(max_length=300, blank=True, help_text="Printed under the picture.")
-    credit = models.CharField(
+    caption = CleanCharField(max_length=300, blank=True, help_text="Printed under the picture.")
+    credit = CleanCharField(
         max_length=120, blank=True, help_text="Photographer or agency, e.g. “IRNA”."
     )
     focal_x = models.PositiveSmallIntegerField(
@@ -76,7 +79,11 @@ class Image(models.Model):
     )
     renditions = models.JSONField(default=dict, blank=True, editable=False)
     tags = TaggableManager(
-        "keywords", through=TaggedImage, blank=True, help_text="Keywords to find it by."
+        "keywords",
+        through=TaggedImage,
+        blank=True,
+        manager=CleanTagManager,
+        help_text="Keywords to find it by.",
     )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

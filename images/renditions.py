@@ -124,7 +124,12 @@ def build(image, *, force=False):
 
 
 def _flat_mode(picture):
-    """RGB, or RGBA when the picture has transparency (palettes, 16-bit greys…)."""
+    """RGB, or RGBA when the picture has transparency, in sRGB: originals stored before
+    uploads were converted (``images.colour``) may still be 16-bit or carry a profile."""
+    from images import colour
+
+    picture = colour.to_web(picture, picture.info.get("icc_profile"))
+    picture.info.pop("icc_profile", None)  # converted: an sRGB picture needs none
     has_alpha = picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info
     return picture.convert("RGBA" if has_alpha else "RGB")
 

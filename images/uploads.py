@@ -1,12 +1,14 @@
 """Safe image uploads: what a file is decides, never its name.
 
 Every uploaded picture (library images, author photos, imported WordPress media) goes
-through ``sanitize``: Pillow must recognise it as JPEG, PNG, WebP or GIF by its content,
-decode every pixel of every frame (so truncated and corrupt files are refused), stay
-within the size, dimension and pixel limits (so decompression bombs are refused before
-they are decoded), and is then re-encoded upright (EXIF orientation applied) with no
-metadata at all: no EXIF (GPS positions, camera serial numbers), no XMP, no comments.
-Only the colour profile is kept, because colours depend on it.
+through ``sanitize``: Pillow must recognise it as JPEG, PNG, WebP, GIF, TIFF or AVIF by
+its content, decode every pixel of every frame (so truncated and corrupt files are
+refused), stay within the size, dimension and pixel limits (so decompression bombs are
+refused before they are decoded), and is then re-encoded upright (EXIF orientation
+applied), in 8-bit sRGB (``images.colour``: profiles converted, 16-bit greys scaled), with
+no metadata at all: no EXIF (GPS positions, camera serial numbers), no XMP, no comments.
+TIFF, which browsers cannot show, is stored as PNG. HEIF (HEIC), which this Pillow cannot
+read, is refused with a message saying what to do.
 """
 
 import hashlib
@@ -20,14 +22,21 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils.text import slugify
 
+from images import colour
+
 # Format (as Pillow names it) -> file extension and MIME type.
 FORMATS = {
     "JPEG": ("jpg", "image/jpeg"),
     "PNG": ("png", "image/png"),
     "WEBP": ("webp", "image/webp"),
     "GIF": ("gif", "image/gif"),
+    "AVIF": ("avif", "image/avif"),
 }
-ACCEPTED = "JPEG, PNG, WebP or GIF"
+# Read, and stored as another format because browsers cannot show them.
+STORED_AS = {"TIFF": "PNG"}
+ACCEPTED = "JPEG, PNG, WebP, GIF, TIFF or AVIF"
+# ISO media brands of HEIF pictures (iPhones' default "High Efficiency" setting).
+HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1"}
 
 # What a frame keeps of its metadata: how it is drawn and animated, nothing about who,
 # where or with what it was taken.
@@ -43,6 +52,7 @@ class CleanImage:
     width: int
     height: int
     sha256: str  # of the uploaded bytes: the same file uploaded twice is the same picture
+    frames: int = 1  # more than one: an animation, of which pages show the first frame
 
     @property
     def mime_type(self):
@@ -85,15 +95,24 @@ def sanitize(upload, *, name=None):
     upload.seek(0)
     data = upload.read()
     upload.seek(0)
+    if data[4:8] == b"ftyp" and data[8:12] in HEIF_BRANDS:
+        raise ValidationError(
+            "This is a HEIF (HEIC) picture, which the site cannot read; export it as JPEG "
+            "(on an iPhone: Settings, Camera, Formats, Most Compatible) and upload that.",
+            code="heif",
+        )
     try:
         with warnings.catch_warnings():
             # Pillow only warns between its own limit and twice that; refuse those too.
             warnings.simplefilter("error", PILImage.DecompressionBombWarning)
-            source = PILImage.open(io.BytesIO(data), formats=list(FORMATS))
+            source = PILImage.open(io.BytesIO(data), formats=readable())
             # Phones write JPEGs with extra pictures (MPO): the first one is the photo.
             fmt = "JPEG" if source.format == "MPO" else source.format
-            _check_dimensions(source, limit, frames=1 if fmt == "JPEG" else None)
-            frames = _decode(source, only_first=fmt == "JPEG")
+            # Multi-page TIFFs and AVIF sequences: the first picture only.
+            only_first = fmt in ("JPEG", "TIFF", "AVIF")
+            _check_dimensions(source, limit, frames=1 if only_first else None)
+            frame_count = 1 if only_first else getattr(source, "n_frames", 1)
+            frames = _decode(source, only_first=only_first)
     except ValidationError:
         raise
     except (UnidentifiedImageError, PILImage.DecompressionBombError, SyntaxError) as error:
@@ -111,6 +130,7 @@ def sanitize(upload, *, name=None):
             "export it again and upload the new file.",
             code="corrupt",
         ) from error
+    fmt = STORED_AS.get(fmt, fmt)
     encoded = _encode(source, fmt, frames)
     extension = FORMATS[fmt][0]
     stem = slugify(PurePath(name or getattr(upload, "name", "") or "image").stem)[:80]
@@ -120,7 +140,16 @@ def sanitize(upload, *, name=None):
         width=frames[0].width,
         height=frames[0].height,
         sha256=hashlib.sha256(data).hexdigest(),
+        frames=frame_count,
     )
+
+
+def readable():
+    """The formats read here: AVIF only where Pillow was built with it."""
+    from PIL import features
+
+    names = [*FORMATS, *STORED_AS]
+    return [name for name in names if name != "AVIF" or features.check("avif")]
 
 
 def _too_many_pixels(limit):
@@ -151,9 +180,10 @@ def _decode(source, *, only_first=False):
     from PIL import ImageOps, ImageSequence
 
     frames = []
+    profile = source.info.get("icc_profile")
     for frame in ImageSequence.Iterator(source):
         frame.load()
-        upright = ImageOps.exif_transpose(frame.copy())
+        upright = colour.to_web(ImageOps.exif_transpose(frame.copy()), profile)
         # Pillow's savers write back what ``info`` holds (comments, EXIF, XMP): keep only
         # what the picture needs to look the same.
         upright.info = {key: frame.info[key] for key in KEEP_INFO if key in frame.info}
@@ -166,18 +196,18 @@ def _decode(source, *, only_first=False):
 
 
 def _encode(source, fmt, frames):
-    """The frames re-encoded in ``fmt``, with no metadata but the colour profile."""
+    """The frames re-encoded in ``fmt``, with no metadata (their pixels are sRGB already)."""
     output = io.BytesIO()
     options = {}
-    if icc := source.info.get("icc_profile"):
-        options["icc_profile"] = icc
     first = frames[0]
     if fmt == "JPEG":
-        if first.mode not in ("RGB", "L", "CMYK"):
+        if first.mode not in ("RGB", "L"):
             first = first.convert("RGB")
-        first.save(output, "JPEG", quality=92, optimize=True, **options)
+        first.save(output, "JPEG", quality=92, optimize=True)
     elif fmt == "PNG":
-        first.save(output, "PNG", optimize=True, **options)
+        first.save(output, "PNG", optimize=True)
+    elif fmt == "AVIF":
+        first.save(output, "AVIF", quality=90)
     elif fmt == "WEBP":
         options["lossless"] = source.info.get("lossless", False)
         _save_frames(output, "WEBP", frames, source, quality=92, **options)

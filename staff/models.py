@@ -2,6 +2,9 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from core.fields import CleanCharField, CleanTextField
+from core.slugs import fill_slug
+
 
 class Author(models.Model):
     """A byline: a person on the staff, or a desk such as "IFP Editorial Staff"."""
@@ -10,10 +13,11 @@ class Author(models.Model):
         PERSON = "person", "Person"
         DESK = "desk", "Desk"
 
-    name = models.CharField(max_length=120, help_text="The name printed in the byline.")
+    name = CleanCharField(max_length=120, help_text="The name printed in the byline.")
     slug = models.SlugField(
         max_length=120,
         unique=True,
+        allow_unicode=True,
         help_text="The last part of the author page’s address, as in /author/your-slug/.",
     )
     kind = models.CharField(
@@ -22,10 +26,10 @@ class Author(models.Model):
         default=Kind.PERSON,
         help_text="A person, or a desk byline shared by several journalists.",
     )
-    job_title = models.CharField(
+    job_title = CleanCharField(
         max_length=120, blank=True, help_text="Shown under the name, e.g. 'Political editor'."
     )
-    bio = models.TextField(
+    bio = CleanTextField(
         blank=True,
         help_text="Plain text shown in the author box under every article and on the "
         "author page. Separate paragraphs with a blank line.",
@@ -49,6 +53,10 @@ class Author(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        fill_slug(self, self.name)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("staff:detail", kwargs={"slug": self.slug})

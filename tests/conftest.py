@@ -1,3 +1,6 @@
+import os
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 from django.core.cache import cache
@@ -25,6 +28,23 @@ def _test_settings(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(scope="session")
+def corpus_dir():
+    """The real-world input corpus (the folder holding ``images/`` and ``wxr/``): beside the
+    project at ``../shared/corpus/``, or where ``IFP_CORPUS_DIR`` says. Its files are data
+    from other projects' test suites and are not copied into this one. Tests that need it
+    are skipped when it is absent, and fail instead with ``IFP_REQUIRE_CORPUS=1`` (CI)."""
+    root = Path(
+        os.environ.get("IFP_CORPUS_DIR") or Path(settings.BASE_DIR).parent / "shared" / "corpus"
+    )
+    if not root.is_dir():
+        reason = f"the real-world corpus is not at {root} (set IFP_CORPUS_DIR to its folder)"
+        if os.environ.get("IFP_REQUIRE_CORPUS") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return root
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -83,21 +103,3 @@ def warm_site(client):
         assert client.get("/corrections/").status_code == 200
 
     return warm
-
-
-@pytest.fixture
-def corpus_dir():
-    """The real-world input corpus (``../shared/corpus/`` beside the project, or
-    ``IFP_CORPUS_DIR``): WordPress exports in ``wxr/``, odd pictures in ``images/``. Tests
-    that need it skip when it is absent, and fail instead when ``IFP_REQUIRE_CORPUS=1``
-    (as ``.ci/run`` sets), so that CI never passes by skipping them."""
-    import os
-    from pathlib import Path
-
-    folder = Path(os.environ.get("IFP_CORPUS_DIR") or settings.BASE_DIR.parent / "shared/corpus")
-    if not (folder / "wxr").is_dir() or not (folder / "images").is_dir():
-        message = f"the real-world corpus is not at {folder} (set IFP_CORPUS_DIR)"
-        if os.environ.get("IFP_REQUIRE_CORPUS") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    return folder

@@ -252,7 +252,6 @@ def test_desk_byline_is_an_organization(client):
         ("Organization", "IFP Editorial Staff")
     ]
     assert same_instant(news["dateModified"], article.published_at)
-    assert "image" not in news
 
 
 def test_article_page_has_breadcrumbs_home_section_article(client, story):
@@ -291,11 +290,59 @@ def test_article_page_has_opengraph_twitter_canonical_and_description(client, st
     assert head_links(response, "canonical") == [url]
 
 
-def test_article_without_image_has_a_summary_twitter_card(client):
+DEFAULT_SHARE = "http://testserver/static/img/share.png"
+
+
+def share_card(tree):
+    def values(attribute, name):
+        return tree.xpath(f"//head/meta[@{attribute}='{name}']/@content")
+
+    return {
+        "og:image": values("property", "og:image"),
+        "og:image:width": values("property", "og:image:width"),
+        "twitter:card": values("name", "twitter:card"),
+        "twitter:image": values("name", "twitter:image"),
+    }
+
+
+def test_article_without_a_picture_shares_the_sites_default_image(client):
     article = PublishedArticleFactory(slug="no-picture")
-    tree = tree_of(client.get(article.get_absolute_url()))
-    assert tree.xpath("//head/meta[@name='twitter:card']/@content") == ["summary"]
-    assert tree.xpath("//head/meta[@property='og:image']") == []
+    response = client.get(article.get_absolute_url())
+    assert share_card(tree_of(response)) == {
+        "og:image": [DEFAULT_SHARE],
+        "og:image:width": ["1200"],
+        "twitter:card": ["summary_large_image"],
+        "twitter:image": [DEFAULT_SHARE],
+    }
+    news = graph_node(extract(response, "http://testserver/no-picture/"), "NewsArticle")
+    assert news["image"] == [
+        {"@type": "ImageObject", "url": DEFAULT_SHARE, "width": 1200, "height": 630}
+    ]
+
+
+def test_the_shipped_default_share_image_is_as_large_as_it_says():
+    from django.contrib.staticfiles import finders
+    from PIL import Image
+
+    with Image.open(finders.find("img/share.png")) as image:
+        assert image.size == (1200, 630)
+        assert image.width >= 1200
+
+
+def test_list_pages_carry_the_default_share_image(client):
+    article = PublishedArticleFactory(tags=["Oil"])
+    author = article.bylines.get().author
+    for path in ("/", article.section.get_absolute_url(), "/tag/oil/", author.get_absolute_url()):
+        assert share_card(tree_of(client.get(path)))["og:image"] == [DEFAULT_SHARE], path
+
+
+def test_the_default_share_image_is_a_setting(client, settings):
+    settings.SHARE_IMAGE = "https://cdn.example.org/card.jpg"
+    settings.SHARE_IMAGE_WIDTH, settings.SHARE_IMAGE_HEIGHT = 1600, 900
+    article = PublishedArticleFactory()
+    card = share_card(tree_of(client.get(article.get_absolute_url())))
+    assert card["og:image"] == ["https://cdn.example.org/card.jpg"]
+    assert card["og:image:width"] == ["1600"]
 
 
 def test_script_in_a_headline_cannot_break_out_of_the_json_ld(client):

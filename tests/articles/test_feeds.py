@@ -13,7 +13,9 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from lxml import etree
 
+from core.urls import absolute_html
 from tests.factories import (
+    HIDDEN_FACTORIES,
     AuthorFactory,
     DraftArticleFactory,
     ImageFactory,
@@ -305,10 +307,58 @@ def test_feed_slug_with_a_nul_character_is_404(client, path):
     assert client.get(path).status_code == 404
 
 
-def test_empty_feeds_still_parse(client):
-    SectionFactory(slug="economy")
-    for path in ("/feed/", "/feed/atom/", "/category/economy/feed/"):
+def test_the_empty_site_feeds_still_parse(client):
+    for path in ("/feed/", "/feed/atom/"):
         assert parse(client.get(path)).entries == []
+
+
+@pytest.mark.parametrize("factory", HIDDEN_FACTORIES)
+def test_a_list_with_nothing_published_has_no_feed(client, factory):
+    """Like the tag's page: a tag only on drafts must not show its name in a feed title,
+    and a section or author waiting for an embargoed story has no feed yet."""
+    section = SectionFactory(slug="economy")
+    author = AuthorFactory(slug="reza")
+    factory(section=section, authors=[author], tags=["Embargoed talks"])
+    for path in (
+        "/category/economy/feed/",
+        "/category/economy/feed/atom/",
+        "/tag/embargoed-talks/feed/",
+        "/tag/embargoed-talks/feed/atom/",
+        "/author/reza/feed/",
+        "/author/reza/feed/atom/",
+    ):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert b"Embargoed" not in response.content
+
+
+def test_every_url_inside_item_content_is_absolute(client):
+    """Relative addresses in the body (a link to another story, a library picture's
+    /media/ address, a srcset) are resolved against the site, in RSS and in Atom."""
+    article = PublishedArticleFactory(
+        slug="story",
+        body='<p><a href="/other-story/">other</a> <a href="#notes">notes</a> '
+        '<a href="https://example.org/x">out</a></p>'
+        '<figure><img src="/media/images/a.jpg" alt="A"><figcaption>A</figcaption></figure>',
+    )
+    for path in ("/feed/", "/feed/atom/", f"/author/{article.bylines.get().author.slug}/feed/"):
+        content = parse(client.get(path)).entries[0].content[0].value
+        fragment = etree.fromstring(f"<div>{content}</div>")
+        urls = [*fragment.xpath("//@href"), *fragment.xpath("//@src")]
+        assert sorted(urls) == [
+            "http://testserver/media/images/a.jpg",
+            "http://testserver/other-story/",
+            "http://testserver/story/#notes",
+            "https://example.org/x",
+        ], path
+
+
+def test_srcset_candidates_are_each_made_absolute():
+    fragment = '<img srcset="/a-400.jpg 400w, b-800.jpg 800w,https://cdn/c.jpg 2x" src="a.jpg">'
+    assert absolute_html(fragment, "https://ifp.example/story/") == (
+        '<img srcset="https://ifp.example/a-400.jpg 400w, https://ifp.example/story/b-800.jpg'
+        ' 800w, https://cdn/c.jpg 2x" src="https://ifp.example/story/a.jpg">'
+    )
 
 
 @pytest.mark.parametrize("count", [2, 15])

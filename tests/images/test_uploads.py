@@ -4,6 +4,7 @@ and what is refused (with a field error, and nothing stored)."""
 import io
 import random
 import re
+import struct
 
 import pytest
 from django.urls import reverse
@@ -11,6 +12,7 @@ from django.utils.html import escape
 from PIL import Image as PILImage
 from PIL import ImageCms, ImageSequence
 
+from images import renditions
 from images.models import Image
 from staff.models import Author
 from tests.factories import AuthorFactory
@@ -197,7 +199,10 @@ def test_comment_is_removed_from_gif(admin_client):
     assert b"SecretComment" not in stored_bytes(image.file.name)
 
 
-def test_colour_profile_is_kept(admin_client):
+def test_colour_profile_is_applied_and_then_dropped(admin_client):
+    """The stored original is sRGB pixels without a profile (images.colour): renditions in
+    formats that carry no profile then show the same colours. An sRGB profile changes
+    nothing."""
     profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
     data = picture_bytes(120, 80, icc_profile=profile, exif=exif_with_gps_and_orientation(1))
 
@@ -205,8 +210,11 @@ def test_colour_profile_is_kept(admin_client):
 
     assert response.status_code == 302, form_errors(response)
     _image, stored = the_stored_picture()
-    assert stored.info.get("icc_profile") == profile
+    assert "icc_profile" not in stored.info
     assert dict(stored.getexif()) == {}
+    original = PILImage.open(io.BytesIO(data)).convert("RGB").getpixel((10, 10))
+    kept = stored.convert("RGB").getpixel((10, 10))
+    assert max(abs(a - b) for a, b in zip(original, kept, strict=True)) <= 4
 
 
 # Refused uploads
@@ -404,3 +412,162 @@ def test_phone_jpeg_with_extra_pictures_is_stored_as_a_plain_jpeg(admin_client):
     assert stored.size == (320, 240)
     assert getattr(stored, "n_frames", 1) == 1
     assert image.file.name.endswith("-img_0001.jpg")
+
+
+# Every colour mode and orientation (images.colour, and EXIF orientation in sanitize)
+
+# Mode, the format that can hold it, a mid-grey in that mode's terms.
+MID_GREYS = [
+    ("1", "PNG", 1),  # bilevel: white
+    ("L", "PNG", 128),
+    ("LA", "PNG", (128, 255)),
+    ("RGB", "JPEG", (128, 128, 128)),
+    ("RGBA", "PNG", (128, 128, 128, 255)),
+    ("CMYK", "JPEG", (0, 0, 0, 127)),  # no profile: converted as Pillow does
+    ("CMYK", "TIFF", (0, 0, 0, 127)),
+    ("YCbCr", "JPEG", (128, 128, 128)),
+    ("I;16", "PNG", 32896),  # 16-bit greys, as scanners write: scaled, not clipped white
+    ("I;16", "TIFF", 32896),
+    ("I;16B", "TIFF", 32896),
+    ("I", "TIFF", 32896),
+    ("F", "TIFF", 0.5),  # floats from 0 to 1
+    ("LAB", "TIFF", (137, 128, 128)),
+]
+
+
+@pytest.mark.parametrize(("mode", "fmt", "value"), MID_GREYS)
+def test_every_colour_mode_is_stored_as_the_grey_it_shows(admin_client, mode, fmt, value):
+    buffer = io.BytesIO()
+    PILImage.new(mode, (24, 16), value).save(buffer, fmt)
+
+    response = post_upload(admin_client, upload(f"grey.{fmt.lower()}", buffer.getvalue()))
+
+    assert response.status_code == 302, form_errors(response)
+    image, stored = the_stored_picture()
+    assert stored.mode in ("L", "LA", "RGB", "RGBA", "P")
+    assert stored.format in ("PNG", "JPEG")  # TIFF is stored as PNG: browsers cannot show it
+    expected = 255 if mode == "1" else 128
+    for fmt_name in image.renditions["formats"]:
+        rendition = open_stored(
+            renditions.file_name(image.renditions["key"], "full", 24, fmt_name)
+        ).convert("RGB")
+        for channel in rendition.getpixel((12, 8)):
+            assert abs(channel - expected) <= 6, (fmt_name, rendition.getpixel((12, 8)))
+
+
+# Orientation -> what undoes Pillow's exif_transpose for it (so the stored pixels, shown
+# as EXIF says, are the upright picture).
+UNDO = {
+    1: None,
+    2: PILImage.Transpose.FLIP_LEFT_RIGHT,
+    3: PILImage.Transpose.ROTATE_180,
+    4: PILImage.Transpose.FLIP_TOP_BOTTOM,
+    5: PILImage.Transpose.TRANSPOSE,
+    6: PILImage.Transpose.ROTATE_90,
+    7: PILImage.Transpose.TRANSVERSE,
+    8: PILImage.Transpose.ROTATE_270,
+}
+
+
+@pytest.mark.parametrize("orientation", sorted(UNDO))
+def test_every_exif_orientation_is_stored_upright(admin_client, orientation):
+    """Upright, the picture is 60 × 40 with a red top-left quarter; the camera wrote it
+    turned or mirrored, with the orientation that shows it upright."""
+    upright = PILImage.new("RGB", (60, 40), (0, 0, 255))
+    upright.paste((255, 0, 0), (0, 0, 30, 20))
+    raw = upright if UNDO[orientation] is None else upright.transpose(UNDO[orientation])
+    exif = PILImage.Exif()
+    exif[0x0112] = orientation
+    buffer = io.BytesIO()
+    raw.save(buffer, "JPEG", quality=95, exif=exif)
+
+    response = post_upload(admin_client, upload("turned.jpg", buffer.getvalue()))
+
+    assert response.status_code == 302, form_errors(response)
+    image, stored = the_stored_picture()
+    assert (image.width, image.height) == (60, 40)
+    assert 0x0112 not in stored.getexif()
+    red, _green, blue = stored.convert("RGB").getpixel((5, 5))
+    assert red > 200 and blue < 60
+    red, _green, blue = stored.convert("RGB").getpixel((55, 35))
+    assert red < 60 and blue > 200
+
+
+def adobe_rgb_profile():
+    """A minimal ICC v2 profile of Adobe RGB (1998): its D50-adapted primaries and gamma
+    563/256, as Adobe publishes them. Written here because no profile file ships with the
+    system, and Pillow can only make sRGB and Lab ones."""
+
+    def s15(value):
+        return struct.pack(">i", round(value * 65536))
+
+    def xyz(x, y, z):
+        return b"XYZ " + bytes(4) + s15(x) + s15(y) + s15(z)
+
+    text = b"Adobe RGB (1998)\0"
+    description = b"desc" + bytes(4) + struct.pack(">I", len(text)) + text + bytes(79)
+    gamma = b"curv" + bytes(4) + struct.pack(">IH", 1, 563) + bytes(2)
+    tags = [
+        (b"desc", description),
+        (b"wtpt", xyz(0.9642, 1.0, 0.8249)),
+        (b"rXYZ", xyz(0.6097, 0.3111, 0.0195)),
+        (b"gXYZ", xyz(0.2053, 0.6257, 0.0609)),
+        (b"bXYZ", xyz(0.1492, 0.0632, 0.7446)),
+        (b"rTRC", gamma),
+        (b"gTRC", gamma),
+        (b"bTRC", gamma),
+    ]
+    offset = 128 + 4 + 12 * len(tags)
+    table, data = b"", b""
+    for signature, body in tags:
+        body += bytes(-len(body) % 4)
+        table += signature + struct.pack(">II", offset + len(data), len(body))
+        data += body
+    header = (
+        struct.pack(">I", offset + len(data))
+        + b"lcms"
+        + bytes([2, 0x10, 0, 0])
+        + b"mntrRGB XYZ "
+        + bytes(12)
+        + b"acspAPPL"
+        + bytes(24)
+        + s15(0.9642)
+        + s15(1.0)
+        + s15(0.8249)
+        + bytes(48)
+    )
+    return header + struct.pack(">I", len(tags)) + table + data
+
+
+def test_an_adobe_rgb_picture_shows_the_same_green_in_every_rendition(admin_client):
+    """Adobe RGB (40, 160, 60) is sRGB (0, 161, 47): read without its profile, as WebP and
+    JPEG renditions were, it turns a duller (40, 160, 60)."""
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (32, 24), (40, 160, 60)).save(
+        buffer, "JPEG", quality=100, icc_profile=adobe_rgb_profile()
+    )
+
+    response = post_upload(admin_client, upload("adobe.jpg", buffer.getvalue()))
+
+    assert response.status_code == 302, form_errors(response)
+    image, stored = the_stored_picture()
+    assert "icc_profile" not in stored.info
+    for fmt in image.renditions["formats"]:
+        rendition = open_stored(renditions.file_name(image.renditions["key"], "full", 32, fmt))
+        assert "icc_profile" not in rendition.info, fmt
+        red, green, blue = rendition.convert("RGB").getpixel((16, 12))
+        assert red <= 8 and abs(green - 161) <= 6 and abs(blue - 47) <= 8, (fmt, red, green, blue)
+
+
+def test_a_broken_colour_profile_is_ignored_as_browsers_ignore_it(admin_client):
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (32, 24), (40, 160, 60)).save(
+        buffer, "JPEG", quality=100, icc_profile=b"not a profile at all" * 10
+    )
+
+    response = post_upload(admin_client, upload("broken.jpg", buffer.getvalue()))
+
+    assert response.status_code == 302, form_errors(response)
+    _image, stored = the_stored_picture()
+    red, green, blue = stored.convert("RGB").getpixel((16, 12))
+    assert abs(red - 40) <= 4 and abs(green - 160) <= 4 and abs(blue - 60) <= 4
