@@ -47,18 +47,18 @@ check: install
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles
 
-# The load benchmark (bench/run.py, issue 6): PostgreSQL and Redis on this machine, wrk from
+# The load benchmark (bench/run.py): PostgreSQL and Redis on this machine, wrk from
 # Debian's packages. `make bench ARGS=--articles=100000` for the large site.
 ARGS ?=
 .PHONY: bench bench-images
 bench: install
 	$(BIN)/python -m bench.run $(ARGS)
 
-# Image bytes per page at phone and desktop widths (issue 5): bench/images.py.
+# Image bytes per page at phone and desktop widths: bench/images.py.
 bench-images: install
 	$(BIN)/python -m bench.images
 
-# Browser tests (issue 9, tests/browser/): Playwright drives Debian's chromium against a live
+# Browser tests (tests/browser/): Playwright drives Debian's chromium against a live
 # server with the demo content; axe-core and the Nu Html Checker (vnu.jar from npm, kept in
 # .cache/vnu/, run with the machine's Java) check every public page, and the article page's
 # screenshots go to docs/screenshots/. `make test` skips them.

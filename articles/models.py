@@ -754,7 +754,7 @@ def page_relations(article):
 
     Written as SQL because this is the hottest uncached read of the site: Django's
     ``prefetch_related`` builds the same three queries at four times the cost (about
-    1.9 ms against 0.5 on the benchmark's machine; issue 6)."""
+    1.9 ms against 0.5 on the benchmark's machine)."""
     authors = Author.objects.raw(
         f"SELECT author.* FROM {Author._meta.db_table} author"
         f" JOIN {Byline._meta.db_table} byline ON byline.author_id = author.id"

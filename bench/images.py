@@ -1,4 +1,4 @@
-"""Image bytes per page (issue 5): ``make bench-images``.
+"""Image bytes per page: ``make bench-images``.
 
 Builds a throwaway site (SQLite and media in a temporary folder) whose article and home
 page carry library pictures made from a photo-like 4,000 × 2,667 JPEG, renders the pages

@@ -1,4 +1,4 @@
-"""nginx in front of the benchmark's gunicorn (issue 6, point 5), for ``bench/run.py``.
+"""nginx in front of the benchmark's gunicorn, for ``bench/run.py``.
 
 Runs the shipped ``deploy/nginx.conf`` as a throwaway instance: a main nginx.conf in a temporary
 directory (pid, logs, temp and cache paths all in it, ``daemon off`` as a subprocess of the

@@ -1,4 +1,4 @@
-"""The load benchmark (issue 6): ``make bench``, or ``make bench ARGS=--articles=100000``.
+"""The load benchmark: ``make bench``, or ``make bench ARGS=--articles=100000``.
 
 Generates a site in PostgreSQL (``BENCH_DATABASE_URL``, default the local ``ifp_bench`` database,
 created when missing), serves it with gunicorn in the production settings (DEBUG off, Redis
@@ -48,7 +48,7 @@ WORKERS = 2
 START_TIMEOUT = 60
 STOP_TIMEOUT = 25
 
-# Targets of issue 6, as shares of the floor's rate in the same run.
+# The performance targets, as shares of the floor's rate in the same run.
 CACHED_TARGET = 0.70
 UNCACHED_TARGET = 0.10
 # Each worker's proportional share of memory (Pss: a page shared with the master and the
@@ -59,7 +59,7 @@ NGINX_TARGET = 0.50  # article through nginx / nginx's own static-file rate
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    parser = argparse.ArgumentParser(description="Load benchmark of the IFP site (issue 6).")
+    parser = argparse.ArgumentParser(description="Load benchmark of the IFP site.")
     parser.add_argument("--articles", type=int, default=10_000, help="site size (10,000)")
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per page")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per page")

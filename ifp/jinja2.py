@@ -1,8 +1,8 @@
 """The Jinja2 environment of the reader pages (``templates/jinja2/``).
 
 Readers' pages render with Jinja2, the admin and the error pages with Django's templates:
-measured on the article page, Jinja2 renders the same HTML in about half the time (issue 6;
-README, "Benchmark"). Everything a template may call is named here.
+measured on the article page, Jinja2 renders the same HTML in about half the time
+(README, "Benchmark"). Everything a template may call is named here.
 """
 
 from datetime import datetime

@@ -113,7 +113,7 @@ ROOT_URLCONF = "ifp.urls"
 WSGI_APPLICATION = "ifp.wsgi.application"
 
 # Readers' pages and the XML sitemaps render with Jinja2 (templates/jinja2/, ifp/jinja2.py):
-# it renders the article page in about half the time of Django's engine (issue 6). The
+# it renders the article page in about half the time of Django's engine. The
 # admin, the error pages and the sitemap index keep Django's templates.
 TEMPLATES = [
     {
@@ -232,7 +232,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en"
 # One language: Django's translation machinery would only cost time (about 3 % of an
-# uncached article page, issue 6). Turn it on with the first translated edition.
+# uncached article page). Turn it on with the first translated edition.
 USE_I18N = False
 USE_TZ = True
 # Times are stored in UTC and shown to readers and editors in the newsroom's zone.
@@ -351,7 +351,7 @@ LOGGING = {
     },
 }
 
-# Security (issue 7). With DEBUG off these defaults pass `manage.py check --deploy` with no
+# Security. With DEBUG off these defaults pass `manage.py check --deploy` with no
 # warning; the README's "Deploying" section lists them.
 # DJANGO_HTTPS: readers reach the site over HTTPS (on unless DEBUG): plain HTTP is
 # redirected, cookies are secure-only and HSTS is sent. Behind a proxy that ends TLS

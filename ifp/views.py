@@ -41,7 +41,7 @@ def healthz(request):
     return JsonResponse({"status": status, **checks}, status=503 if status == "failing" else 200)
 
 
-# Error pages (issue 7): they look like the site, leak nothing (no traceback, no
+# Error pages: they look like the site, leak nothing (no traceback, no
 # setting, no path echoed back), run no query and give the request's id for reports.
 
 

@@ -21,7 +21,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 # Pillow is imported where pictures are made, not here: pages only read manifests, and a
-# worker that never makes a rendition never loads it (worker memory, issue 6).
+# worker that never makes a rendition never loads it (worker memory).
 
 # Slot -> (shape as width:height, or None to keep the original's), widths in pixels.
 SPECS = {

@@ -76,7 +76,7 @@ def sanitize(upload, *, name=None):
 
     Raises ``ValidationError`` with a message an editor can act on when the file is not
     an acceptable picture. Nothing is written anywhere."""
-    # Pillow is imported on first upload, not when a worker starts (issue 6's memory).
+    # Pillow is imported on first upload, not when a worker starts (worker memory).
     from PIL import Image as PILImage
     from PIL import ImageFile, UnidentifiedImageError
 

@@ -1,4 +1,4 @@
-"""Optional two-factor login for staff (issue 7), with django-otp's time-based codes.
+"""Optional two-factor login for staff, with django-otp's time-based codes.
 
 A staff member turns it on at /admin/two-factor/ by scanning a QR code with an
 authenticator app and typing one code back. From then on the admin login asks for the
@@ -75,7 +75,7 @@ class CodeForm(forms.Form):
 
 def qr_svg(text):
     # Imported here: qrcode's SVG writer brings lxml, which no page a reader sees needs
-    # (worker memory, issue 6).
+    # (worker memory).
     import qrcode
     import qrcode.image.svg
 

@@ -53,7 +53,7 @@ def test_gunicorn_hands_freed_memory_back_after_the_fork_and_every_so_many_reque
 
 
 def test_gunicorn_master_loads_the_urls_and_compiles_every_template_before_forking():
-    """Workers share what the master loaded (issue 6: under 60 MB a worker): the URLconf
+    """Workers share what the master loaded: the URLconf
     with every view, and every reader-page template compiled."""
     from django.template import engines
     from django.urls import clear_url_caches, get_resolver

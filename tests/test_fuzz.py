@@ -1,4 +1,4 @@
-"""Fuzzing every public address (issue 7): whatever a visitor or a bot sends in a path
+"""Fuzzing every public address: whatever a visitor or a bot sends in a path
 segment or a query parameter, the answer is a page, a redirect or a 4xx, never a 500.
 
 Hypothesis generates the values: unicode from every category, control characters,

@@ -1,4 +1,4 @@
-"""Lean pages (issue 6): an article page's HTML stays under 40 KB, and the CSS and
+"""Lean pages: an article page's HTML stays under 40 KB, and the CSS and
 JavaScript every page loads stay under 20 KB together, compressed."""
 
 import gzip

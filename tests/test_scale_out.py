@@ -1,4 +1,4 @@
-"""Two gunicorn instances sharing one PostgreSQL and one Redis (issue 6): publishing
+"""Two gunicorn instances sharing one PostgreSQL and one Redis: publishing
 through one shows at once through the other, because the page cache's generation lives
 in Redis, not in either instance. Runs in CI's PostgreSQL + Redis pass; skipped on SQLite
 (an in-memory test database cannot be shared between processes)."""

@@ -1,4 +1,4 @@
-"""Hardening (issue 7): production settings, headers, login protection, error pages,
+"""Hardening: production settings, headers, login protection, error pages,
 request ids and structured logs."""
 
 import json

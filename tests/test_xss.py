@@ -1,4 +1,4 @@
-"""XSS (issue 7): real payloads from OWASP's XSS filter-evasion cheat sheet, put into every
+"""XSS: real payloads from OWASP's XSS filter-evasion cheat sheet, put into every
 field an editor or a visitor controls, never become markup that runs: not in the body
 (the sanitizer), not in any template, not in JSON-LD, not in attributes, not in feeds."""
 

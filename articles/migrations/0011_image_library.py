@@ -1,4 +1,4 @@
-# Featured images move into the image library (issue 5), in three steps so that on
+# Featured images move into the image library, in three steps so that on
 # PostgreSQL no schema change shares a transaction with the data it moves: 0011 adds the
 # new column, 0012 moves the data (see there), 0013 drops the old columns.
 

@@ -1,4 +1,4 @@
-# Featured images move into the image library (issue 5): each stored file becomes one
+# Featured images move into the image library: each stored file becomes one
 # library image carrying the alt text and credit, and the article points at it. Stored
 # versions and pending changes are rewritten to match, so history stays restorable.
 # Renditions are made afterwards by `manage.py rebuild_renditions`; until then pages

@@ -1,7 +1,7 @@
 from django.db import migrations
 
 # The roles as they were when this migration was written (see 0003_roles): the image
-# library's permissions join them (issue 5).
+# library's permissions join them.
 WRITERS = (
     "articles.add_article",
     "articles.change_article",

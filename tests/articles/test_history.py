@@ -1,5 +1,5 @@
-"""Preview, revision history, no lost edits, corrections and slug redirects (issue 3,
-points 5 to 9), driven through the real admin and reader URLs."""
+"""Preview, revision history, no lost edits, corrections and slug redirects, driven
+through the real admin and reader URLs."""
 
 import json
 import re

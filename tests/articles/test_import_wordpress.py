@@ -1,4 +1,4 @@
-"""The WordPress importer (issue 8): WXR files written here as WordPress's Tools → Export
+"""The WordPress importer: WXR files written here as WordPress's Tools → Export
 writes them, imported with ``import_wordpress``, checked through the command's report,
 the database and the pages and redirects readers get."""
 
