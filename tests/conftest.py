@@ -103,3 +103,14 @@ def warm_site(client):
         assert client.get("/corrections/").status_code == 200
 
     return warm
+
+
+@pytest.fixture
+def gunicorn(tmp_path):
+    """gunicorn(**env): a gunicorn of this site with the test's database and Redis, changed
+    by ``env``; its address once it answers (tests/servers.py). Skipped on SQLite."""
+    from tests.servers import Gunicorns
+
+    servers = Gunicorns(tmp_path)
+    yield servers.start
+    servers.stop()

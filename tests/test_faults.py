@@ -6,26 +6,19 @@ cannot be shared between processes)."""
 
 import http.cookiejar
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
-from django.db import connection
 from django.utils import timezone
 
 from articles.models import Article
 from tests.factories import PublishedArticleFactory
-from tests.test_scale_out import fetch, free_port
+from tests.servers import fetch, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,69 +31,6 @@ def get(url, opener=None):
             return response.status, response.headers, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.headers, error.read().decode()
-
-
-@pytest.fixture
-def gunicorn(tmp_path):
-    """gunicorn(**env): a gunicorn of one worker with the test's database and Redis, changed
-    by ``env``; its address once it answers /healthz (with any status)."""
-    if connection.vendor != "postgresql" or not settings.REDIS_URL:
-        pytest.skip("needs the shared PostgreSQL and Redis of CI's second pass")
-    database = connection.settings_dict
-    base = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
-        f"{database['PORT'] or 5432}/{database['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
-        "CACHE_KEY_PREFIX": settings.CACHES["default"].get("KEY_PREFIX", "ifp"),
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": "faults-test-" + "0123456789abcdef" * 3,
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_HTTPS": "0",
-        "SITE_URL": "https://news.example.org",
-        "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
-        "PAGE_CACHE": "1",
-    }
-    python = sys.executable
-    subprocess.run(
-        [python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=base, check=True
-    )
-    binary = shutil.which("gunicorn", path=str(Path(python).parent))
-    processes = []
-
-    def start(**env):
-        port = free_port()
-        processes.append(
-            subprocess.Popen(
-                [
-                    binary,
-                    "ifp.wsgi",
-                    "-w",
-                    "1",
-                    "-b",
-                    f"127.0.0.1:{port}",
-                    "--log-level",
-                    "warning",
-                ],
-                cwd=ROOT,
-                env={**base, **env},
-            )
-        )
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"{url}/healthz", timeout=5)
-                return url
-            except urllib.error.HTTPError:
-                return url  # it answers, if only to say that a part is failing
-            except OSError:
-                time.sleep(0.1)  # waiting for the process to listen
-        pytest.fail(f"gunicorn at {url} did not start")
-
-    yield start
-    for process in processes:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def max_age(headers):

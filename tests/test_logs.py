@@ -6,7 +6,6 @@ import json
 import logging
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -19,6 +18,7 @@ from django.urls import reverse
 
 from ifp import logs
 from tests.factories import DraftArticleFactory
+from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "Zq3xK9vLmN0pQrStUvWxYz0123456789abcdefGHIJ"
@@ -69,12 +69,6 @@ def test_a_working_share_link_is_not_logged_whole(admin_client, client, settings
     written = json_log_lines()
     assert token not in written
     assert f"/preview/{token[:6]}…" in written
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_gunicorns_access_log_keeps_only_a_prefix_of_a_share_token(tmp_path):

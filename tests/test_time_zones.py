@@ -10,6 +10,13 @@ import tzdata
 
 from tests.test_settings import KEY, settings_in_subprocess
 
+# What production settings need besides the zone (a secret, a database, the public origin).
+PRODUCTION = {
+    "DJANGO_SECRET_KEY": KEY,
+    "DATABASE_URL": "sqlite:///unused.sqlite3",
+    "SITE_URL": "https://news.example.org",
+}
+
 # Tehran's offset in June 2026 under today's rules (no daylight saving since 2022).
 JUNE_OFFSET = (
     "__import__('zoneinfo').ZoneInfo(s.TIME_ZONE)"
@@ -19,7 +26,7 @@ JUNE_OFFSET = (
 
 def test_a_host_without_zone_data_still_knows_tehran():
     """Slim containers have no /usr/share/zoneinfo: PYTHONTZPATH empty stands for that."""
-    result = settings_in_subprocess({"DJANGO_SECRET_KEY": KEY, "PYTHONTZPATH": ""}, JUNE_OFFSET)
+    result = settings_in_subprocess({**PRODUCTION, "PYTHONTZPATH": ""}, JUNE_OFFSET)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "3:30:00"
 
@@ -32,7 +39,7 @@ def test_the_shipped_rules_win_over_a_hosts_stale_ones(tmp_path):
     shipped = Path(tzdata.__file__).parent / "zoneinfo" / "Asia"
     shutil.copy(shipped / "Dubai", stale / "Tehran")
     result = settings_in_subprocess(
-        {"DJANGO_SECRET_KEY": KEY, "PYTHONTZPATH": str(tmp_path / "zoneinfo")}, JUNE_OFFSET
+        {**PRODUCTION, "PYTHONTZPATH": str(tmp_path / "zoneinfo")}, JUNE_OFFSET
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "3:30:00"
@@ -40,7 +47,7 @@ def test_the_shipped_rules_win_over_a_hosts_stale_ones(tmp_path):
 
 @pytest.mark.parametrize("zone", ["Nowhere/Atlantis", "Asia/Tehran/", "../etc/passwd"])
 def test_an_unknown_newsroom_zone_stops_the_start_with_one_sentence(zone):
-    result = settings_in_subprocess({"DJANGO_SECRET_KEY": KEY, "NEWSROOM_TIME_ZONE": zone}, "1")
+    result = settings_in_subprocess({**PRODUCTION, "NEWSROOM_TIME_ZONE": zone}, "1")
     assert result.returncode != 0
     message = result.stderr.strip().splitlines()[-1]
     assert message.startswith("django.core.exceptions.ImproperlyConfigured: ")

@@ -19,14 +19,9 @@ from django.urls import reverse
 from articles import cache as page_cache
 from articles.models import Article, ContentGeneration
 from tests.factories import PublishedArticleFactory
+from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def use_redis(settings, url):
@@ -135,7 +130,12 @@ def test_a_hung_redis_costs_one_short_timeout_then_is_left_alone(client, own_red
 def test_healthz_names_the_cache_as_the_failing_part(client, dead_redis):
     response = client.get(reverse("healthz"))
     assert response.status_code == 200  # the host still serves readers
-    assert response.json() == {"status": "degraded", "database": True, "cache": False}
+    assert response.json() == {
+        "status": "degraded",
+        "time_zone": True,
+        "database": True,
+        "cache": False,
+    }
 
 
 def test_an_unpublish_while_redis_is_hung_succeeds_and_reaches_it_when_it_answers(
