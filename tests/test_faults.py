@@ -68,7 +68,12 @@ def test_with_redis_down_readers_read_and_editors_unpublish(gunicorn):
 
     status, _headers, body = get(f"{host}/healthz")
     assert status == 200
-    assert json.loads(body) == {"status": "degraded", "database": True, "cache": False}
+    assert json.loads(body) == {
+        "status": "degraded",
+        "time_zone": True,
+        "database": True,
+        "cache": False,
+    }
 
     editor = urllib.request.build_opener(
         urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
@@ -117,4 +122,9 @@ def test_with_the_database_down_cached_pages_are_served_and_misses_get_a_503(gun
 
     status, _headers, body = get(f"{cut_off}/healthz")
     assert status == 503
-    assert json.loads(body) == {"status": "failing", "database": False, "cache": True}
+    assert json.loads(body) == {
+        "status": "failing",
+        "time_zone": True,
+        "database": False,
+        "cache": True,
+    }
