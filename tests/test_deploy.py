@@ -84,3 +84,11 @@ def test_gunicorn_collects_the_garbage_of_requests_every_so_many_requests(monkey
     for _ in range(9):
         namespace["post_request"](None, None, {}, None)
     assert len(collections) == 2  # after requests 4 and 8
+
+
+def test_nginx_does_not_log_share_preview_tokens():
+    site = (ROOT / "deploy" / "nginx.conf").read_text()
+    block = site[site.index("location /preview/ {") :]
+    block = block[: block.index("}")]
+    assert "access_log off;" in block
+    assert "proxy_cache " not in block
