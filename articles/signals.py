@@ -22,8 +22,8 @@ def content_changed(sender, instance=None, **kwargs):
     """Something readers may see changed: start a new page-cache generation once the
     transaction commits. A draft's own edits change nothing public."""
     if kwargs.get("raw"):
-        # Rows loaded as they are (a restore): their relations may not be loaded yet.
-        cache.bump_on_commit()
+        # Rows loaded as they are (a restore, which moves the generation once itself):
+        # their relations may not be loaded yet, and one bump a row would pile up.
         return
     article = instance if isinstance(instance, Article) else getattr(instance, "article", None)
     if isinstance(article, Article):

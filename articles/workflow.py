@@ -133,8 +133,9 @@ def lock_for_save(article, expected_version, *, refused_what, advice):
     known that nobody saved it after the version ``expected_version`` the user saw.
 
     Every save of an article's content goes through here (the admin's form, restoring
-    a version, a workflow step from the list): two of them cannot both pass, and the
-    later one is refused instead of silently writing back a stale copy. A save that
+    a version): two of them cannot both pass, and the later one is refused instead of
+    silently writing back a stale copy. A workflow step from the list, which shows no
+    version, takes the same row lock and acts on the row as stored (``transition``). A save that
     does not say which version it was based on is refused too. ``refused_what`` names
     what was refused ("save", "restore") and ``advice`` tells the user what to do."""
     stored = (

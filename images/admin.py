@@ -137,9 +137,19 @@ class ImageAdmin(admin.ModelAdmin):
     def use_count(self, obj):
         return obj.use_total
 
+    def get_object(self, request, object_id, from_field=None):
+        image = super().get_object(request, object_id, from_field)
+        if image is not None:
+            # Only the articles this user may read (the articles' own visible_to rule): a
+            # writer is not shown the titles of colleagues' drafts.
+            image.visible_articles = list(
+                image.articles.visible_to(request.user).only("title")[:50]
+            )
+        return image
+
     @admin.display(description="Used by")
     def used_by(self, obj):
-        articles = list(obj.articles.only("title")[:50]) if obj and obj.pk else []
+        articles = getattr(obj, "visible_articles", []) if obj and obj.pk else []
         if not articles:
             return "No article yet."
         return format_html(

@@ -103,3 +103,11 @@ def test_gunicorn_master_serves_a_readers_first_pages_then_closes_its_connection
     # Django never closes SQLite's in-memory test database.
     if connection.vendor != "sqlite" or not connection.is_in_memory_db():
         assert connection.connection is None
+
+
+def test_nginx_does_not_log_share_preview_tokens():
+    site = (ROOT / "deploy" / "nginx.conf").read_text()
+    block = site[site.index("location /preview/ {") :]
+    block = block[: block.index("}")]
+    assert "access_log off;" in block
+    assert "proxy_cache " not in block

@@ -2,11 +2,12 @@
 them), finding them, and who may do what."""
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.files.storage import default_storage
 from django.db import transaction
 
 from images.models import Image
-from tests.factories import ImageFactory, PublishedArticleFactory
+from tests.factories import DraftArticleFactory, ImageFactory, PublishedArticleFactory
 from tests.images.support import (
     add_data,
     add_url,
@@ -448,3 +449,22 @@ def test_article_forms_image_autocomplete_offers_the_newest_pictures_first(write
     orchard, rally, port = library
 
     assert autocomplete(writer_client, "") == [port.pk, rally.pk, orchard.pk]
+
+
+@pytest.mark.django_db
+def test_a_writer_sees_only_the_articles_she_may_read_among_a_pictures_uses(
+    client, django_user_model
+):
+    writer = django_user_model.objects.create_user("farid", password="pw", is_staff=True)
+    writer.groups.add(Group.objects.get(name="Writers"))
+    picture = ImageFactory()
+    PublishedArticleFactory(image=picture, title="The live story")
+    DraftArticleFactory(image=picture, title="A colleague's secret draft")
+    DraftArticleFactory(image=picture, title="Her own draft", created_by=writer)
+    client.force_login(writer)
+
+    html = client.get(change_url(picture)).content.decode()
+
+    assert "The live story" in html
+    assert "Her own draft" in html
+    assert "secret draft" not in html
