@@ -1464,3 +1464,15 @@ def test_what_a_server_printed_before_the_export_is_ignored(tmp_path, before):
     assert Article.objects.count() == 2
     assert "Authors: 2. Sections: 4." in out
     assert "problem in the file" not in out
+
+
+@pytest.mark.django_db
+def test_an_imported_post_never_takes_another_articles_old_address(tmp_path, client):
+    news = Section.objects.create(name="News", slug="news")
+    renamed = Article.objects.create(title="Renamed", slug="talks-resume", section=news)
+    renamed.slug = "talks-resume-in-vienna"
+    renamed.save()  # /talks-resume/ now leads to it
+    out, _ = run_import(write(tmp_path, wxr(item(101, "Talks resume", slug="talks-resume"))))
+    assert "Articles: 1 created" in out
+    assert article(101).slug == "talks-resume-101"
+    assert Redirect.objects.get(old_path="/talks-resume/").article == renamed

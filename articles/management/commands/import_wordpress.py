@@ -480,11 +480,13 @@ class Command(BaseCommand):
         slug = slug or f"{item.post_type}-{item.wp_id}"
         if slug in RESERVED_SLUGS or slug.isdigit():
             slug = f"{slug}-{item.wp_id}"
-        other = Page if model is Article else Article
-        taken = (
-            model.objects.filter(slug=slug).exclude(pk=obj.pk).exists()
-            or other.objects.filter(slug=slug).exists()
-        )
+        if model is Article:  # its address, or an old one that leads to another article
+            taken = obj.address_taken(slug) or Page.objects.filter(slug=slug).exists()
+        else:
+            taken = (
+                Page.objects.filter(slug=slug).exclude(pk=obj.pk).exists()
+                or Article.objects.at_address(slug).exists()
+            )
         return f"{slug[:190]}-{item.wp_id}" if taken else slug
 
     def languages(self, item):
