@@ -378,6 +378,15 @@ class ArticleAdmin(BodyEditorMixin, admin.ModelAdmin):
         )
 
     def save_formset(self, request, form, formset, change):
+        if formset.model is Byline:
+            # Removed rows go first: a row changed to the author of a row removed in the
+            # same save would otherwise meet the one-author-once rule before it is gone.
+            bylines = formset.save(commit=False)
+            for byline in formset.deleted_objects:
+                byline.delete()
+            for byline in bylines:
+                byline.save()
+            return None
         if formset.model is not Correction:
             return super().save_formset(request, form, formset, change)
         corrections = formset.save(commit=False)

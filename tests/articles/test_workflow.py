@@ -1149,3 +1149,15 @@ def test_change_page_timeline_shows_the_send_back_note(client, desk_editor):
     rows = timeline_rows(client.get(change_url(article)).content.decode())
 
     assert rows == [("desk-editor", "In review", "Draft", NOTE)]
+
+
+@pytest.mark.django_db
+def test_a_byline_row_may_take_the_author_of_a_row_removed_in_the_same_save(admin_client):
+    first, second = AuthorFactory(), AuthorFactory()
+    article = PublishedArticleFactory(authors=[first, second])
+    data = change_form_data(article)
+    # Row 0 becomes the second author, whose own row 1 is removed.
+    data.update({"bylines-0-author": second.pk, "bylines-1-DELETE": "on"})
+    response = admin_client.post(reverse("admin:articles_article_change", args=[article.pk]), data)
+    assert response.status_code == 302
+    assert article.byline_authors == [second]
