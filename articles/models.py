@@ -733,7 +733,7 @@ class ShareLink(models.Model):
 
 
 class ContentGeneration(models.Model):
-    """The site-wide content generation of the page cache (articles.cache), when no
+    """The site-wide content generation of the page cache (articles.page_cache), when no
     shared cache holds it: one row, whose number every public change increments."""
 
     number = models.PositiveBigIntegerField(default=1)

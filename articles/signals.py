@@ -1,4 +1,4 @@
-from articles import cache
+from articles import page_cache
 from articles.models import Article, Redirect
 
 
@@ -33,4 +33,4 @@ def content_changed(sender, instance=None, **kwargs):
             article._loaded_status = article.status  # for its next save
         if article.status != published and not was_public:
             return
-    cache.bump_on_commit()
+    page_cache.bump_on_commit()

@@ -45,7 +45,7 @@ def count_queries(path):
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from articles import cache as page_cache
+    from articles import page_cache
 
     client = Client(HTTP_HOST="127.0.0.1")
     client.get(path)  # this process's first: Django's own caches (content types…) fill

@@ -721,7 +721,7 @@ def render_report(args, argv, env, uncached_probe, cached_probe, runs, started):
         "cache off: `queries` in the steady state, `after a change` on the first request "
         "after a new content generation (what every publish or edit starts), which also "
         "reads when the next scheduled article is due and the site-wide parts (section menu, "
-        "Recent Posts; `articles/widgets.py`). The uncached run turns off the whole-page "
+        "Recent Posts; `articles/site_widgets.py`). The uncached run turns off the whole-page "
         "cache only: those parts still come from Redis, read once a generation. `queries "
         "when cached`: the steady state with the page cache on.",
         "",

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.text import Truncator
 
-from articles import widgets
+from articles import site_widgets, templating
 from articles.origin import absolute_url
 from articles.structured_data import share_image
 from images import markup
@@ -46,15 +46,15 @@ def environment(**options):
         absolute_url=absolute_url,
         picture=markup.picture,
         responsive_body=markup.responsive_body,
-        recent_posts=widgets.recent_posts,
-        sections=widgets.sections,
-        page_url=widgets.page_url,
+        recent_posts=site_widgets.recent_posts,
+        sections=site_widgets.sections,
+        page_url=templating.page_url,
         localtime=timezone.localtime,
         share_image=share_image,
     )
     env.filters.update(
-        age=widgets.age,
-        datetime_attr=widgets.datetime_attr,
+        age=templating.age,
+        datetime_attr=templating.datetime_attr,
         date=date,
         linebreaks=lambda value: linebreaks_filter(value, autoescape=True),
         truncatewords=truncatewords,

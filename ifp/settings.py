@@ -91,7 +91,7 @@ MIDDLEWARE = [
     # ETag and 304 answers, for cached and fresh pages alike.
     "django.middleware.http.ConditionalGetMiddleware",
     # Before the session is read: a cached page costs no session or user lookup.
-    "articles.cache.PageCacheMiddleware",
+    "articles.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -179,7 +179,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # REDIS_URL: the cache every process shares, through Django's own Redis backend (redis-py);
 # without it each process keeps its own. Short timeouts: a Redis that is down or hung costs
 # a reader a fraction of a second, after which the page is rendered from the database
-# (articles.cache, "fail open").
+# (articles.page_cache, "fail open").
 REDIS_URL = os.environ.get("REDIS_URL", "")
 REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "0.25"))
 if REDIS_URL:
@@ -198,7 +198,7 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# The whole-page cache for anonymous readers (articles/cache.py); PAGE_CACHE=0 turns
+# The whole-page cache for anonymous readers (articles/page_cache.py); PAGE_CACHE=0 turns
 # it off (the benchmark's uncached runs). PAGE_CACHE_SECONDS: how long a page is kept.
 PAGE_CACHE = env_bool("PAGE_CACHE", True)
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))

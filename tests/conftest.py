@@ -17,7 +17,7 @@ def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STATIC_ROOT = tmp_path / "staticfiles"
     settings.STATIC_ROOT.mkdir()
-    # Views are tested as they render; tests/test_page_cache.py turns the cache on.
+    # Views are tested as they render; tests/articles/test_page_cache.py turns the cache on.
     settings.PAGE_CACHE = False
     # The test client speaks plain HTTP; tests/test_security.py checks the redirect.
     settings.SECURE_SSL_REDIRECT = False
@@ -84,11 +84,11 @@ def editor(django_user_model):
 
 
 # Reader pages read their site-wide parts (section navigation, Recent Posts) once a content
-# generation (articles/widgets.py). The first page of a generation runs 3 queries more than
+# generation (articles/site_widgets.py). The first page of a generation runs 3 queries more than
 # its own (the next scheduled time, the sections and the newest articles) and reads the
 # generation from the database; later pages read it from the database only without Redis
 # (REDIS_URL unset): with Redis, it is checked against the database's every few seconds
-# (articles/cache.py), which in a test is the first page after a change.
+# (articles/page_cache.py), which in a test is the first page after a change.
 GENERATION_QUERIES = 0 if settings.REDIS_URL else 1
 SITE_WIDGETS_COLD = 3 + 1
 SITE_WIDGETS_WARM = GENERATION_QUERIES

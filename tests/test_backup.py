@@ -14,8 +14,7 @@ from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from articles import cache as page_cache
-from articles import workflow
+from articles import page_cache, workflow
 from articles.management.commands.backup import signature
 from articles.models import Article
 from images.models import Image

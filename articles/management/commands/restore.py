@@ -31,7 +31,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.management.color import no_style
 from django.db import connection, transaction
 
-from articles import cache as page_cache
+from articles import page_cache
 from articles.management.commands.backup import (
     CHUNK,
     DATA_NAME,

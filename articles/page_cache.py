@@ -57,7 +57,6 @@ RETRY_SECONDS = 5
 NOT_FOUND_SECONDS = 60
 SKIPPED_PREFIXES = ("/admin/", "/preview/", "/healthz", "/static/", "/media/", "/bench/")
 STORED_STATUSES = {200, 301, 404}
-ENTRY_SIZE = 5  # generation, fresh until, status, headers, content: see entry()
 KEPT_HEADERS = {"content-type", "location", "x-robots-tag", "content-language"}
 # Query parameters that only say where a reader came from (campaigns, ads, newsletters):
 # they never change a page, so they are not part of its key (deploy/nginx.conf keys its
@@ -70,6 +69,23 @@ TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "hsa_", "_hs")
 
 # What a shared cache that is down or hung raises (redis-py: connection refused, timeouts).
 CACHE_ERRORS = (RedisError, OSError)
+
+
+def shape_key(*types):
+    """A short digest of where ``types`` live and what fields they have: part of the key of
+    every cached entry made of them. A deploy that moves, renames or reshapes an entry's
+    type reads under new keys, so it never meets (or fails to unpickle) what the previous
+    code left in the shared cache: those entries are misses and expire on their own."""
+    described = ";".join(
+        f"{kind.__module__}.{kind.__qualname__}({','.join(kind._fields)})" for kind in types
+    )
+    return hashlib.sha256(described.encode()).hexdigest()[:8]
+
+
+def entry_or_miss(value, kind):
+    """``value`` if it is a ``kind`` (an entry this code wrote); anything else, such as an
+    entry of an earlier deploy's shape, is None: a miss, never an error."""
+    return value if isinstance(value, kind) else None
 
 
 def shared_generation():
@@ -175,7 +191,15 @@ def bump_on_commit():
     transaction.on_commit(bump)
 
 
-NEXT_KEY = "next-scheduled"
+class NextScheduled(NamedTuple):
+    """When the next scheduled article goes out (a Unix timestamp, 0 for none), as computed
+    in ``generation``."""
+
+    generation: int
+    at: float
+
+
+NEXT_KEY = f"next-scheduled:{shape_key(NextScheduled)}"
 
 
 def next_scheduled(generation, remembered=None):
@@ -183,13 +207,19 @@ def next_scheduled(generation, remembered=None):
     generation it was computed in, since only a content change can move it."""
     if remembered is None:
         remembered = guarded("get", NEXT_KEY)
-    if remembered is not None and remembered[0] == generation:
-        return remembered[1]
+    remembered = entry_or_miss(remembered, NextScheduled)
+    if remembered is not None and remembered.generation == generation:
+        return remembered.at
     moment = Article.objects.filter(
         status=Article.Status.PUBLISHED, published_at__gt=timezone.now()
     ).aggregate(next=Min("published_at"))["next"]
     value = moment.timestamp() if moment else 0
-    guarded("set", NEXT_KEY, (generation, value), timeout=settings.PAGE_CACHE_SECONDS * 12)
+    guarded(
+        "set",
+        NEXT_KEY,
+        NextScheduled(generation, value),
+        timeout=settings.PAGE_CACHE_SECONDS * 12,
+    )
     return value
 
 
@@ -237,13 +267,23 @@ def live_generation(*keys):
     )
 
 
-def entry_of(value, size):
-    """``value`` if it is an entry of this code's shape: a tuple of ``size`` items that
-    starts with its generation and the time it is fresh until. Anything else (what an
-    earlier deploy of the code left in the shared cache) is None: a miss, not an error."""
-    if isinstance(value, tuple) and len(value) == size and isinstance(value[1], float):
-        return value
-    return None
+class PageEntry(NamedTuple):
+    """A cached page: the generation it belongs to, the time (a Unix timestamp) it is fresh
+    until, and what is needed to send it again."""
+
+    generation: int
+    fresh_until: float
+    status: int
+    headers: dict  # the KEPT_HEADERS the response had
+    content: bytes
+
+
+PAGE_SHAPE = shape_key(PageEntry)
+
+
+def page_entry_key(digest):
+    """The shared cache's key of the page whose ``page_key`` is ``digest``."""
+    return f"page:{PAGE_SHAPE}:{digest}"
 
 
 def is_tracking(name):
@@ -277,7 +317,7 @@ class PageCacheMiddleware:
         if not self.is_cacheable_request(request):
             return self.get_response(request)
         digest = page_key(request)
-        key, lock_key = f"page:{digest}", f"page-lock:{digest}"
+        key, lock_key = page_entry_key(digest), f"page-lock:{digest}"
         # One key per page: the entry says which generation it belongs to and until when
         # it is fresh; an older one is the stale copy served while another worker renders.
         state = live_generation(key)
@@ -285,9 +325,9 @@ class PageCacheMiddleware:
             response = self.get_response(request)
             self.add_headers(response, state.lifetime, 0, uncached=True)
             return response
-        entry = entry_of(state.values.get(key), ENTRY_SIZE)
+        entry = entry_or_miss(state.values.get(key), PageEntry)
         now = time.time()
-        if entry is not None and entry[0] == state.generation and entry[1] > now:
+        if entry is not None and entry.generation == state.generation and entry.fresh_until > now:
             return self.rebuild(entry, state.lifetime, state.stale_for)
         if entry is not None and not guarded("add", lock_key, 1, timeout=LOCK_SECONDS):
             return self.rebuild(entry, state.lifetime, state.stale_for, stale=True)
@@ -333,17 +373,16 @@ class PageCacheMiddleware:
     @staticmethod
     def entry(response, generation, fresh_until):
         headers = {k: v for k, v in response.items() if k.lower() in KEPT_HEADERS}
-        return (generation, fresh_until, response.status_code, headers, response.content)
+        return PageEntry(generation, fresh_until, response.status_code, headers, response.content)
 
     @classmethod
     def rebuild(cls, entry, lifetime, stale_for, stale=False):
-        _generation, fresh_until, status, headers, content = entry
-        response = HttpResponse(content, status=status)
-        for name, value in headers.items():
+        response = HttpResponse(entry.content, status=entry.status)
+        for name, value in entry.headers.items():
             response[name] = value
         response["X-Page-Cache"] = "stale" if stale else "hit"
-        if status == 404:
-            lifetime = max(1, min(lifetime, int(fresh_until - time.time())))
+        if entry.status == 404:
+            lifetime = max(1, min(lifetime, int(entry.fresh_until - time.time())))
         cls.add_headers(response, lifetime, stale_for)
         return response
 

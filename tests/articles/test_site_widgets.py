@@ -1,17 +1,18 @@
 """The site-wide parts of every reader page (the section menu and Recent Posts) are read
-once a content generation (articles/widgets.py), with the page cache off as on: they must
+once a content generation (articles/site_widgets.py), with the page cache off as on: they must
 change as soon as what they show changes."""
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from articles.cache import current_generation
 from articles.models import Article
-from articles.widgets import WIDGETS_KEY
+from articles.page_cache import current_generation
+from articles.site_widgets import WIDGETS_KEY
 from tests.factories import DraftArticleFactory, PublishedArticleFactory, SectionFactory
 
 # Changes reach readers through transaction.on_commit (the generation moves on).
@@ -113,10 +114,12 @@ def test_a_change_that_started_no_generation_shows_once_a_page_could_expire(
     "stored",
     [
         lambda generation: (generation, [], []),  # the shape before this one
+        # The positional tuple that came before named entries: fresh, but of no name.
+        lambda generation: (generation, time.time() + 60, [], []),
         lambda generation: (generation, "later", [], []),
         lambda generation: "not a tuple",
     ],
-    ids=["older-shape", "bad-time", "not-a-tuple"],
+    ids=["older-shape", "positional", "bad-time", "not-a-tuple"],
 )
 def test_an_entry_of_another_shape_is_read_again_not_an_error(client, reading, stored):
     """After a deploy, the shared cache may hold what the previous code wrote."""

@@ -1,0 +1,98 @@
+"""The site-wide parts of every reader page, the section navigation and Recent Posts
+(``ifp.jinja2`` names them for the templates).
+
+They are the same on every page of a content generation, so they are read from the
+database once a generation, not once a request: the generation moves on with every change
+a reader could see, including a scheduled article's minute (``articles.page_cache``). Like
+a cached page, an entry is also read again after the page cache's lifetime (never past the
+next scheduled article), so a change that somehow started no generation shows within
+minutes.
+"""
+
+from datetime import datetime
+from typing import NamedTuple
+
+from django.utils import timezone
+
+from articles import page_cache
+from articles.models import Article, Section
+
+RECENT_POSTS = 6
+# Kept a little past its freshness, like a page, then dropped.
+GRACE_SECONDS = 60
+
+
+class NavLink(NamedTuple):
+    name: str
+    url: str
+
+
+class RecentPost(NamedTuple):
+    pk: int
+    title: str
+    url: str
+    excerpt: str
+    published_at: datetime
+
+
+class SiteWidgets(NamedTuple):
+    """What the shared cache keeps: the generation it was read in, the time (a Unix
+    timestamp) it is fresh until, the section links and the newest published articles."""
+
+    generation: int
+    fresh_until: float
+    sections: list  # of NavLink
+    newest: list  # of RecentPost, one more than Recent Posts shows
+
+
+# The entry's shape is in its key: after a deploy that changes it, the running site never
+# reads the entries the previous code wrote.
+WIDGETS_KEY = f"site-widgets:{page_cache.shape_key(SiteWidgets, NavLink, RecentPost)}"
+
+
+def site_widgets(request):
+    """The sections and the newest published articles (one more than Recent Posts shows,
+    so that an article's own page can leave itself out), as of the current generation.
+    Read once a request; from the database once a generation, or when the entry is older
+    than a cached page may be."""
+    found = getattr(request, "_site_widgets", None)
+    if found is None:
+        state = page_cache.live_generation(WIDGETS_KEY)
+        found = page_cache.entry_or_miss(state.values.get(WIDGETS_KEY), SiteWidgets)
+        now = timezone.now().timestamp()
+        if found is None or found.generation != state.generation or found.fresh_until <= now:
+            found = SiteWidgets(
+                state.generation, now + state.lifetime, _nav_links(), _newest(RECENT_POSTS + 1)
+            )
+            if state.answered:
+                page_cache.guarded(
+                    "set", WIDGETS_KEY, found, timeout=state.lifetime + GRACE_SECONDS
+                )
+        request._site_widgets = found
+    return found
+
+
+def _nav_links():
+    return [
+        NavLink(section.name, section.get_absolute_url())
+        for section in Section.objects.only("name", "slug")
+    ]
+
+
+def _newest(count):
+    articles = Article.objects.published().only("title", "slug", "excerpt", "published_at")
+    return [
+        RecentPost(a.pk, a.title, a.get_absolute_url(), a.excerpt, a.published_at)
+        for a in articles[:count]
+    ]
+
+
+def sections(request):
+    """The section navigation, in the newsroom's order."""
+    return site_widgets(request).sections
+
+
+def recent_posts(request, exclude=None, count=RECENT_POSTS):
+    """The Recent Posts widget: the newest published articles but ``exclude``."""
+    newest = site_widgets(request).newest
+    return [post for post in newest if exclude is None or post.pk != exclude.pk][:count]
