@@ -1,5 +1,5 @@
 // Keeps "2 hours ago" true on cached pages: recomputes every <time data-age> from its
-// datetime attribute. Mirrors the `age` filter in articles/templatetags/articles_tags.py.
+// datetime attribute. Mirrors the `age` filter in articles/templating.py.
 (function () {
   "use strict";
   var units = [
