@@ -1,5 +1,6 @@
 import io
 import re
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 SEED_SLUG = "palestinian-groups-appreciate-iran-leaders-stance-on-cause-of-palestine"
 
-# The Recent Posts widget of shared/reference/seed-article-page.txt, as the seed shows it.
+# The Recent Posts widget of docs/reference/seed-article-page.txt, as the seed shows it.
 SEED_RECENT_POSTS = [
     (
         "Iranian legal expert lambasts internet filtering as ‘unlawful’",
@@ -90,6 +91,14 @@ def test_seed_demo_recreates_the_seed_article_page(client):
         widget,
     )
     assert items == SEED_RECENT_POSTS
+
+
+def test_the_seed_pages_recent_posts_are_those_of_the_reference_copy():
+    """The expectations above are read off the project's own copy of the reference page."""
+    reference = Path(__file__).resolve().parents[2] / "docs/reference/seed-article-page.txt"
+    widget = reference.read_text().split("Recent Posts", 1)[1]
+    listed = [block.strip() for block in widget.split("\n\n") if block.strip()]
+    assert [tuple(listed[i : i + 3]) for i in range(0, len(listed), 3)] == SEED_RECENT_POSTS
 
 
 def test_seed_demo_is_idempotent():

@@ -1,4 +1,4 @@
-"""Demo content: the Iran Front Page article of shared/reference/seed-article-page.txt, its
+"""Demo content: the Iran Front Page article of docs/reference/seed-article-page.txt, its
 author and the six Recent Posts beside it, published at the ages the seed page shows."""
 
 import io
