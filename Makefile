@@ -32,11 +32,16 @@ run: install
 test: install
 	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The same checks as .pre-commit-config.yaml, changing nothing: django-upgrade --check
+# fails when it would rewrite a tracked file (`make fmt` applies it).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	git ls-files -z '*.py' | xargs -0 $(BIN)/django-upgrade --target-version 5.2 --check
 
 fmt: install
+	git ls-files -z '*.py' | xargs -0 $(BIN)/django-upgrade --target-version 5.2 \
+		--exit-zero-even-if-changed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 

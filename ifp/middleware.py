@@ -25,7 +25,7 @@ class RequestIdMiddleware:
         request_finished.connect(forget_request_id, dispatch_uid="ifp-forget-request-id")
 
     def __call__(self, request):
-        given = request.META.get("HTTP_X_REQUEST_ID", "")
+        given = request.headers.get("x-request-id", "")
         request.id = given if _GOOD_ID.fullmatch(given) else uuid.uuid4().hex
         # Kept until the response is closed (ifp.logs.forget_request_id): Django logs
         # error responses after the middleware has returned.

@@ -187,7 +187,7 @@ def test_lockout_is_per_account_and_address_and_ends_after_the_cool_off(
 def attempt_through_proxy(password, forwarded_for, username="editor"):
     """A login through nginx (deploy/nginx.conf): gunicorn sees nginx's address, and nginx
     appends the client's to X-Forwarded-For, after whatever the client wrote there."""
-    client = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=forwarded_for)
+    client = Client(REMOTE_ADDR="127.0.0.1", headers={"x-forwarded-for": forwarded_for})
     return client.post(LOGIN, {"username": username, "password": password})
 
 
