@@ -13,6 +13,7 @@ import html
 import itertools
 import re
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, unquote_to_bytes, urlsplit
@@ -74,7 +75,8 @@ _DECLARATION = re.compile(rb"^(\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding=[\"']([A-Za
 
 
 class RepairedExport:
-    """The export at ``path`` as text that XML 1.0 accepts, read in chunks.
+    """The export at ``path`` (or in a binary file object that can seek) as text that
+    XML 1.0 accepts, read in chunks.
 
     Bytes that are not valid in the file's encoding (UTF-8 unless its XML declaration says
     otherwise) are decoded as Windows-1252, as WordPress sites that changed their charset
@@ -109,7 +111,12 @@ class RepairedExport:
 
     def chunks(self):
         """Yield the file's text, repaired, in pieces of about a megabyte."""
-        with open(self.path, "rb") as file:
+        if hasattr(self.path, "read"):  # a binary file object: read from its start
+            self.path.seek(0)
+            opened = nullcontext(self.path)
+        else:
+            opened = open(self.path, "rb")
+        with opened as file:
             head = file.read(1024)
             file.seek(0)
             declared = _DECLARATION.match(head)
@@ -247,10 +254,10 @@ _CHANNEL_FIELDS = {"title", "link", "language", "wp:base_site_url", "wp:base_blo
 def read(path):
     """Yield ``("channel", dict)``, ``("author", dict)``, ``("category", dict)``,
     ``("tag", dict)``, ``("term", dict)`` and ``("item", Item)`` from the export at
-    ``path``, in file order; ``("error", message)`` for parts of the file outside any
-    item that the XML parser had to skip. Each item is parsed on its own: one the parser
-    could not read whole comes with ``broken`` set, one whose bytes were mended with
-    ``repaired``, and neither affects the items around it."""
+    ``path`` (or in a binary file object), in file order; ``("error", message)`` for
+    parts of the file outside any item that the XML parser had to skip. Each item is
+    parsed on its own: one the parser could not read whole comes with ``broken`` set, one
+    whose bytes were mended with ``repaired``, and neither affects the items around it."""
     export = RepairedExport(path)
     header = etree.XMLPullParser(
         events=("end",), recover=True, huge_tree=True, resolve_entities=False

@@ -15,8 +15,7 @@ from lxml import etree
 from PIL import Image
 from taggit.models import Tag
 
-from articles import wordpress, workflow
-from articles.management.commands import import_wordpress
+from articles import importer, wordpress, workflow
 from articles.models import (
     Article,
     Byline,
@@ -949,14 +948,14 @@ def test_malformed_items_are_reported_with_title_id_and_line_and_the_rest_import
 
 @pytest.mark.django_db
 def test_item_that_fails_midway_leaves_no_half_written_article(tmp_path, monkeypatch):
-    original = import_wordpress.Command.tags_for
+    original = importer.tags_for
 
-    def tags_for(self, wp_item):
+    def tags_for(wp_item):
         if wp_item.wp_id == 102:
             raise RuntimeError("tag service down")
-        return original(self, wp_item)
+        return original(wp_item)
 
-    monkeypatch.setattr(import_wordpress.Command, "tags_for", tags_for)
+    monkeypatch.setattr(importer, "tags_for", tags_for)
     text = wxr(
         item(101, "Fine story", tags=("sanctions",)),
         item(102, "Doomed story", tags=("sanctions",), creator="newcomer"),
