@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, unquote_to_bytes, urlsplit
 
+import lxml.html
 from django.utils import timezone
 from django.utils.encoding import repercent_broken_unicode
 from lxml import etree
@@ -402,8 +403,6 @@ _BLOCK_START = re.compile(rf"^\s*<(?:{BLOCK_TAGS})[\s>/]", re.IGNORECASE)
 _BLOCK_COMMENT = re.compile(r"<!--\s*/?wp:.*?-->", re.DOTALL)
 _CAPTION = re.compile(r"\[caption([^\]]*)\](.*?)\[/caption\]", re.DOTALL | re.IGNORECASE)
 _EMBED = re.compile(r"\[embed[^\]]*\](.*?)\[/embed\]", re.DOTALL | re.IGNORECASE)
-_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
-_LINK_AROUND_IMG = re.compile(r"<a\b[^>]*>\s*(<img\b[^>]*>)\s*</a>", re.IGNORECASE)
 # A shortcode is [name attr=...], [name/], or [name]...[/name]; plain bracketed words in a
 # story ("[Palestinian] fighters") are not.
 _SHORTCODE = re.compile(
@@ -455,17 +454,40 @@ class Cleanup:
         self.removed_shortcodes[name] = self.removed_shortcodes.get(name, 0) + 1
 
 
+def _fragment(markup):
+    """``markup`` (a piece of a post's HTML) parsed by lxml, inside a ``<div>``."""
+    return lxml.html.fragment_fromstring(markup, create_parent="div")
+
+
+def _inner_html(element):
+    """What ``element`` holds, as HTML: its text and its children (with their tails)."""
+    text = html.escape(element.text or "", quote=False)
+    return text + "".join(
+        lxml.html.tostring(child, encoding="unicode", method="html") for child in element
+    )
+
+
 def _caption_figure(match):
+    """A ``[caption]…[/caption]`` shortcode as a ``<figure>``: its first picture (without
+    the link WordPress puts around it when the picture links to its file), and the rest
+    of its text, or else its ``caption`` attribute, as the ``<figcaption>``."""
     attributes, inner = match.group(1), match.group(2).strip()
-    image = _IMG.search(inner)
-    linked = _LINK_AROUND_IMG.search(inner)
-    picture = image.group(0) if image else ""
-    caption = inner
-    if linked:
-        caption = caption.replace(linked.group(0), "")
-    elif image:
-        caption = caption.replace(image.group(0), "")
-    caption = caption.strip()
+    picture, caption = "", ""
+    if inner:
+        root = _fragment(inner)
+        image = next(root.iter("img"), None)
+        if image is not None:
+            holder = image.getparent()
+            linked = (
+                holder.tag == "a"
+                and len(holder) == 1
+                and not (holder.text or "").strip()
+                and not (image.tail or "").strip()
+            )
+            (holder if linked else image).drop_tree()  # their tails stay
+            image.tail = None
+            picture = lxml.html.tostring(image, encoding="unicode", method="html")
+        caption = _inner_html(root).strip()
     if not caption:
         caption_attribute = re.search(r'caption="([^"]*)"', attributes)
         caption = html.unescape(caption_attribute.group(1)) if caption_attribute else ""
@@ -513,7 +535,7 @@ def _remove_shortcodes(text, report):
 
 # Addresses
 
-_HREF = re.compile(r'(\s(?:href|src)=")([^"]+)(")', re.IGNORECASE)
+LINK_ATTRIBUTES = ("href", "src")
 
 
 def request_path(path):
@@ -560,17 +582,24 @@ def post_id_in(path):
 
 
 def rewrite_links(body, base_url, resolve):
-    """Rewrite href/src attributes that point at the old site: ``resolve(path)`` gives the
-    new address, or None to leave the attribute as it is."""
-
-    def replace(match):
-        path = site_path(match.group(2), base_url)
-        new = resolve(path) if path is not None else None
-        if new is None:
-            return match.group(0)
-        return f"{match.group(1)}{html.escape(new, quote=True)}{match.group(3)}"
-
-    return _HREF.sub(replace, body)
+    """Rewrite the ``href`` and ``src`` attributes of ``body`` (HTML, read with lxml) that
+    point at the old site: ``resolve(path)`` gives the new address, or None to leave the
+    attribute as it is. A body with nothing to rewrite is returned as it came."""
+    if not body or not body.strip():
+        return body
+    root = _fragment(body)
+    changed = False
+    for element in root.iter():
+        for name in LINK_ATTRIBUTES:
+            value = element.get(name) if isinstance(element.tag, str) else None
+            if not value:
+                continue
+            path = site_path(value, base_url)
+            new = resolve(path) if path is not None else None
+            if new is not None and new != value:
+                element.set(name, new)
+                changed = True
+    return _inner_html(root) if changed else body
 
 
 # Multilingual markers
