@@ -8,7 +8,7 @@ from urllib.parse import unquote
 import pytest
 
 from articles.models import Article
-from tests.articles.test_import_wordpress import BASE, attachment, item, run_import, write, wxr
+from tests.articles.wxr import BASE, attachment, item, run_import, write, wxr
 
 WHEN = datetime(2024, 5, 3, 10, 0, tzinfo=UTC)
 PERSIAN = "%d8%a7%db%8c%d8%b1%d8%a7%d9%86"  # ایران, as WordPress writes it in links
