@@ -10,8 +10,8 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from articles import page_cache
 from articles.models import Article
-from articles.page_cache import current_generation
 from articles.site_widgets import WIDGETS_KEY
 from tests.factories import DraftArticleFactory, PublishedArticleFactory, SectionFactory
 
@@ -123,5 +123,5 @@ def test_a_change_that_started_no_generation_shows_once_a_page_could_expire(
 )
 def test_an_entry_of_another_shape_is_read_again_not_an_error(client, reading, stored):
     """After a deploy, the shared cache may hold what the previous code wrote."""
-    cache.set(WIDGETS_KEY, stored(current_generation()))
+    cache.set(WIDGETS_KEY, stored(page_cache.current_generation()))
     assert recent_posts(client, reading) == ["Older story"]
