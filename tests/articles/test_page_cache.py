@@ -14,6 +14,7 @@ import socket
 import subprocess
 import time
 from datetime import timedelta
+from typing import NamedTuple
 
 import pytest
 from django.core.cache import cache, caches
@@ -160,6 +161,41 @@ def test_an_entry_an_earlier_deploy_left_is_a_miss_not_an_error(client):
     assert response.status_code == 200
     assert "X-Page-Cache" not in response
     assert "Fresh render" in response.content.decode()
+
+
+def test_entries_under_the_previous_codes_keys_are_never_read(client):
+    """The shape of an entry is in its key: what a deploy before left under its own keys
+    is not even fetched (it might name a class this code no longer has)."""
+    article = PublishedArticleFactory(title="Fresh render")
+    url = article.get_absolute_url()
+    digest = __import__("hashlib").sha256(url.encode()).hexdigest()
+    entry = page_cache.PageEntry(
+        page_cache.current_generation(), time.time() + 60, 200, {}, b"left by a deploy before"
+    )
+    cache.set(f"page:{digest}", entry, timeout=60)
+    response = client.get(url)
+    assert "X-Page-Cache" not in response
+    assert "Fresh render" in response.content.decode()
+    assert client.get(url)["X-Page-Cache"] == "hit"  # cached anew, under today's key
+
+
+def test_an_entrys_key_changes_with_its_types_module_name_or_fields():
+    class Entry(NamedTuple):
+        generation: int
+        fresh_until: float
+
+    class Other(NamedTuple):
+        generation: int
+        fresh_until: float
+
+    class Wider(NamedTuple):
+        generation: int
+        fresh_until: float
+        status: int
+
+    keys = {page_cache.shape_key(kind) for kind in (Entry, Other, Wider)}
+    assert len(keys) == 3
+    assert page_cache.shape_key(Entry) == page_cache.shape_key(Entry)
 
 
 def test_admin_preview_and_health_pages_are_never_cached(client, admin_client):
