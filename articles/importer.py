@@ -690,10 +690,13 @@ def author_for(item, site):
     login = item.get("dc:creator")
     if login in site.author_by_login:
         return site.author_by_login[login]
-    author, _ = Author.objects.get_or_create(
+    author, created = Author.objects.get_or_create(
         slug=slugify(login)[:120] or "wordpress", defaults={"name": login or "WordPress"}
     )
-    site.author_by_login[login] = author
+    # One made now is remembered only once it exists for good: this post's transaction
+    # may yet roll it back, and the next post by the same login then makes it again.
+    if not created:
+        site.author_by_login[login] = author
     return author
 
 

@@ -632,6 +632,25 @@ def test_malformed_items_are_reported_with_title_id_and_line_and_the_rest_import
 
 
 @pytest.mark.django_db
+def test_a_byline_made_by_a_failed_item_is_made_again_for_the_next(tmp_path, monkeypatch):
+    """The author a rolled-back post made is gone with it: the next post by the same
+    login makes it again instead of pointing at a row that is not there."""
+    original = importer.tags_for
+
+    def tags_for(wp_item):
+        if wp_item.wp_id == 102:
+            raise RuntimeError("tag service down")
+        return original(wp_item)
+
+    monkeypatch.setattr(importer, "tags_for", tags_for)
+    text = wxr(item(102, "Doomed story", creator="newcomer"), item(103, "Next", creator="newcomer"))
+    out, _ = run_import(write(tmp_path, text))
+    assert "failed item “Doomed story”" in out
+    assert [a.slug for a in article(103).authors.all()] == ["newcomer"]
+    assert Author.objects.filter(slug="newcomer").count() == 1
+
+
+@pytest.mark.django_db
 def test_item_that_fails_midway_leaves_no_half_written_article(tmp_path, monkeypatch):
     original = importer.tags_for
 
