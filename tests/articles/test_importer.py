@@ -643,7 +643,9 @@ def test_a_byline_made_by_a_failed_item_is_made_again_for_the_next(tmp_path, mon
         return original(wp_item)
 
     monkeypatch.setattr(importer, "tags_for", tags_for)
-    text = wxr(item(102, "Doomed story", creator="newcomer"), item(103, "Next", creator="newcomer"))
+    text = wxr(
+        item(102, "Doomed story", creator="newcomer"), item(103, "Next", creator="newcomer")
+    )
     out, _ = run_import(write(tmp_path, text))
     assert "failed item “Doomed story”" in out
     assert [a.slug for a in article(103).authors.all()] == ["newcomer"]
