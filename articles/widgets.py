@@ -8,6 +8,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from articles import cache as cache_state
+from articles import editions
 from articles.models import Article, Section
 from articles.origin import absolute_url
 
@@ -73,19 +74,22 @@ def site_widgets(request):
     than a cached page may be."""
     found = getattr(request, "_site_widgets", None)
     if found is None:
-        state = cache_state.live_generation(WIDGETS_KEY)
-        entry = cache_state.entry_of(state.values.get(WIDGETS_KEY), 4)
+        # Each edition has its own: its sections and its language's newest articles.
+        language = editions.of_request(request).code
+        key = WIDGETS_KEY if language == editions.DEFAULT else f"{WIDGETS_KEY}:{language}"
+        state = cache_state.live_generation(key)
+        entry = cache_state.entry_of(state.values.get(key), 4)
         now = timezone.now().timestamp()
         if entry is None or entry[0] != state.generation or entry[1] <= now:
             entry = (
                 state.generation,
                 now + state.lifetime,
-                _nav_links(),
-                _newest(RECENT_POSTS + 1),
+                _nav_links(language),
+                _newest(RECENT_POSTS + 1, language),
             )
             if state.answered:
                 cache_state.guarded(
-                    "set", WIDGETS_KEY, entry, timeout=state.lifetime + WIDGETS_GRACE_SECONDS
+                    "set", key, entry, timeout=state.lifetime + WIDGETS_GRACE_SECONDS
                 )
         found = request._site_widgets = entry[2:]
     return found
@@ -95,15 +99,19 @@ def site_widgets(request):
 WIDGETS_GRACE_SECONDS = 60
 
 
-def _nav_links():
+def _nav_links(language):
     return [
         NavLink(section.name, section.get_absolute_url())
-        for section in Section.objects.only("name", "slug")
+        for section in Section.objects.filter(language=language).only("name", "slug", "language")
     ]
 
 
-def _newest(count):
-    articles = Article.objects.published().only("title", "slug", "excerpt", "published_at")
+def _newest(count, language):
+    articles = (
+        Article.objects.published()
+        .in_language(language)
+        .only("title", "slug", "excerpt", "published_at", "language")
+    )
     return [
         RecentPost(a.pk, a.title, a.get_absolute_url(), a.excerpt, a.published_at)
         for a in articles[:count]

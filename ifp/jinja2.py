@@ -16,19 +16,39 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.text import Truncator
 
-from articles import widgets
+from articles import editions, persian_dates, widgets
 from articles.origin import absolute_url
 from articles.structured_data import share_image
 from images import markup
 
 
 def date(value, format_string):
-    """Django's ``date`` filter: ``value`` in the newsroom's time zone, formatted."""
+    """Django's ``date`` filter: ``value`` in the newsroom's time zone, formatted; on the
+    Persian edition a reader's date (a format naming the month) is a Solar Hijri one."""
     if value is None or value == "":
         return ""
+    if editions.current().code == "fa" and persian_dates.is_reader_format(format_string):
+        return persian_dates.format_date(value, format_string)
     if isinstance(value, datetime) and timezone.is_aware(value):
         value = timezone.localtime(value)
     return dateformat.format(value, format_string)
+
+
+@jinja2.pass_context
+def url(context, name, **kwargs):
+    """``reverse``, in the page's own edition: ``url('articles:home')`` on a page of the
+    Persian edition is /fa/ (the edition's URL namespace is the current app)."""
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    current_app = match.namespace if match is not None else None
+    return reverse(name, kwargs=kwargs or None, current_app=current_app)
+
+
+def age(value):
+    """ "2 hours ago", or "۲ ساعت پیش" on the Persian edition."""
+    if editions.current().code == "fa":
+        return persian_dates.age(value)
+    return widgets.age(value)
 
 
 def truncatewords(value, count):
@@ -41,7 +61,7 @@ def environment(**options):
     options["undefined"] = jinja2.StrictUndefined
     env = jinja2.Environment(**options)
     env.globals.update(
-        url=lambda name, **kwargs: reverse(name, kwargs=kwargs or None),
+        url=url,
         static=static,
         absolute_url=absolute_url,
         picture=markup.picture,
@@ -51,9 +71,11 @@ def environment(**options):
         page_url=widgets.page_url,
         localtime=timezone.localtime,
         share_image=share_image,
+        alternates=editions.alternates,
+        persian_digits=persian_dates.digits,
     )
     env.filters.update(
-        age=widgets.age,
+        age=age,
         datetime_attr=widgets.datetime_attr,
         date=date,
         linebreaks=lambda value: linebreaks_filter(value, autoescape=True),

@@ -726,7 +726,9 @@ class Command(BaseCommand):
             if body != article.body:
                 article.set_body(body)
                 Article.objects.filter(pk=article.pk).update(
-                    body=article.body, body_text=article.body_text
+                    body=article.body,
+                    body_text=article.body_text,
+                    search_body=article.search_body,
                 )
                 self.report.links_rewritten += 1
 
