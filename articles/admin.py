@@ -51,8 +51,9 @@ def is_editor(request):
 
 @admin.register(Section)
 class SectionAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "position")
+    list_display = ("name", "slug", "language", "position")
     list_editable = ("position",)
+    list_filter = ("language",)
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
 
@@ -114,6 +115,7 @@ class ArticleAdminForm(forms.ModelForm):
         model = Article
         # The admin narrows this to the fields of its fieldsets.
         fields = (
+            "language",
             "kicker",
             "title",
             "slug",
@@ -127,6 +129,7 @@ class ArticleAdminForm(forms.ModelForm):
             "published_at",
             "seo_title",
             "seo_description",
+            "translation_of",
         )
 
     def __init__(self, *args, **kwargs):
@@ -196,6 +199,8 @@ class ArticleAdmin(BodyEditorMixin, admin.ModelAdmin):
 
     class Media:
         css = {"all": ("admin-newsroom/admin.css",)}
+        # Turns the form's text fields right to left while the language is Persian.
+        js = ("admin-newsroom/text-direction.js",)
 
     list_display = (
         "title",
@@ -206,12 +211,12 @@ class ArticleAdmin(BodyEditorMixin, admin.ModelAdmin):
         "published_at",
         "updated_at",
     )
-    list_filter = (StateFilter, "status", "section", "is_featured", "published_at")
+    list_filter = (StateFilter, "status", "section", "language", "is_featured", "published_at")
     list_select_related = ("section",)
     search_fields = ("title", "slug", "standfirst", "kicker")
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ("title",)}
-    autocomplete_fields = ("section", "image")
+    autocomplete_fields = ("section", "image", "translation_of")
     readonly_fields = (
         "image_preview",
         "status",
@@ -229,8 +234,8 @@ class ArticleAdmin(BodyEditorMixin, admin.ModelAdmin):
         if is_editor(request):
             publishing.append("workflow_note")
         return (
-            (None, {"fields": ("kicker", "title", "slug", "standfirst", "body")}),
-            ("Filing", {"fields": ("section", "tags", "is_featured")}),
+            (None, {"fields": ("language", "kicker", "title", "slug", "standfirst", "body")}),
+            ("Filing", {"fields": ("section", "tags", "is_featured", "translation_of")}),
             (
                 "Search engines",
                 {"classes": ("collapse",), "fields": ("seo_title", "seo_description")},
@@ -736,8 +741,11 @@ class RedirectAdmin(admin.ModelAdmin):
 class PageAdmin(BodyEditorMixin, admin.ModelAdmin):
     """Standing pages: About, Contact, Editorial standards, Corrections policy…"""
 
-    list_display = ("title", "slug", "status", "updated_at")
-    list_filter = ("status",)
+    class Media:
+        js = ("admin-newsroom/text-direction.js",)
+
+    list_display = ("title", "slug", "language", "status", "updated_at")
+    list_filter = ("status", "language")
     search_fields = ("title", "slug")
     prepopulated_fields = {"slug": ("title",)}
     readonly_fields = ("wp_id",)
