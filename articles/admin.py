@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from js_asset.media import Media as NoncedMedia
 from reversion.models import Version
 
-from articles import diff, preview, workflow
+from articles import diff, editions, preview, workflow
 from articles.models import (
     Article,
     Byline,
@@ -45,12 +45,24 @@ class BodyEditorMixin:
         return super().render_change_form(request, context, *args, **kwargs)
 
 
+class LanguageMixin:
+    """The language select of an article, section or page: left out of a form (a form
+    posted by a script written before editions), it is the default language, English."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "language":
+            field.required = False
+            field.empty_value = editions.DEFAULT
+        return field
+
+
 def is_editor(request):
     return request.user.has_perm("articles.publish_article")
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(LanguageMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "language", "position")
     list_editable = ("position",)
     list_filter = ("language",)
@@ -190,7 +202,7 @@ class StateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(BodyEditorMixin, admin.ModelAdmin):
+class ArticleAdmin(LanguageMixin, BodyEditorMixin, admin.ModelAdmin):
     """The newsroom's article desk. Every status change goes through ``articles.workflow``;
     writers' changes to live articles are kept as pending changes for an editor."""
 
@@ -738,7 +750,7 @@ class RedirectAdmin(admin.ModelAdmin):
 
 
 @admin.register(Page)
-class PageAdmin(BodyEditorMixin, admin.ModelAdmin):
+class PageAdmin(LanguageMixin, BodyEditorMixin, admin.ModelAdmin):
     """Standing pages: About, Contact, Editorial standards, Corrections policy…"""
 
     class Media:
