@@ -1,6 +1,7 @@
 """The Persian edition at /fa/: its own pages, feeds and widgets, right to left, in Solar
 Hijri dates; English pages where they were."""
 
+import io
 import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -8,8 +9,10 @@ from zoneinfo import ZoneInfo
 import feedparser
 import lxml.html
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
+from articles.demo_persian import SEED_SLUG
 from articles.models import Article, Page, Section
 from tests.conftest import SITE_WIDGETS_COLD, SITE_WIDGETS_WARM
 from tests.factories import AuthorFactory, PublishedArticleFactory
@@ -243,3 +246,19 @@ def test_admin_form_has_the_language_and_switches_text_direction(client, editor)
     assert options == ["en", "fa"]
     scripts = [script.get("src") for script in page.xpath("//script[@src]")]
     assert any(src.endswith("admin-newsroom/text-direction.js") for src in scripts)
+
+
+def test_seed_demo_shows_the_persian_edition(client):
+    call_command("seed_demo", stdout=io.StringIO())
+    page = root(client.get("/fa/"))
+    assert page.get("dir") == "rtl"
+    cards = page.xpath("//main//h2/a/text() | //main//h3/a/text()")
+    assert len([title for title in cards if "تهران" in title]) >= 2
+    seed = Article.objects.get(slug=SEED_SLUG)
+    links = root(client.get(seed.get_absolute_url())).xpath("//link[@hreflang='fa']")
+    (translation,) = seed.translations.all()
+    assert [link.get("href") for link in links] == [
+        f"http://testserver{translation.get_absolute_url()}"
+    ]
+    # The demo's search finds a word typed with Arabic letters and no non-joiner.
+    assert "صادرات پسته کرمان رکورد زد" in client.get("/fa/search/?q=گروههاي").content.decode()
