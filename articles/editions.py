@@ -10,6 +10,7 @@ rules.
 
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.conf import settings
 from django.urls import reverse
@@ -62,6 +63,22 @@ def of_request(request):
         if namespace == edition.namespace and is_enabled(edition.code):
             return edition
     return KNOWN[DEFAULT]
+
+
+class EditionLink(NamedTuple):
+    code: str
+    name: str
+    home: str
+
+
+def other_editions():
+    """The masthead's links to the other editions' home pages, from the page's edition."""
+    here = current().code
+    return [
+        EditionLink(edition.code, edition.name, url(edition.code, "home"))
+        for edition in enabled()
+        if edition.code != here
+    ]
 
 
 def alternates(request, article=None):

@@ -72,6 +72,7 @@ def environment(**options):
         localtime=timezone.localtime,
         share_image=share_image,
         alternates=editions.alternates,
+        other_editions=editions.other_editions,
         persian_digits=persian_dates.digits,
     )
     env.filters.update(

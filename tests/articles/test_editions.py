@@ -262,3 +262,16 @@ def test_seed_demo_shows_the_persian_edition(client):
     ]
     # The demo's search finds a word typed with Arabic letters and no non-joiner.
     assert "صادرات پسته کرمان رکورد زد" in client.get("/fa/search/?q=گروههاي").content.decode()
+
+
+def test_masthead_links_the_other_edition(client):
+    (link,) = root(client.get("/")).xpath("//a[@class='masthead__edition']")
+    assert (link.get("href"), link.get("hreflang"), link.text) == ("/fa/", "fa", "فارسی")
+    (link,) = root(client.get("/fa/")).xpath("//a[@class='masthead__edition']")
+    assert (link.get("href"), link.get("hreflang"), link.text) == ("/", "en", "English")
+
+
+def test_with_english_only_there_is_no_persian_edition(client, settings):
+    settings.SITE_LANGUAGES = ["en"]
+    assert root(client.get("/")).xpath("//a[@class='masthead__edition']") == []
+    assert root(client.get("/")).xpath("//link[@hreflang]") == []
