@@ -275,3 +275,13 @@ def test_with_english_only_there_is_no_persian_edition(client, settings):
     settings.SITE_LANGUAGES = ["en"]
     assert root(client.get("/")).xpath("//a[@class='masthead__edition']") == []
     assert root(client.get("/")).xpath("//link[@hreflang]") == []
+
+
+def test_english_author_box_on_a_persian_page_keeps_its_own_direction(client, persian_section):
+    desk = AuthorFactory(name="IFP Editorial Staff", bio="An English bio.")
+    article = persian(persian_section, authors=[desk])
+    page = root(client.get(article.get_absolute_url()))
+    (bio,) = page.xpath("//div[contains(@class, 'author-box__bio')]")
+    assert bio.get("dir") == "auto"
+    (name,) = page.xpath("//span[@class='byline']/a")
+    assert name.get("dir") == "auto"
