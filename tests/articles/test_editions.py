@@ -11,6 +11,7 @@ import lxml.html
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from django.utils.encoding import iri_to_uri
 
 from articles.demo_persian import SEED_SLUG
 from articles.models import Article, Page, Section
@@ -285,3 +286,27 @@ def test_english_author_box_on_a_persian_page_keeps_its_own_direction(client, pe
     assert bio.get("dir") == "auto"
     (name,) = page.xpath("//span[@class='byline']/a")
     assert name.get("dir") == "auto"
+
+
+def test_sitemaps_list_each_edition_at_its_own_addresses(client, persian_section, tmp_path):
+    from tests.articles.test_sitemaps import NS, combined_schema, valid_xml
+
+    schema = combined_schema(tmp_path, "image")
+    fa = persian(persian_section, tags=["تهران"])
+    en = PublishedArticleFactory(tags=["Tehran"])
+    index = client.get("/sitemap.xml").content.decode()
+    assert "/sitemap-tags-fa.xml" in index
+
+    def locations(path):
+        document = valid_xml(client.get(path), schema)
+        return {loc.text for loc in document.findall("sm:url/sm:loc", NS)}
+
+    articles = locations("/sitemap-articles.xml")
+    assert f"http://testserver/fa/{fa.slug}/" in articles
+    assert f"http://testserver/{en.slug}/" in articles
+    assert iri_to_uri(f"http://testserver/fa/category/{persian_section.slug}/") in locations(
+        "/sitemap-sections.xml"
+    )
+    # A tag page exists in the edition whose articles carry the tag, and only there.
+    assert locations("/sitemap-tags.xml") == {"http://testserver/tag/tehran/"}
+    assert locations("/sitemap-tags-fa.xml") == {iri_to_uri("http://testserver/fa/tag/تهران/")}
