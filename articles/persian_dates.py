@@ -5,7 +5,9 @@ The Jinja2 filters ``date`` and ``age`` (``ifp.jinja2``) call these on a page of
 Persian edition (``articles.editions.current()``). Only what a reader reads changes: a
 format that names the month (``F``) is a reader's date, and becomes a Solar Hijri one;
 numeric formats (``c``, ``Y``, ``m``) build addresses and machine-readable values and
-stay Gregorian, as ``<time datetime>`` stays ISO 8601.
+stay Gregorian, as ``<time datetime>`` stays ISO 8601. A month without a day (``F Y``)
+names a month archive, whose months are the Gregorian ones of its address (/fa/2026/11/):
+it is named in Persian, "نوامبر ۲۰۲۶", not given a Solar Hijri month it does not match.
 """
 
 from datetime import datetime
@@ -16,6 +18,21 @@ from django.utils import timezone
 from articles import widgets
 
 _PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+# The Gregorian months as Persian writes them (the Academy of Persian Language's spelling).
+GREGORIAN_MONTHS = (
+    "ژانویه",
+    "فوریه",
+    "مارس",
+    "آوریل",
+    "مه",
+    "ژوئن",
+    "ژوئیه",
+    "اوت",
+    "سپتامبر",
+    "اکتبر",
+    "نوامبر",
+    "دسامبر",
+)
 
 # The names of widgets.AGE_UNITS in Persian; static/js/relative-time.js has the same.
 AGE_UNITS = {
@@ -40,15 +57,17 @@ def is_reader_format(format_string):
 
 def format_date(value, format_string):
     """``value`` (a date or an aware datetime, shown in the newsroom's zone) as
-    "day month year" in the Solar Hijri calendar, with ", HH:MM" when ``format_string``
-    shows the time (``H:i``) and without the day when it shows none (``j``)."""
+    "day month year" in the Solar Hijri calendar, with "، HH:MM" when ``format_string``
+    shows the time (``H:i``); as a Gregorian "month year" when it shows no day (``j``)."""
     if isinstance(value, datetime) and timezone.is_aware(value):
         value = timezone.localtime(value)
+    if "j" not in format_string:
+        return digits(f"{GREGORIAN_MONTHS[value.month - 1]} {value.year}")
     solar = jdatetime.date.fromgregorian(
         date=value if not isinstance(value, datetime) else value.date()
     )
     month = jdatetime.date.j_months_fa[solar.month - 1]
-    text = f"{solar.day} {month} {solar.year}" if "j" in format_string else f"{month} {solar.year}"
+    text = f"{solar.day} {month} {solar.year}"
     if "H:i" in format_string and isinstance(value, datetime):
         text += f"، {value:%H:%M}"
     return digits(text)

@@ -310,3 +310,36 @@ def test_sitemaps_list_each_edition_at_its_own_addresses(client, persian_section
     # A tag page exists in the edition whose articles carry the tag, and only there.
     assert locations("/sitemap-tags.xml") == {"http://testserver/tag/tehran/"}
     assert locations("/sitemap-tags-fa.xml") == {iri_to_uri("http://testserver/fa/tag/تهران/")}
+
+
+def test_persian_month_archive_names_its_gregorian_month_in_persian(client, persian_section):
+    persian(persian_section, published_at=datetime(2026, 11, 29, 9, tzinfo=TEHRAN))
+    page = root(client.get("/fa/2026/11/"))
+    (title,) = page.xpath("//h1")
+    assert title.text == "نوامبر ۲۰۲۶"
+
+
+def test_editor_files_a_persian_article_through_the_admin(client, editor):
+    client.force_login(editor)
+    section = Section.objects.create(name="سیاست", language="fa")
+    author = AuthorFactory()
+    response = client.post(
+        "/admin/articles/article/add/",
+        {
+            "language": "fa",
+            "title": "نشست گروه\u200cهای مقاومت",
+            "slug": "نشست-گروه-های-مقاومت",
+            "section": section.pk,
+            "bylines-TOTAL_FORMS": "1",
+            "bylines-INITIAL_FORMS": "0",
+            "bylines-0-author": author.pk,
+            "bylines-0-position": "0",
+            "corrections-TOTAL_FORMS": "0",
+            "corrections-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    article = Article.objects.get()
+    assert article.language == "fa"
+    assert article.get_absolute_url() == iri_to_uri("/fa/نشست-گروه-های-مقاومت/")
+    assert article.search_title == "نشست گروههای مقاومت"
