@@ -86,10 +86,14 @@ class ArticleFeed(Feed):
         return f"{obj} | {settings.SITE_NAME}" if obj else settings.SITE_NAME
 
     def link(self, obj):
+        if obj is None:
+            return absolute_url(editions.url(self.language, "home"))
         if self.kind == "tag":
             return absolute_url(editions.url(self.language, "tag", slug=obj.slug))
-        home = editions.url(self.language, "home")
-        return absolute_url(obj.get_absolute_url() if obj else home)
+        if self.kind == "author":
+            edition = editions.get(self.language)
+            return absolute_url(editions.reverse_in(edition, "staff:detail", {"slug": obj.slug}))
+        return absolute_url(obj.get_absolute_url())
 
     def description(self, obj):
         if obj is None:

@@ -80,7 +80,9 @@ def news_article(article, relations, request):
             {
                 "@type": "Organization" if author.is_desk else "Person",
                 "name": author.name,
-                "url": absolute_url(author.get_absolute_url()),
+                "url": absolute_url(
+                    editions.reverse_in(article.edition, "staff:detail", {"slug": author.slug})
+                ),
             }
             for author in relations.authors
         ],

@@ -12,7 +12,6 @@ from django.template.backends.jinja2 import Jinja2
 from django.template.backends.jinja2 import Template as Jinja2Template
 from django.template.defaultfilters import linebreaks_filter, pluralize
 from django.templatetags.static import static
-from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.text import Truncator
 
@@ -36,12 +35,13 @@ def date(value, format_string):
 
 @jinja2.pass_context
 def url(context, name, **kwargs):
-    """``reverse``, in the page's own edition: ``url('articles:home')`` on a page of the
-    Persian edition is /fa/ (the edition's URL namespace is the current app)."""
+    """``reverse``, in the page's own edition: on a page of the Persian edition, the
+    Persian route of ``name`` when there is one (``articles.editions.reverse_in``), so
+    ``url('articles:home')`` is /fa/ and ``url('section-feed', slug=…)`` /fa/category/…/feed/."""
     request = context.get("request")
-    match = getattr(request, "resolver_match", None)
-    current_app = match.namespace if match is not None else None
-    return reverse(name, kwargs=kwargs or None, current_app=current_app)
+    # Macros are imported without the page's context: the edition the request activated.
+    edition = editions.of_request(request) if request is not None else editions.current()
+    return editions.reverse_in(edition, name, kwargs)
 
 
 def age(value):

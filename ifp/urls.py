@@ -11,6 +11,7 @@ from articles.sitemaps import SITEMAPS
 from ifp.views import healthz
 from staff import twofactor
 from staff.twofactor import NewsroomLoginForm
+from staff.views import AuthorDetailView
 
 admin.site.site_header = f"{settings.SITE_SHORT_NAME} newsroom"
 admin.site.site_title = f"{settings.SITE_SHORT_NAME} newsroom"
@@ -24,7 +25,11 @@ author_rss, author_atom = feeds.feed_pair("author")
 fa_site_rss, fa_site_atom = feeds.feed_pair(language="fa")
 fa_section_rss, fa_section_atom = feeds.feed_pair("section", language="fa")
 fa_tag_rss, fa_tag_atom = feeds.feed_pair("tag", language="fa")
+fa_author_rss, fa_author_atom = feeds.feed_pair("author", language="fa")
 PERSIAN_EDITION = [
+    path("fa/author/<str:slug>/", AuthorDetailView.as_view(language="fa"), name="fa-staff-detail"),
+    path("fa/author/<str:slug>/feed/", fa_author_rss, name="fa-author-feed"),
+    path("fa/author/<str:slug>/feed/atom/", fa_author_atom, name="fa-author-feed-atom"),
     path("fa/feed/", fa_site_rss, name="fa-feed"),
     path("fa/feed/atom/", fa_site_atom, name="fa-feed-atom"),
     path("fa/category/<str:slug>/feed/", fa_section_rss, name="fa-section-feed"),

@@ -343,3 +343,26 @@ def test_editor_files_a_persian_article_through_the_admin(client, editor):
     assert article.language == "fa"
     assert article.get_absolute_url() == iri_to_uri("/fa/نشست-گروه-های-مقاومت/")
     assert article.search_title == "نشست گروههای مقاومت"
+
+
+def test_persian_author_page_and_feed_list_the_authors_persian_articles(client, persian_section):
+    author = AuthorFactory(name="Sara Ahmadi", slug="sara-ahmadi")
+    fa = persian(persian_section, authors=[author])
+    en = PublishedArticleFactory(title="English story", authors=[author])
+    page = root(client.get("/fa/author/sara-ahmadi/"))
+    assert page.get("dir") == "rtl"
+    assert fa.title in page.text_content() and en.title not in page.text_content()
+    english = root(client.get("/author/sara-ahmadi/")).text_content()
+    assert en.title in english and fa.title not in english
+    feed = feedparser.parse(client.get("/fa/author/sara-ahmadi/feed/").content)
+    assert [entry.title for entry in feed.entries] == [fa.title]
+    # The Persian article's byline and author box lead to the Persian author page, and
+    # the section page's feed links to the Persian section feed.
+    article = root(client.get(fa.get_absolute_url()))
+    hrefs = {a.get("href") for a in article.xpath("//a[@rel='author']")}
+    assert hrefs == {"/fa/author/sara-ahmadi/"}
+    (ld,) = json_ld(article)
+    assert ld["@graph"][0]["author"][0]["url"] == "http://testserver/fa/author/sara-ahmadi/"
+    section = root(client.get(persian_section.get_absolute_url()))
+    feeds = section.xpath("//link[@type='application/rss+xml']/@href")
+    assert feeds == ["/fa/feed/", iri_to_uri(f"/fa/category/{persian_section.slug}/feed/")]
