@@ -241,6 +241,7 @@ def public_pages(site):
         ("fa-article", f"/fa/{PERSIAN_SEED_TRANSLATION}/", False),
         ("fa-section", "/fa/category/جامعه/", False),
         ("fa-tag", "/fa/tag/تهران/", False),
+        ("fa-author", "/fa/author/ifp-editorial-staff/", False),
         ("fa-month", f"/fa{site['month']}", False),
         ("fa-search", "/fa/search/?q=تهران", False),
         ("fa-search-empty", "/fa/search/", False),
