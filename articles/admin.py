@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from js_asset.media import Media as NoncedMedia
 from reversion.models import Version
 
-from articles import diff, preview, workflow
+from articles import diff, editions, preview, workflow
 from articles.models import (
     Article,
     Byline,
@@ -45,14 +45,27 @@ class BodyEditorMixin:
         return super().render_change_form(request, context, *args, **kwargs)
 
 
+class LanguageMixin:
+    """The language select of an article, section or page: left out of a form (a form
+    posted by a script written before editions), it is the default language, English."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "language":
+            field.required = False
+            field.empty_value = editions.DEFAULT
+        return field
+
+
 def is_editor(request):
     return request.user.has_perm("articles.publish_article")
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "position")
+class SectionAdmin(LanguageMixin, admin.ModelAdmin):
+    list_display = ("name", "slug", "language", "position")
     list_editable = ("position",)
+    list_filter = ("language",)
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
 
@@ -114,6 +127,7 @@ class ArticleAdminForm(forms.ModelForm):
         model = Article
         # The admin narrows this to the fields of its fieldsets.
         fields = (
+            "language",
             "kicker",
             "title",
             "slug",
@@ -127,6 +141,7 @@ class ArticleAdminForm(forms.ModelForm):
             "published_at",
             "seo_title",
             "seo_description",
+            "translation_of",
         )
 
     def __init__(self, *args, **kwargs):
@@ -187,7 +202,7 @@ class StateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(BodyEditorMixin, admin.ModelAdmin):
+class ArticleAdmin(LanguageMixin, BodyEditorMixin, admin.ModelAdmin):
     """The newsroom's article desk. Every status change goes through ``articles.workflow``;
     writers' changes to live articles are kept as pending changes for an editor."""
 
@@ -196,6 +211,8 @@ class ArticleAdmin(BodyEditorMixin, admin.ModelAdmin):
 
     class Media:
         css = {"all": ("admin-newsroom/admin.css",)}
+        # Turns the form's text fields right to left while the language is Persian.
+        js = ("admin-newsroom/text-direction.js",)
 
     list_display = (
         "title",
@@ -206,12 +223,12 @@ class ArticleAdmin(BodyEditorMixin, admin.ModelAdmin):
         "published_at",
         "updated_at",
     )
-    list_filter = (StateFilter, "status", "section", "is_featured", "published_at")
+    list_filter = (StateFilter, "status", "section", "language", "is_featured", "published_at")
     list_select_related = ("section",)
     search_fields = ("title", "slug", "standfirst", "kicker")
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ("title",)}
-    autocomplete_fields = ("section", "image")
+    autocomplete_fields = ("section", "image", "translation_of")
     readonly_fields = (
         "image_preview",
         "status",
@@ -229,8 +246,8 @@ class ArticleAdmin(BodyEditorMixin, admin.ModelAdmin):
         if is_editor(request):
             publishing.append("workflow_note")
         return (
-            (None, {"fields": ("kicker", "title", "slug", "standfirst", "body")}),
-            ("Filing", {"fields": ("section", "tags", "is_featured")}),
+            (None, {"fields": ("language", "kicker", "title", "slug", "standfirst", "body")}),
+            ("Filing", {"fields": ("section", "tags", "is_featured", "translation_of")}),
             (
                 "Search engines",
                 {"classes": ("collapse",), "fields": ("seo_title", "seo_description")},
@@ -733,11 +750,14 @@ class RedirectAdmin(admin.ModelAdmin):
 
 
 @admin.register(Page)
-class PageAdmin(BodyEditorMixin, admin.ModelAdmin):
+class PageAdmin(LanguageMixin, BodyEditorMixin, admin.ModelAdmin):
     """Standing pages: About, Contact, Editorial standards, Corrections policy…"""
 
-    list_display = ("title", "slug", "status", "updated_at")
-    list_filter = ("status",)
+    class Media:
+        js = ("admin-newsroom/text-direction.js",)
+
+    list_display = ("title", "slug", "language", "status", "updated_at")
+    list_filter = ("status", "language")
     search_fields = ("title", "slug")
     prepopulated_fields = {"slug": ("title",)}
     readonly_fields = ("wp_id",)

@@ -10,10 +10,10 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from taggit.models import Tag
 
+from articles import editions
 from articles.models import Article, Section
 from articles.origin import absolute_url
 from core.text import clean_text
@@ -68,6 +68,7 @@ class ArticleFeed(Feed):
 
     feed_type = ContentRssFeed
     kind = None  # "section", "tag" or "author"
+    language = "en"  # the edition (articles.editions), and the feed's <language>
 
     def get_object(self, request, slug=None):
         self.request = request
@@ -85,9 +86,14 @@ class ArticleFeed(Feed):
         return f"{obj} | {settings.SITE_NAME}" if obj else settings.SITE_NAME
 
     def link(self, obj):
+        if obj is None:
+            return absolute_url(editions.url(self.language, "home"))
         if self.kind == "tag":
-            return absolute_url(reverse("articles:tag", kwargs={"slug": obj.slug}))
-        return absolute_url(obj.get_absolute_url() if obj else reverse("articles:home"))
+            return absolute_url(editions.url(self.language, "tag", slug=obj.slug))
+        if self.kind == "author":
+            edition = editions.get(self.language)
+            return absolute_url(editions.reverse_in(edition, "staff:detail", {"slug": obj.slug}))
+        return absolute_url(obj.get_absolute_url())
 
     def description(self, obj):
         if obj is None:
@@ -101,7 +107,7 @@ class ArticleFeed(Feed):
         return absolute_url(self.request.path_info)
 
     def articles(self, obj):
-        articles = Article.objects.published()
+        articles = Article.objects.published().in_language(self.language)
         if self.kind == "section":
             articles = articles.filter(section=obj)
         elif self.kind == "tag":
@@ -164,8 +170,9 @@ class AtomArticleFeed(ArticleFeed):
     subtitle = ArticleFeed.description
 
 
-def feed_pair(kind=None):
-    """The RSS and Atom feed views for one kind of list."""
-    rss = type(f"{kind or 'site'}RssFeed", (ArticleFeed,), {"kind": kind})
-    atom = type(f"{kind or 'site'}AtomFeed", (AtomArticleFeed,), {"kind": kind})
+def feed_pair(kind=None, language="en"):
+    """The RSS and Atom feed views for one kind of list of one edition's articles."""
+    attrs = {"kind": kind, "language": language}
+    rss = type(f"{kind or 'site'}RssFeed", (ArticleFeed,), attrs)
+    atom = type(f"{kind or 'site'}AtomFeed", (AtomArticleFeed,), attrs)
     return rss(), atom()

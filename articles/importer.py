@@ -832,6 +832,8 @@ def rewrite_bodies(site, imported, report):
         if body != article.body:
             article.set_body(body)
             Article.objects.filter(pk=article.pk).update(
-                body=article.body, body_text=article.body_text
+                body=article.body,
+                body_text=article.body_text,
+                search_body=article.search_body,
             )
             report.links_rewritten += 1

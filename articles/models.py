@@ -5,14 +5,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Prefetch, Q
-from django.urls import reverse
+from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 from django_prose_editor.fields import ProseEditorField
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
-from articles import richtext
+from articles import editions, richtext
+from core import persian
 from core.fields import CleanCharField, CleanTextField
 from core.slugs import fill_slug
 from core.tags import CleanTagManager
@@ -26,6 +26,7 @@ RESERVED_SLUGS = frozenset(
         "authors",
         "category",
         "corrections",
+        "fa",
         "feed",
         "healthz",
         "media",
@@ -51,6 +52,18 @@ ADDRESS_TAKEN = (
     "The address /%(slug)s/ belongs to another article (as its address now, or as an "
     "old address that still takes readers to it); choose another slug."
 )
+
+
+def language_field(what):
+    """The language a row is written in: which edition shows it (``articles.editions``)."""
+    return models.CharField(
+        max_length=8,
+        choices=editions.LANGUAGE_CHOICES,
+        default=editions.DEFAULT,
+        db_default=editions.DEFAULT,
+        help_text=f"The language {what} is written in: Persian ones appear in the Persian "
+        "edition (/fa/), right to left.",
+    )
 
 
 def is_refused_article_slug(value):
@@ -97,6 +110,7 @@ class Section(models.Model):
         help_text="The section this one was nested under (WordPress's parent category). "
         "Sections are flat on the site; the parent is kept for the record and old links.",
     )
+    language = language_field("the section's name")
 
     class Meta:
         ordering = ("position", "name")
@@ -109,11 +123,11 @@ class Section(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:section", kwargs={"slug": self.slug})
+        return editions.url(self.language, "section", slug=self.slug)
 
 
 # Columns only search reads: never loaded for pages.
-SEARCH_COLUMNS = ("body_text", "search_vector")
+SEARCH_COLUMNS = ("body_text", "search_title", "search_standfirst", "search_body", "search_vector")
 
 
 def public_q(prefix=""):
@@ -161,6 +175,10 @@ class ArticleQuerySet(models.QuerySet):
             return self.filter(public_q() | Q(pk__in=self.owned_by(user).values("pk")))
         return self.published()
 
+    def in_language(self, code):
+        """The articles of one edition (``articles.editions``)."""
+        return self.filter(language=code)
+
     def for_listing(self):
         """A list of article cards: section and ordered bylines joined, the long text
         columns left in the database."""
@@ -174,6 +192,21 @@ class ArticleQuerySet(models.QuerySet):
     def for_feed(self):
         """Feed items carry the full body, their bylines and their tags."""
         return self.with_bylines().defer(*SEARCH_COLUMNS).prefetch_related("tags")
+
+    def with_translation(self):
+        """Each article with the address parts of its published translation, if any
+        (``translation_slug``, ``translation_language``): the one it translates, or one
+        that translates it. Subqueries of the same read, so a page costs no query more."""
+        translations = (
+            Article.objects.published()
+            .filter(Q(pk=OuterRef("translation_of")) | Q(translation_of=OuterRef("pk")))
+            .exclude(language=OuterRef("language"))
+            .order_by("-published_at", "-id")
+        )
+        return self.annotate(
+            translation_slug=Subquery(translations.values("slug")[:1]),
+            translation_language=Subquery(translations.values("language")[:1]),
+        )
 
     def at_address(self, slug):
         """The articles the address /``slug``/ leads to: the one whose slug it is, and
@@ -309,8 +342,25 @@ class Article(models.Model):
         editable=False,
         help_text="Counts saves; a save based on an older count is refused (no lost edits).",
     )
-    # Full-text search on PostgreSQL: filled by a database trigger, indexed with GIN
-    # (migration 0005); unused elsewhere.
+    language = language_field("the article")
+    translation_of = models.ForeignKey(
+        "self",
+        verbose_name="translation of",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="translations",
+        help_text="The article in the other language this one translates (or that "
+        "translates it): each page then links to the other.",
+    )
+    # What search matches, on every database: headline, standfirst and body text folded by
+    # core.persian.fold on save (Arabic and Persian spellings of a letter as one, no
+    # zero-width non-joiners or vowel marks), so text and queries compare alike.
+    search_title = models.TextField(blank=True, editable=False, default="", db_default="")
+    search_standfirst = models.TextField(blank=True, editable=False, default="", db_default="")
+    search_body = models.TextField(blank=True, editable=False, default="", db_default="")
+    # Full-text search on PostgreSQL: filled by a database trigger from the search_* columns
+    # with the article's language's configuration, indexed with GIN; unused elsewhere.
     search_vector = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -358,6 +408,7 @@ class Article(models.Model):
         self.set_body(self.body)
         source = self.standfirst.strip() or self.body_text
         self.excerpt = richtext.excerpt(source, EXCERPT_WORDS)[:400]
+        self.fill_search_text()
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now().replace(microsecond=0)
         if self.pk is not None and not kwargs.get("update_fields"):
@@ -365,7 +416,7 @@ class Article(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:detail", kwargs={"slug": self.slug})
+        return editions.url(self.language, "detail", slug=self.slug)
 
     def clean(self):
         super().clean()
@@ -391,10 +442,29 @@ class Article(models.Model):
         address that still takes readers to it; an article may take back its own."""
         return Article.objects.at_address(slug).exclude(pk=self.pk).exists()
 
+    def fill_search_text(self):
+        """Derive the columns search matches from the headline and standfirst (``set_body``
+        derives the body's)."""
+        self.search_title = persian.fold(self.title)
+        self.search_standfirst = persian.fold(self.standfirst)
+
+    @property
+    def edition(self):
+        return editions.get(self.language)
+
+    @property
+    def translation_url(self):
+        """The address of the published translation (``with_translation``), or ""."""
+        slug = getattr(self, "translation_slug", None)
+        if not slug:
+            return ""
+        return editions.url(self.translation_language, "detail", slug=slug)
+
     def set_body(self, html):
         """Sanitize ``html`` into the body, and derive the search text from it."""
         self.body = richtext.sanitize_body(html)
         self.body_text = richtext.plain_text(self.body)
+        self.search_body = persian.fold(self.body_text)
 
     @property
     def byline_authors(self):
@@ -618,6 +688,7 @@ class Page(models.Model):
         default=Status.DRAFT,
         help_text="Readers see published pages only.",
     )
+    language = language_field("the page")
     wp_id = models.PositiveBigIntegerField(
         "WordPress page id",
         null=True,
@@ -642,7 +713,7 @@ class Page(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:detail", kwargs={"slug": self.slug})
+        return editions.url(self.language, "detail", slug=self.slug)
 
     def clean(self):
         if self.slug and Article.objects.filter(slug=self.slug).exists():

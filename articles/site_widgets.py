@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from django.utils import timezone
 
-from articles import page_cache
+from articles import editions, page_cache
 from articles.models import Article, Section
 
 RECENT_POSTS = 6
@@ -57,30 +57,38 @@ def site_widgets(request):
     than a cached page may be."""
     found = getattr(request, "_site_widgets", None)
     if found is None:
-        state = page_cache.live_generation(WIDGETS_KEY)
-        found = page_cache.entry_or_miss(state.values.get(WIDGETS_KEY), SiteWidgets)
+        # Each edition has its own: its sections and its language's newest articles.
+        language = editions.of_request(request).code
+        key = WIDGETS_KEY if language == editions.DEFAULT else f"{WIDGETS_KEY}:{language}"
+        state = page_cache.live_generation(key)
+        found = page_cache.entry_or_miss(state.values.get(key), SiteWidgets)
         now = timezone.now().timestamp()
         if found is None or found.generation != state.generation or found.fresh_until <= now:
             found = SiteWidgets(
-                state.generation, now + state.lifetime, _nav_links(), _newest(RECENT_POSTS + 1)
+                state.generation,
+                now + state.lifetime,
+                _nav_links(language),
+                _newest(RECENT_POSTS + 1, language),
             )
             if state.answered:
-                page_cache.guarded(
-                    "set", WIDGETS_KEY, found, timeout=state.lifetime + GRACE_SECONDS
-                )
+                page_cache.guarded("set", key, found, timeout=state.lifetime + GRACE_SECONDS)
         request._site_widgets = found
     return found
 
 
-def _nav_links():
+def _nav_links(language):
     return [
         NavLink(section.name, section.get_absolute_url())
-        for section in Section.objects.only("name", "slug")
+        for section in Section.objects.filter(language=language).only("name", "slug", "language")
     ]
 
 
-def _newest(count):
-    articles = Article.objects.published().only("title", "slug", "excerpt", "published_at")
+def _newest(count, language):
+    articles = (
+        Article.objects.published()
+        .in_language(language)
+        .only("title", "slug", "excerpt", "published_at", "language")
+    )
     return [
         RecentPost(a.pk, a.title, a.get_absolute_url(), a.excerpt, a.published_at)
         for a in articles[:count]

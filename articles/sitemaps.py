@@ -4,13 +4,14 @@ their featured images), sections, tags, authors and standing pages."""
 import dataclasses
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
 from django.db.models import Exists, Max, OuterRef
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from taggit.models import Tag, TaggedItem
 
+from articles import editions
 from articles.models import Article, Byline, Page, Section, public_q
 from articles.origin import absolute_url, site_origin
 from staff.models import Author
@@ -65,20 +66,28 @@ class SectionSitemap(OriginSitemap):
 
 
 class TagSitemap(OriginSitemap):
+    """The tag pages of one edition: the tags on its published articles (a tag used in
+    both languages has a page in each)."""
+
     limit = 5000
     changefreq = "daily"
+    language = "en"
 
     def items(self):
         public = TaggedItem.objects.filter(
             tag=OuterRef("pk"),
             content_type__app_label="articles",
             content_type__model="article",
-            object_id__in=Article.objects.published().values("pk"),
+            object_id__in=Article.objects.published().in_language(self.language).values("pk"),
         )
         return Tag.objects.filter(Exists(public)).order_by("slug")
 
     def location(self, tag):
-        return reverse("articles:tag", kwargs={"slug": tag.slug})
+        return editions.url(self.language, "tag", slug=tag.slug)
+
+
+class PersianTagSitemap(TagSitemap):
+    language = "fa"
 
 
 class AuthorSitemap(OriginSitemap):
@@ -108,6 +117,8 @@ SITEMAPS = {
     "authors": AuthorSitemap,
     "pages": PageSitemap,
 }
+if "fa" in settings.SITE_LANGUAGES:
+    SITEMAPS["tags-fa"] = PersianTagSitemap
 
 
 def index(request, **kwargs):

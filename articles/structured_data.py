@@ -9,6 +9,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
+from articles import editions
 from articles.origin import absolute_url
 
 # Inside a <script> element, these must not appear literally.
@@ -63,7 +64,7 @@ def news_article(article, relations, request):
     """NewsArticle (with its corrections) and the page's BreadcrumbList; ``relations``
     are the article's ``models.page_relations``."""
     url = absolute_url(article.get_absolute_url())
-    home = absolute_url(reverse("articles:home"))
+    home = absolute_url(editions.url(article.language, "home"))
     data = {
         "@type": "NewsArticle",
         "@id": f"{url}#article",
@@ -79,12 +80,14 @@ def news_article(article, relations, request):
             {
                 "@type": "Organization" if author.is_desk else "Person",
                 "name": author.name,
-                "url": absolute_url(author.get_absolute_url()),
+                "url": absolute_url(
+                    editions.reverse_in(article.edition, "staff:detail", {"slug": author.slug})
+                ),
             }
             for author in relations.authors
         ],
         "publisher": publisher(request),
-        "inLanguage": settings.LANGUAGE_CODE,
+        "inLanguage": article.language,
     }
     if article.image_id is not None:
         # Google asks for the picture in 16:9, 4:3 and 1:1, large enough to show.
@@ -139,13 +142,15 @@ def news_article(article, relations, request):
 
 def website(request):
     """The home page's WebSite, with the search box search engines may show."""
-    search = absolute_url(reverse("articles:search"))
+    edition = editions.of_request(request)
+    search = absolute_url(editions.url(edition.code, "search"))
     return to_script_json(
         {
             "@context": "https://schema.org",
             "@type": "WebSite",
             "name": settings.SITE_NAME,
-            "url": absolute_url(reverse("articles:home")),
+            "url": absolute_url(editions.url(edition.code, "home")),
+            "inLanguage": edition.code,
             "publisher": publisher(request),
             "potentialAction": {
                 "@type": "SearchAction",

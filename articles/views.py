@@ -12,7 +12,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView, ListView, MonthArchiveView
 from taggit.models import Tag
 
-from articles import preview, search, structured_data
+from articles import editions, preview, search, structured_data
 from articles.models import (
     SEARCH_COLUMNS,
     Article,
@@ -38,8 +38,12 @@ class PublishedArticleListView(ListView):
     paginate_by = 20
     context_object_name = "articles"
 
+    @property
+    def edition(self):
+        return editions.of_request(self.request)
+
     def get_queryset(self):
-        return Article.objects.published().for_listing()
+        return Article.objects.published().in_language(self.edition.code).for_listing()
 
 
 class HomeView(PublishedArticleListView):
@@ -62,7 +66,8 @@ class HomeView(PublishedArticleListView):
         if self.lead is not None:
             # Every published article but the lead: counting all of them is an index-only
             # scan, where "all but one" reads every row (3x slower on 100,000 articles).
-            paginator.count = Article.objects.published().count() - 1
+            paginator.count = Article.objects.published().in_language(self.edition.code).count()
+            paginator.count -= 1
         return paginator
 
     def get_context_data(self, **kwargs):
@@ -76,7 +81,11 @@ class HomeView(PublishedArticleListView):
     def section_blocks(self):
         """Each section's newest articles, in one query however many sections there are."""
         # Ranked among the newest articles only, so the cost does not grow with the archive.
-        newest = Article.objects.published().values("pk")[:SECTION_BLOCK_WINDOW]
+        newest = (
+            Article.objects.published()
+            .in_language(self.edition.code)
+            .values("pk")[:SECTION_BLOCK_WINDOW]
+        )
         articles = Article.objects.filter(pk__in=newest)
         if self.lead is not None:
             articles = articles.exclude(pk=self.lead.pk)
@@ -103,7 +112,9 @@ class SectionView(PublishedArticleListView):
     template_name = "articles/section_detail.html"
 
     def get_queryset(self):
-        self.section = get_object_or_404(Section, slug=self.kwargs["slug"])
+        self.section = get_object_or_404(
+            Section, slug=self.kwargs["slug"], language=self.edition.code
+        )
         return super().get_queryset().filter(section=self.section)
 
     def get_context_data(self, **kwargs):
@@ -133,7 +144,16 @@ class ArticleDetailView(DetailView):
     context_object_name = "article"
 
     def get_queryset(self):
-        return self.visible_articles().for_page()
+        return self.visible_articles().for_page().with_translation()
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        if self.object.language != editions.of_request(request).code:
+            # An article lives in its own language's edition: /<slug>/ of a Persian
+            # article, or /fa/<slug>/ of an English one, is an address of the other.
+            return redirect(self.object, permanent=True)
+        context = self.get_context_data(object=self.object)
+        return self.render_to_response(context)
 
     def visible_articles(self):
         """Readers see published articles; editors every article (a preview); writers
@@ -164,7 +184,8 @@ def article_or_page(request, slug):
     try:
         return ArticleDetailView.as_view()(request, slug=slug)
     except Http404:
-        page = Page.objects.published().filter(slug=slug).first()
+        language = editions.of_request(request).code
+        page = Page.objects.published().filter(slug=slug, language=language).first()
         if page is None:
             raise
         return render(request, "articles/page_detail.html", {"page": page})
@@ -225,7 +246,8 @@ class ArticleMonthArchiveView(MonthArchiveView):
 
     def get_queryset(self):
         # Per request: published() reads the clock, so scheduled articles appear on time.
-        return Article.objects.published().for_listing()
+        language = editions.of_request(self.request).code
+        return Article.objects.published().in_language(language).for_listing()
 
     def get(self, request, *args, **kwargs):
         try:
@@ -240,7 +262,8 @@ SEARCH_PAGE_SIZE = 10
 def search_view(request):
     """/search/?q=: ranked results with highlighted snippets. An empty, odd or too long
     query gets a friendly page; a page number past the end is a 404 as on every list."""
-    query, results = search.search(request.GET.get("q", ""))
+    language = editions.of_request(request).code
+    query, results = search.search(request.GET.get("q", ""), language)
     paginator = Paginator(results, SEARCH_PAGE_SIZE)
     try:
         page = paginator.page(request.GET.get("page") or 1)
@@ -279,7 +302,7 @@ def news_sitemap(request):
     articles = (
         Article.objects.published()
         .filter(published_at__gte=since)
-        .only("slug", "title", "published_at")[:1000]
+        .only("slug", "title", "published_at", "language")[:1000]
     )
     return render(
         request,
@@ -287,7 +310,6 @@ def news_sitemap(request):
         {
             "articles": articles,
             "publication_name": settings.SITE_NAME,
-            "language": settings.LANGUAGE_CODE.split("-")[0],
         },
         content_type="application/xml; charset=utf-8",
     )

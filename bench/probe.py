@@ -22,7 +22,9 @@ def choose_pages():
     from articles.models import Article, Section, public_q
     from bench.generate import SEARCH_WORD
 
-    article = Article.objects.published().order_by("-published_at", "-id").first()
+    newest = Article.objects.published().order_by("-published_at", "-id")
+    article = newest.in_language("en").first()
+    persian = newest.in_language("fa").first()
     section = (
         Section.objects.annotate(live=Count("articles", filter=public_q("articles__")))
         .order_by("-live", "position")
@@ -33,6 +35,8 @@ def choose_pages():
     return [
         ("floor", "/bench/floor/"),
         ("article", article.get_absolute_url()),
+        # The Persian edition's (bench/generate.py makes it a translation of "article").
+        *([("article-fa", persian.get_absolute_url())] if persian is not None else []),
         ("home", reverse("articles:home")),
         ("section", section.get_absolute_url()),
         ("search", f"{reverse('articles:search')}?q={SEARCH_WORD.lower()}"),

@@ -12,23 +12,43 @@ from django.template.backends.jinja2 import Jinja2
 from django.template.backends.jinja2 import Template as Jinja2Template
 from django.template.defaultfilters import linebreaks_filter, pluralize
 from django.templatetags.static import static
-from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.text import Truncator
 
-from articles import site_widgets, templating
+from articles import editions, persian_dates, site_widgets, templating
 from articles.origin import absolute_url
 from articles.structured_data import share_image
 from images import markup
 
 
 def date(value, format_string):
-    """Django's ``date`` filter: ``value`` in the newsroom's time zone, formatted."""
+    """Django's ``date`` filter: ``value`` in the newsroom's time zone, formatted; on the
+    Persian edition a reader's date (a format naming the month) is a Solar Hijri one."""
     if value is None or value == "":
         return ""
+    if editions.current().code == "fa" and persian_dates.is_reader_format(format_string):
+        return persian_dates.format_date(value, format_string)
     if isinstance(value, datetime) and timezone.is_aware(value):
         value = timezone.localtime(value)
     return dateformat.format(value, format_string)
+
+
+@jinja2.pass_context
+def url(context, name, **kwargs):
+    """``reverse``, in the page's own edition: on a page of the Persian edition, the
+    Persian route of ``name`` when there is one (``articles.editions.reverse_in``), so
+    ``url('articles:home')`` is /fa/ and ``url('section-feed', slug=…)`` /fa/category/…/feed/."""
+    request = context.get("request")
+    # Macros are imported without the page's context: the edition the request activated.
+    edition = editions.of_request(request) if request is not None else editions.current()
+    return editions.reverse_in(edition, name, kwargs)
+
+
+def age(value):
+    """ "2 hours ago", or "۲ ساعت پیش" on the Persian edition."""
+    if editions.current().code == "fa":
+        return persian_dates.age(value)
+    return templating.age(value)
 
 
 def truncatewords(value, count):
@@ -41,7 +61,7 @@ def environment(**options):
     options["undefined"] = jinja2.StrictUndefined
     env = jinja2.Environment(**options)
     env.globals.update(
-        url=lambda name, **kwargs: reverse(name, kwargs=kwargs or None),
+        url=url,
         static=static,
         absolute_url=absolute_url,
         picture=markup.picture,
@@ -51,9 +71,12 @@ def environment(**options):
         page_url=templating.page_url,
         localtime=timezone.localtime,
         share_image=share_image,
+        alternates=editions.alternates,
+        other_editions=editions.other_editions,
+        persian_digits=persian_dates.digits,
     )
     env.filters.update(
-        age=templating.age,
+        age=age,
         datetime_attr=templating.datetime_attr,
         date=date,
         linebreaks=lambda value: linebreaks_filter(value, autoescape=True),

@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "articles.middleware.RedirectFallbackMiddleware",
+    # The page's edition (English, Persian) for what formats dates and ages.
+    "articles.editions.EditionMiddleware",
     # Last: counts failed logins and answers a locked-out login with the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -234,6 +236,14 @@ LANGUAGE_CODE = "en"
 # One language: Django's translation machinery would only cost time (about 3 % of an
 # uncached article page). Turn it on with the first translated edition.
 USE_I18N = False
+# The site's editions, one per language of its content (articles/editions.py knows each
+# language's direction, address prefix and search configuration): English first and at /,
+# then Persian at /fa/. A language the code does not know stops the start.
+SITE_LANGUAGES = env_list("SITE_LANGUAGES", "en,fa")
+if not SITE_LANGUAGES or SITE_LANGUAGES[0] != "en" or not set(SITE_LANGUAGES) <= {"en", "fa"}:
+    raise ImproperlyConfigured(
+        f"SITE_LANGUAGES must be en, optionally followed by fa, not {SITE_LANGUAGES!r}"
+    )
 USE_TZ = True
 # Times are stored in UTC and shown to readers and editors in the newsroom's zone.
 NEWSROOM_TIME_ZONE = os.environ.get("NEWSROOM_TIME_ZONE", "Asia/Tehran")

@@ -11,6 +11,7 @@ from articles.sitemaps import SITEMAPS
 from ifp.views import healthz
 from staff import twofactor
 from staff.twofactor import NewsroomLoginForm
+from staff.views import AuthorDetailView
 
 admin.site.site_header = f"{settings.SITE_SHORT_NAME} newsroom"
 admin.site.site_title = f"{settings.SITE_SHORT_NAME} newsroom"
@@ -20,6 +21,23 @@ site_rss, site_atom = feeds.feed_pair()
 section_rss, section_atom = feeds.feed_pair("section")
 tag_rss, tag_atom = feeds.feed_pair("tag")
 author_rss, author_atom = feeds.feed_pair("author")
+
+fa_site_rss, fa_site_atom = feeds.feed_pair(language="fa")
+fa_section_rss, fa_section_atom = feeds.feed_pair("section", language="fa")
+fa_tag_rss, fa_tag_atom = feeds.feed_pair("tag", language="fa")
+fa_author_rss, fa_author_atom = feeds.feed_pair("author", language="fa")
+PERSIAN_EDITION = [
+    path("fa/author/<str:slug>/", AuthorDetailView.as_view(language="fa"), name="fa-staff-detail"),
+    path("fa/author/<str:slug>/feed/", fa_author_rss, name="fa-author-feed"),
+    path("fa/author/<str:slug>/feed/atom/", fa_author_atom, name="fa-author-feed-atom"),
+    path("fa/feed/", fa_site_rss, name="fa-feed"),
+    path("fa/feed/atom/", fa_site_atom, name="fa-feed-atom"),
+    path("fa/category/<str:slug>/feed/", fa_section_rss, name="fa-section-feed"),
+    path("fa/category/<str:slug>/feed/atom/", fa_section_atom, name="fa-section-feed-atom"),
+    path("fa/tag/<str:slug>/feed/", fa_tag_rss, name="fa-tag-feed"),
+    path("fa/tag/<str:slug>/feed/atom/", fa_tag_atom, name="fa-tag-feed-atom"),
+    path("fa/", include("articles.urls", namespace="fa")),
+]
 
 admin.site.login_form = NewsroomLoginForm
 admin.site.login_template = "admin/newsroom_login.html"
@@ -52,6 +70,9 @@ urlpatterns = [
     path("news-sitemap.xml", views.news_sitemap, name="news-sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),
     path("author/", include("staff.urls")),
+    # The Persian edition: the same pages under /fa/ (its own URL namespace), each limited
+    # to Persian content (articles.editions). Before the English catch-all /<slug>/.
+    *(PERSIAN_EDITION if "fa" in settings.SITE_LANGUAGES else []),
     # Last: the articles URLconf ends with the catch-all /<slug>/ article route.
     path("", include("articles.urls")),
 ]

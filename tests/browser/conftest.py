@@ -236,4 +236,17 @@ def public_pages(site):
         ("corrections", "/corrections/", False),
         ("not-found", "/no-such-story/", False),
         ("preview", f"/{site['draft'].slug}/", True),
+        # The Persian edition, right to left (articles/demo_persian.py).
+        ("fa-home", "/fa/", False),
+        ("fa-article", f"/fa/{PERSIAN_SEED_TRANSLATION}/", False),
+        ("fa-section", "/fa/category/جامعه/", False),
+        ("fa-tag", "/fa/tag/تهران/", False),
+        ("fa-author", "/fa/author/ifp-editorial-staff/", False),
+        ("fa-month", f"/fa{site['month']}", False),
+        ("fa-search", "/fa/search/?q=تهران", False),
+        ("fa-search-empty", "/fa/search/", False),
+        ("fa-corrections", "/fa/corrections/", False),
     ]
+
+
+PERSIAN_SEED_TRANSLATION = "قدردانی-گروه-های-فلسطینی-از-موضع-رهبر-ایران"

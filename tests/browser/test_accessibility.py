@@ -27,9 +27,9 @@ def test_public_pages_have_no_accessibility_violations(demo_site, live_url, new_
         assert response.status == expected, f"{name}: {path} answered {response.status}"
         if violations := axe_violations(page):
             found[name] = violations
-        if name == "article":
+        if name in ("article", "fa-home", "fa-article"):
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=SCREENSHOTS / f"article-{width}.png", full_page=True)
+            page.screenshot(path=SCREENSHOTS / f"{name}-{width}.png", full_page=True)
     assert not found, "axe-core found:\n" + format_violations(found)
 
 

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
-from articles import workflow
+from articles import demo_persian, workflow
 from articles.models import Article, Byline, Section
 from articles.origin import absolute_url
 from images.services import image_from_file
@@ -248,6 +248,7 @@ class Command(BaseCommand):
                 continue
             self.create_article(data, sections, authors, now)
             created += 1
+        created += demo_persian.create(authors=authors, now=now)
         self.stdout.write(f"Demo content: {created} article(s) created.")
         if admin:
             self.create_users(authors)
