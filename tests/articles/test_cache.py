@@ -135,6 +135,7 @@ def test_healthz_names_the_cache_as_the_failing_part(client, dead_redis):
         "time_zone": True,
         "database": True,
         "cache": False,
+        "tasks": True,
     }
 
 

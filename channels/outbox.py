@@ -1,0 +1,177 @@
+"""The Telegram outbox: what the workflow calls when an article's visibility changes, and
+the task that sends a post.
+
+``on_article_changed`` runs inside the transaction that publishes, schedules, reschedules
+or unpublishes an article. It writes the article's ``TelegramPost`` row and enqueues the
+task that sends it for the publication time, both in that transaction: with the database
+task backend the task is a row of the same database, so the publish, the outbox row and
+the task commit together or not at all. A worker that is down when the time comes runs
+the task when it returns (a due task waits in the queue).
+
+``send_post`` is idempotent: it sends only a row that is waiting and due, for an article
+readers can see at that moment, and claims it (``sending``) in a transaction of its own
+before it calls Telegram, so a second run or a second worker finds it claimed. A worker
+that dies between Telegram's answer and recording it leaves the row ``sending``; it is
+sent again only when an editor chooses "send again", since Telegram may have it.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from channels import telegram
+from channels.models import TelegramPost
+from core.tasks import task
+
+logger = logging.getLogger(__name__)
+
+State = TelegramPost.State
+# The longest wait between two attempts after a failure.
+MAX_BACKOFF = timedelta(hours=1)
+
+
+def on_article_changed(article):
+    """Queue, move or cancel ``article``'s Telegram post after its status or publication
+    time changed; call it inside the transaction that changed them. Does nothing without
+    ``TELEGRAM_BOT_TOKEN``, for an article whose post was sent, or one marked "do not
+    post"."""
+    if not telegram.is_configured():
+        return
+    from articles.models import Article
+
+    if article.status != Article.Status.PUBLISHED or article.published_at is None:
+        TelegramPost.objects.filter(article=article, state=State.WAITING).update(
+            state=State.CANCELLED,
+            last_error="the article was taken off the site before its time.",
+            due_at=None,
+        )
+        return
+    post, _ = TelegramPost.objects.select_for_update().get_or_create(article=article)
+    if post.skip or post.state in (State.SENT, State.SENDING):
+        return
+    post.state = State.WAITING
+    post.due_at = article.published_at
+    post.attempts = 0
+    post.last_error = ""
+    post.save()
+    enqueue(post)
+
+
+def send_again(post):
+    """An editor's "send again" of a failed or unsent post (or one whose worker died while
+    sending): queued now if its article is on the site. Returns whether it was queued."""
+    with transaction.atomic():
+        post = TelegramPost.objects.select_for_update().select_related("article").get(pk=post.pk)
+        if post.state == State.SENT or not post.article.is_published():
+            return False
+        post.state = State.WAITING
+        post.due_at = timezone.now()
+        post.attempts = 0
+        post.last_error = ""
+        post.save()
+        enqueue(post)
+    return True
+
+
+def enqueue(post):
+    """Enqueue ``send_post`` for the row's due time (in the caller's transaction)."""
+    send_post.using(run_after=post.due_at).enqueue(post.pk)
+
+
+def catch_up():
+    """Enqueue every waiting post that is due: for a task backend outside the database,
+    where an enqueued task can be lost (``manage.py telegram_catch_up``). Extra runs are
+    harmless. Returns how many were enqueued."""
+    due = TelegramPost.objects.filter(state=State.WAITING, due_at__lte=timezone.now())
+    count = 0
+    for post in due:
+        enqueue(post)
+        count += 1
+    return count
+
+
+def claim(post_id, now):
+    """The row, marked ``sending``, when it should be sent now; else None (and the row
+    cancelled or moved, when the article's state says so)."""
+    from articles.models import Article
+
+    with transaction.atomic():
+        post = (
+            TelegramPost.objects.select_for_update()
+            .select_related("article", "article__image")
+            .filter(pk=post_id)
+            .first()
+        )
+        if post is None or post.state != State.WAITING:
+            return None  # sent, sending, cancelled, or deleted with its article
+        if post.due_at and post.due_at > now:
+            return None  # rescheduled: the task enqueued for the new time sends it
+        article = post.article
+        if post.skip or article.status != Article.Status.PUBLISHED:
+            post.state = State.CANCELLED
+            post.last_error = (
+                "marked “do not post to Telegram”."
+                if post.skip
+                else "the article is not published."
+            )
+            post.save()
+            return None
+        if article.published_at > now:
+            # Moved to a later time without passing through the workflow's hook.
+            post.due_at = article.published_at
+            post.save()
+            enqueue(post)
+            return None
+        post.state = State.SENDING
+        post.save()
+        return post
+
+
+@task()
+def send_post(post_id):
+    """Send the Telegram post ``post_id`` if it is waiting and due; record the outcome.
+    Telegram's "too many requests" is waited out for as long as it says; other temporary
+    failures are retried ``TELEGRAM_MAX_ATTEMPTS`` times with a doubling wait."""
+    if not telegram.is_configured():
+        return "not configured"
+    now = timezone.now()
+    post = claim(post_id, now)
+    if post is None:
+        return "nothing to send"
+    try:
+        message_id = telegram.send_article(post.article)
+    except telegram.TelegramError as error:
+        logger.warning("Telegram post of article %s not sent: %s", post.article_id, error)
+        record_failure(post, error)
+        return "failed"
+    post.state = State.SENT
+    post.sent_at = timezone.now()
+    post.message_id = message_id
+    post.last_error = ""
+    post.save(update_fields=["state", "sent_at", "message_id", "last_error", "updated_at"])
+    return "sent"
+
+
+def record_failure(post, error):
+    now = timezone.now()
+    post.last_error = str(error)
+    if isinstance(error, telegram.RetryAfter):
+        # Telegram's own wait is not a failure of ours: it does not count as an attempt.
+        post.state = State.WAITING
+        post.due_at = now + timedelta(seconds=error.seconds)
+    else:
+        post.attempts += 1
+        if error.temporary and post.attempts < settings.TELEGRAM_MAX_ATTEMPTS:
+            wait = timedelta(seconds=settings.TELEGRAM_RETRY_SECONDS * 2 ** (post.attempts - 1))
+            post.state = State.WAITING
+            post.due_at = now + min(wait, MAX_BACKOFF)
+        else:
+            post.state = State.FAILED
+            post.due_at = None
+    with transaction.atomic():
+        post.save()
+        if post.state == State.WAITING:
+            enqueue(post)

@@ -1,0 +1,113 @@
+"""Telegram's Bot API, spoken through httpx: the one place that knows its addresses and
+answers (https://core.telegram.org/bots/api).
+
+``send_article`` posts an article to ``TELEGRAM_CHANNEL_ID``: its headline in bold, the
+standfirst, and the canonical link (from ``SITE_URL``), as a photo with that caption when
+the article has a lead picture. It returns the message id or raises one of the errors
+below, which say whether trying again later may help."""
+
+from html import escape
+
+import httpx
+from django.conf import settings
+
+from articles.origin import absolute_url
+
+# The Bot API's limits, in characters: a photo's caption and a text message.
+CAPTION_LIMIT = 1024
+TEXT_LIMIT = 4096
+TIMEOUT_SECONDS = 10
+
+
+class TelegramError(Exception):
+    """The post was not sent. ``temporary``: a later attempt may succeed (a network error,
+    a 5xx); otherwise the request itself was refused (a wrong token or channel)."""
+
+    def __init__(self, message, *, temporary):
+        super().__init__(message)
+        self.temporary = temporary
+
+
+class RetryAfter(TelegramError):
+    """Telegram's 429: too many messages; send again after ``seconds``."""
+
+    def __init__(self, seconds):
+        super().__init__(
+            f"Telegram asked to wait {seconds} s (too many requests).", temporary=True
+        )
+        self.seconds = seconds
+
+
+def is_configured():
+    return bool(settings.TELEGRAM_BOT_TOKEN)
+
+
+def client():
+    return httpx.Client(
+        base_url=f"{settings.TELEGRAM_API_BASE_URL}/bot{settings.TELEGRAM_BOT_TOKEN}/",
+        proxy=settings.TELEGRAM_PROXY_URL or None,
+        timeout=TIMEOUT_SECONDS,
+    )
+
+
+def message_text(article, limit):
+    """The post's text in Telegram's HTML: headline, standfirst, link; the standfirst is
+    shortened with an ellipsis when the whole would pass ``limit`` characters."""
+    link = absolute_url(article.get_absolute_url())
+    head = f"<b>{escape(article.title)}</b>"
+    summary = article.summary.strip()
+    # Telegram counts the text after its markup is parsed: the tags do not count.
+    room = limit - len(article.title) - len(link) - 4
+    if len(summary) > room:
+        summary = summary[: max(room - 1, 0)].rstrip() + "…"
+    parts = [head, escape(summary), escape(link)] if summary else [head, escape(link)]
+    return "\n\n".join(parts)
+
+
+def call(method, payload):
+    """POST ``payload`` to the Bot API's ``method``; the ``result`` of its answer."""
+    try:
+        with client() as http:
+            response = http.post(method, json=payload)
+    except httpx.HTTPError as error:
+        raise TelegramError(f"Telegram could not be reached: {error}", temporary=True) from error
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = {}
+    if response.status_code == 429:
+        seconds = int((answer.get("parameters") or {}).get("retry_after") or 30)
+        raise RetryAfter(seconds)
+    if response.status_code >= 500 or not isinstance(answer, dict):
+        raise TelegramError(f"Telegram answered {response.status_code}.", temporary=True)
+    if not answer.get("ok"):
+        description = answer.get("description") or f"status {response.status_code}"
+        raise TelegramError(f"Telegram refused the post: {description}", temporary=False)
+    return answer.get("result") or {}
+
+
+def send_article(article):
+    """Post ``article`` to the channel; returns Telegram's message id."""
+    chat = settings.TELEGRAM_CHANNEL_ID
+    if article.image_id is not None:
+        url, _width, _height = article.image.social
+        result = call(
+            "sendPhoto",
+            {
+                "chat_id": chat,
+                "photo": absolute_url(url),
+                "caption": message_text(article, CAPTION_LIMIT),
+                "parse_mode": "HTML",
+            },
+        )
+    else:
+        result = call(
+            "sendMessage",
+            {
+                "chat_id": chat,
+                "text": message_text(article, TEXT_LIMIT),
+                "parse_mode": "HTML",
+                "link_preview_options": {"is_disabled": False},
+            },
+        )
+    return result.get("message_id")
