@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.forms.models import BaseInlineFormSet
 
 from channels import outbox
 from channels.models import TelegramPost
@@ -6,11 +7,25 @@ from channels.models import TelegramPost
 EDITOR_PERMISSION = "articles.publish_article"
 
 
+class OptionalFormSet(BaseInlineFormSet):
+    """An article form posted without this part (a script, a page from before it existed)
+    leaves the Telegram switch as it was, instead of failing for want of the formset's
+    management fields."""
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        if self.is_bound and f"{self.prefix}-TOTAL_FORMS" not in self.data:
+            self.data = self.data.copy()
+            self.data[f"{self.prefix}-TOTAL_FORMS"] = "0"
+            self.data[f"{self.prefix}-INITIAL_FORMS"] = "0"
+
+
 class TelegramPostInline(admin.StackedInline):
     """On the article's form: the "do not post" switch (editors) and what became of the
     post: sent, waiting or failed with the reason."""
 
     model = TelegramPost
+    formset = OptionalFormSet
     fields = ("skip", "summary")
     readonly_fields = ("summary",)
     extra = 1
