@@ -43,7 +43,7 @@ def oldest_waiting_age(now=None):
     from django_tasks_db.backend import DatabaseBackend
     from django_tasks_db.models import DBTaskResult, get_date_max
 
-    backend = default_task_backend
+    backend = task_backends["default"]  # the backend itself, not its proxy
     if not isinstance(backend, DatabaseBackend):
         return None
     now = now or timezone.now()
