@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from channels import telegram
 from channels.models import TelegramPost
-from core.tasks import task
+from core.tasks import queue_in_database, task
 
 logger = logging.getLogger(__name__)
 
@@ -77,8 +77,16 @@ def send_again(post):
 
 
 def enqueue(post):
-    """Enqueue ``send_post`` for the row's due time (in the caller's transaction)."""
-    send_post.using(run_after=post.due_at).enqueue(post.pk)
+    """Enqueue ``send_post`` for the row's due time. With the database backend the task
+    row commits or rolls back with the caller's transaction; another backend (Redis) is
+    told once that transaction has committed, so that a worker never looks for a row not
+    yet written, and ``catch_up`` enqueues again what a crash between the two lost."""
+    run = send_post.using(run_after=post.due_at)
+    if queue_in_database():
+        run.enqueue(post.pk)
+    else:
+        post_id = post.pk
+        transaction.on_commit(lambda: run.enqueue(post_id))
 
 
 def catch_up():

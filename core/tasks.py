@@ -26,26 +26,34 @@ __all__ = [
     "TaskResultStatus",
     "default_task_backend",
     "oldest_waiting_age",
+    "queue_in_database",
     "queue_is_stuck",
     "task",
     "task_backends",
 ]
 
 
+def queue_in_database():
+    """Whether the default backend keeps its queue in the site's database: then a task
+    enqueued inside a transaction commits or rolls back with it."""
+    from django.apps import apps
+
+    if not apps.is_installed("django_tasks_db"):
+        return False
+    from django_tasks_db.backend import DatabaseBackend
+
+    return isinstance(task_backends["default"], DatabaseBackend)
+
+
 def oldest_waiting_age(now=None):
     """How long the oldest task that is due has been waiting for a worker (a ``timedelta``),
     or None when none is due or the backend keeps no queue in the database (then its own
     monitoring watches it). A task deferred to a later time is due from that time on."""
-    from django.apps import apps
-
-    if not apps.is_installed("django_tasks_db"):
+    if not queue_in_database():
         return None
-    from django_tasks_db.backend import DatabaseBackend
     from django_tasks_db.models import DBTaskResult, get_date_max
 
-    backend = task_backends["default"]  # the backend itself, not its proxy
-    if not isinstance(backend, DatabaseBackend):
-        return None
+    backend = task_backends["default"]
     now = now or timezone.now()
     never = get_date_max()  # how the backend marks a task that is not deferred
     # Not deferred: waiting since it was enqueued; deferred: since the time it was due.

@@ -194,12 +194,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Background tasks (core/tasks.py; README, "Background tasks"): kept in the database and run
-# by `manage.py db_worker`, a process beside the web server. TASKS_STUCK_SECONDS: a task
-# due longer than this, unstarted, makes /healthz report the queue as stuck.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-TASKS_STUCK_SECONDS = int(os.environ.get("TASKS_STUCK_SECONDS", "300"))
-
 # Telegram channel publishing (channels/): each published article is posted once to
 # TELEGRAM_CHANNEL_ID (@name or -100… id) by the bot whose token this is; without a token
 # nothing is queued or sent. TELEGRAM_API_BASE_URL: Telegram's Bot API or a local one;
@@ -251,6 +245,30 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Background tasks (core/tasks.py; README, "Background tasks"). TASKS_BACKEND=database (the
+# default): kept in the site's database and run by `manage.py db_worker`, a process beside
+# the web server. TASKS_BACKEND=redis: in Redis (REDIS_URL) through RQ, run by
+# `manage.py rqworker --with-scheduler` (the optional `redis-tasks` dependencies;
+# docs/decisions/task-backends.md). TASKS_STUCK_SECONDS: a task due longer than this,
+# unstarted, makes /healthz report the database queue as stuck.
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database").strip().lower()
+if TASKS_BACKEND == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+elif TASKS_BACKEND == "redis":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("TASKS_BACKEND=redis needs REDIS_URL: the Redis to queue in.")
+    if not find_spec("django_tasks_rq"):
+        raise ImproperlyConfigured(
+            "TASKS_BACKEND=redis needs the RQ backend: pip install -c constraints.txt "
+            "-e '.[redis-tasks]'"
+        )
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend"}}
+else:
+    raise ImproperlyConfigured(f"TASKS_BACKEND must be database or redis, not {TASKS_BACKEND!r}")
+TASKS_STUCK_SECONDS = int(os.environ.get("TASKS_STUCK_SECONDS", "300"))
 
 # The whole-page cache for anonymous readers (articles/cache.py); PAGE_CACHE=0 turns
 # it off (the benchmark's uncached runs). PAGE_CACHE_SECONDS: how long a page is kept.
