@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.forms.models import BaseInlineFormSet
 
-from channels import outbox
+from channels import outbox, telegram
 from channels.models import TelegramPost
 
 EDITOR_PERMISSION = "articles.publish_article"
@@ -35,6 +35,8 @@ class TelegramPostInline(admin.StackedInline):
 
     @admin.display(description="post")
     def summary(self, obj):
+        if not telegram.is_configured():
+            return "Telegram posting is not set up on this site (TELEGRAM_BOT_TOKEN)."
         return obj.summary if obj and obj.pk else TelegramPost().summary
 
     def has_view_permission(self, request, obj=None):

@@ -64,7 +64,11 @@ def send_again(post):
     """An editor's "send again" of a failed or unsent post (or one whose worker died while
     sending): queued now if its article is on the site. Returns whether it was queued."""
     with transaction.atomic():
-        post = TelegramPost.objects.select_for_update().select_related("article").get(pk=post.pk)
+        post = (
+            TelegramPost.objects.select_for_update(of=("self",))
+            .select_related("article")
+            .get(pk=post.pk)
+        )
         if post.state == State.SENT or not post.article.is_published():
             return False
         post.state = State.WAITING
@@ -108,7 +112,8 @@ def claim(post_id, now):
 
     with transaction.atomic():
         post = (
-            TelegramPost.objects.select_for_update()
+            # Only this row is locked: the article stays free for editors meanwhile.
+            TelegramPost.objects.select_for_update(of=("self",))
             .select_related("article", "article__image")
             .filter(pk=post_id)
             .first()

@@ -4,6 +4,7 @@ once, through worker restarts, Telegram's 429 and failures; editors see what bec
 it and may send it again."""
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -20,8 +21,14 @@ State = TelegramPost.State
 
 
 def run_worker():
-    """A worker runs every task that is due, then stops (as a restarted worker would)."""
-    call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
+    """A worker runs every task that is due, then stops (as a restarted worker would).
+
+    In this process, inside the test's transaction: the worker's closing of connections
+    between tasks (which would end that transaction on PostgreSQL) is left out."""
+    with mock.patch(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    ):
+        call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
 
 
 def time_passes(delta):
