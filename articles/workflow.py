@@ -346,6 +346,8 @@ def record_version(article, user, comment):
         reversion.set_user(user)
         reversion.set_comment(comment[:500])
         reversion.add_to_revision(article)
+    # A post already on an outbound channel is brought up to date with this version.
+    outbox.on_article_edited(article)
 
 
 def snapshot(article, *, authors=None, tags=None):

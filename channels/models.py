@@ -37,6 +37,10 @@ class TelegramPost(models.Model):
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     message_id = models.BigIntegerField(null=True, blank=True)
+    # What the channel shows: the text as last sent or edited, and whether it is a photo's
+    # caption, so that a changed headline or standfirst is edited in (channels.outbox).
+    sent_text = models.TextField(blank=True, editable=False)
+    sent_as_photo = models.BooleanField(default=False, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

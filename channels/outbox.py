@@ -155,7 +155,7 @@ def send_post(post_id):
     if post is None:
         return "nothing to send"
     try:
-        message_id = telegram.send_article(post.article)
+        message_id, text, as_photo = telegram.send_article(post.article)
     except telegram.TelegramError as error:
         logger.warning("Telegram post of article %s not sent: %s", post.article_id, error)
         record_failure(post, error)
@@ -163,9 +163,72 @@ def send_post(post_id):
     post.state = State.SENT
     post.sent_at = timezone.now()
     post.message_id = message_id
+    post.sent_text = text
+    post.sent_as_photo = as_photo
     post.last_error = ""
-    post.save(update_fields=["state", "sent_at", "message_id", "last_error", "updated_at"])
+    post.save()
     return "sent"
+
+
+def on_article_edited(article):
+    """Edit the channel's post when a version of ``article`` changed what the post says
+    (headline, standfirst, address): called with every saved version, in its
+    transaction. Nothing happens for a post not yet sent: it is sent with the new text."""
+    if not telegram.is_configured():
+        return
+    post = TelegramPost.objects.filter(article=article, state=State.SENT).first()
+    if post is None or post.message_id is None:
+        return
+    if telegram.text_for(article, as_photo=post.sent_as_photo) == post.sent_text:
+        return
+    run = edit_post.using(run_after=None)
+    if queue_in_database():
+        run.enqueue(post.pk)
+    else:
+        transaction.on_commit(lambda: run.enqueue(post.pk))
+
+
+@task()
+def edit_post(post_id, attempt=1):
+    """Bring the channel's message of ``post_id`` up to date with its article's headline,
+    standfirst and address; does nothing when it already is. Telegram's 429 is waited out,
+    other temporary failures are tried again up to ``TELEGRAM_MAX_ATTEMPTS`` times."""
+    if not telegram.is_configured():
+        return "not configured"
+    post = (
+        TelegramPost.objects.select_related("article")
+        .filter(pk=post_id, state=State.SENT)
+        .exclude(message_id=None)
+        .first()
+    )
+    if post is None:
+        return "nothing to edit"
+    text = telegram.text_for(post.article, as_photo=post.sent_as_photo)
+    if text == post.sent_text:
+        return "up to date"
+    try:
+        telegram.edit_post(post.message_id, text, as_photo=post.sent_as_photo)
+    except telegram.TelegramError as error:
+        logger.warning("Telegram post of article %s not edited: %s", post.article_id, error)
+        if isinstance(error, telegram.RetryAfter):
+            wait = timedelta(seconds=error.seconds)
+        elif error.temporary and attempt < settings.TELEGRAM_MAX_ATTEMPTS:
+            wait = timedelta(seconds=settings.TELEGRAM_RETRY_SECONDS * 2 ** (attempt - 1))
+            attempt += 1
+        else:
+            TelegramPost.objects.filter(pk=post.pk).update(
+                last_error=f"The post's text could not be changed on Telegram: {error}"
+            )
+            return "failed"
+        with transaction.atomic():
+            run = edit_post.using(run_after=timezone.now() + min(wait, MAX_BACKOFF))
+            run.enqueue(post.pk, attempt)
+        return "retrying"
+    # Only if no other edit recorded a newer text meanwhile.
+    TelegramPost.objects.filter(pk=post.pk, sent_text=post.sent_text).update(
+        sent_text=text, last_error=""
+    )
+    return "edited"
 
 
 def record_failure(post, error):

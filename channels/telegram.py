@@ -86,28 +86,37 @@ def call(method, payload):
     return answer.get("result") or {}
 
 
+def text_for(article, *, as_photo):
+    """The post's text for ``article``, as a photo's caption or as a message."""
+    return message_text(article, CAPTION_LIMIT if as_photo else TEXT_LIMIT)
+
+
 def send_article(article):
-    """Post ``article`` to the channel; returns Telegram's message id."""
+    """Post ``article`` to the channel; returns Telegram's message id, the text sent and
+    whether it went as a photo's caption."""
     chat = settings.TELEGRAM_CHANNEL_ID
-    if article.image_id is not None:
+    as_photo = article.image_id is not None
+    text = text_for(article, as_photo=as_photo)
+    if as_photo:
         url, _width, _height = article.image.social
-        result = call(
-            "sendPhoto",
-            {
-                "chat_id": chat,
-                "photo": absolute_url(url),
-                "caption": message_text(article, CAPTION_LIMIT),
-                "parse_mode": "HTML",
-            },
-        )
+        payload = {"chat_id": chat, "photo": absolute_url(url), "caption": text}
+        result = call("sendPhoto", {**payload, "parse_mode": "HTML"})
     else:
-        result = call(
-            "sendMessage",
-            {
-                "chat_id": chat,
-                "text": message_text(article, TEXT_LIMIT),
-                "parse_mode": "HTML",
-                "link_preview_options": {"is_disabled": False},
-            },
-        )
-    return result.get("message_id")
+        payload = {"chat_id": chat, "text": text, "link_preview_options": {"is_disabled": False}}
+        result = call("sendMessage", {**payload, "parse_mode": "HTML"})
+    return result.get("message_id"), text, as_photo
+
+
+def edit_post(message_id, text, *, as_photo):
+    """Replace the text of the channel's message ``message_id`` (a photo's caption when
+    ``as_photo``) with ``text``."""
+    payload = {"chat_id": settings.TELEGRAM_CHANNEL_ID, "message_id": message_id}
+    try:
+        if as_photo:
+            call("editMessageCaption", {**payload, "caption": text, "parse_mode": "HTML"})
+        else:
+            call("editMessageText", {**payload, "text": text, "parse_mode": "HTML"})
+    except TelegramError as error:
+        # Telegram refuses an edit that changes nothing: the message already says it.
+        if "message is not modified" not in str(error):
+            raise

@@ -274,3 +274,41 @@ def test_telegram_down_never_blocks_a_publish(settings, desk):
     post = TelegramPost.objects.get(article=article)
     assert post.state == State.WAITING and post.attempts == 1
     assert "Telegram could not be reached" in post.last_error
+
+
+def test_a_changed_headline_is_edited_into_the_sent_post_once(bot_api, desk):
+    article = DraftArticleFactory(title="First headline", standfirst="Same standfirst.")
+    workflow.apply(article, desk, "publish")
+    run_worker()
+    article.body = "<p>A changed body does not touch the post.</p>"
+    article.save()
+    workflow.record_version(article, desk, "Edited")
+    run_worker()
+    assert [call[0] for call in bot_api.calls] == ["sendMessage"]
+
+    article.title = "Second headline"
+    article.save()
+    workflow.record_version(article, desk, "Edited")
+    run_worker()
+    run_worker()
+    method, _token, payload = bot_api.calls[-1]
+    assert [call[0] for call in bot_api.calls] == ["sendMessage", "editMessageText"]
+    assert payload["message_id"] == 1001
+    assert payload["text"].startswith("<b>Second headline</b>\n\nSame standfirst.")
+    assert TelegramPost.objects.get(article=article).sent_text == payload["text"]
+
+
+def test_a_photo_posts_caption_is_edited_and_a_429_waited_out(bot_api, desk):
+    article = DraftArticleFactory(title="Pictured", image=ImageFactory())
+    workflow.apply(article, desk, "publish")
+    run_worker()
+    bot_api.answer_429(retry_after=5)
+    article.title = "Pictured, retitled"
+    article.save()
+    workflow.record_version(article, desk, "Edited")
+    run_worker()
+    assert [call[0] for call in bot_api.accepted] == ["sendPhoto"]
+    time_passes(timedelta(seconds=6))
+    run_worker()
+    assert [call[0] for call in bot_api.accepted] == ["sendPhoto", "editMessageCaption"]
+    assert bot_api.accepted[-1][2]["caption"].startswith("<b>Pictured, retitled</b>")
