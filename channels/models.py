@@ -41,6 +41,9 @@ class TelegramPost(models.Model):
     # caption, so that a changed headline or standfirst is edited in (channels.outbox).
     sent_text = models.TextField(blank=True, editable=False)
     sent_as_photo = models.BooleanField(default=False, editable=False)
+    # The newest of the article's corrections already on the channel (as a reply to the
+    # post, or older than the post itself).
+    replied_correction_id = models.BigIntegerField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

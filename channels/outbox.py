@@ -165,27 +165,79 @@ def send_post(post_id):
     post.message_id = message_id
     post.sent_text = text
     post.sent_as_photo = as_photo
+    # Corrections made before the post are part of the article it links to.
+    post.replied_correction_id = (
+        post.article.corrections.order_by("-pk").values_list("pk", flat=True).first()
+    )
     post.last_error = ""
     post.save()
     return "sent"
 
 
 def on_article_edited(article):
-    """Edit the channel's post when a version of ``article`` changed what the post says
-    (headline, standfirst, address): called with every saved version, in its
-    transaction. Nothing happens for a post not yet sent: it is sent with the new text."""
+    """Bring the channel up to date with a saved version of ``article``: edit the post when
+    its headline, standfirst or address changed, and send each new correction as a reply
+    to it. Called with every saved version, in its transaction. Nothing happens for a post
+    not yet sent: it goes out with the new text."""
     if not telegram.is_configured():
         return
     post = TelegramPost.objects.filter(article=article, state=State.SENT).first()
     if post is None or post.message_id is None:
         return
-    if telegram.text_for(article, as_photo=post.sent_as_photo) == post.sent_text:
-        return
-    run = edit_post.using(run_after=None)
+    if telegram.text_for(article, as_photo=post.sent_as_photo) != post.sent_text:
+        enqueue_now(edit_post, post.pk)
+    if article.corrections.filter(pk__gt=post.replied_correction_id or 0).exists():
+        enqueue_now(reply_corrections, post.pk)
+
+
+def enqueue_now(task_, *args):
     if queue_in_database():
-        run.enqueue(post.pk)
+        task_.enqueue(*args)
     else:
-        transaction.on_commit(lambda: run.enqueue(post.pk))
+        transaction.on_commit(lambda: task_.enqueue(*args))
+
+
+def retry_later(task_, error, attempt, *args):
+    """Enqueue ``task_`` again after ``error``: after Telegram's own wait for a 429, after a
+    doubling wait for another temporary failure; returns False when it is not worth it."""
+    if isinstance(error, telegram.RetryAfter):
+        wait = timedelta(seconds=error.seconds)
+    elif error.temporary and attempt < settings.TELEGRAM_MAX_ATTEMPTS:
+        wait = timedelta(seconds=settings.TELEGRAM_RETRY_SECONDS * 2 ** (attempt - 1))
+        attempt += 1
+    else:
+        return False
+    with transaction.atomic():
+        task_.using(run_after=timezone.now() + min(wait, MAX_BACKOFF)).enqueue(*args, attempt)
+    return True
+
+
+@task()
+def reply_corrections(post_id, attempt=1):
+    """Send the article's corrections not yet on the channel, oldest first, each as a reply
+    to its post; each is recorded as sent before the next, so a rerun sends none twice."""
+    if not telegram.is_configured():
+        return "not configured"
+    post = TelegramPost.objects.filter(pk=post_id, state=State.SENT).first()
+    if post is None or post.message_id is None:
+        return "nothing to reply to"
+    from articles.models import Correction
+
+    pending = Correction.objects.select_related("article").filter(
+        article_id=post.article_id, pk__gt=post.replied_correction_id or 0
+    )
+    for correction in pending.order_by("pk"):
+        try:
+            telegram.reply_correction(post.message_id, correction)
+        except telegram.TelegramError as error:
+            logger.warning("Correction %s not sent to Telegram: %s", correction.pk, error)
+            if not retry_later(reply_corrections, error, attempt, post.pk):
+                TelegramPost.objects.filter(pk=post.pk).update(
+                    last_error=f"A correction could not be sent to Telegram: {error}"
+                )
+            return "failed"
+        TelegramPost.objects.filter(pk=post.pk).update(replied_correction_id=correction.pk)
+    return "replied"
 
 
 @task()
@@ -210,20 +262,12 @@ def edit_post(post_id, attempt=1):
         telegram.edit_post(post.message_id, text, as_photo=post.sent_as_photo)
     except telegram.TelegramError as error:
         logger.warning("Telegram post of article %s not edited: %s", post.article_id, error)
-        if isinstance(error, telegram.RetryAfter):
-            wait = timedelta(seconds=error.seconds)
-        elif error.temporary and attempt < settings.TELEGRAM_MAX_ATTEMPTS:
-            wait = timedelta(seconds=settings.TELEGRAM_RETRY_SECONDS * 2 ** (attempt - 1))
-            attempt += 1
-        else:
-            TelegramPost.objects.filter(pk=post.pk).update(
-                last_error=f"The post's text could not be changed on Telegram: {error}"
-            )
-            return "failed"
-        with transaction.atomic():
-            run = edit_post.using(run_after=timezone.now() + min(wait, MAX_BACKOFF))
-            run.enqueue(post.pk, attempt)
-        return "retrying"
+        if retry_later(edit_post, error, attempt, post.pk):
+            return "retrying"
+        TelegramPost.objects.filter(pk=post.pk).update(
+            last_error=f"The post's text could not be changed on Telegram: {error}"
+        )
+        return "failed"
     # Only if no other edit recorded a newer text meanwhile.
     TelegramPost.objects.filter(pk=post.pk, sent_text=post.sent_text).update(
         sent_text=text, last_error=""

@@ -107,6 +107,29 @@ def send_article(article):
     return result.get("message_id"), text, as_photo
 
 
+def correction_text(correction):
+    """A correction as a reply to the post: its kind in bold, its text, the article's link."""
+    link = absolute_url(correction.article.get_absolute_url())
+    text = correction.text.strip()
+    room = TEXT_LIMIT - len(correction.get_kind_display()) - len(link) - 6
+    if len(text) > room:
+        text = text[: room - 1].rstrip() + "…"
+    return f"<b>{escape(correction.get_kind_display())}:</b> {escape(text)}\n\n{escape(link)}"
+
+
+def reply_correction(message_id, correction):
+    """Send ``correction`` to the channel as a reply to the post ``message_id``."""
+    call(
+        "sendMessage",
+        {
+            "chat_id": settings.TELEGRAM_CHANNEL_ID,
+            "text": correction_text(correction),
+            "parse_mode": "HTML",
+            "reply_parameters": {"message_id": message_id, "allow_sending_without_reply": True},
+        },
+    )
+
+
 def edit_post(message_id, text, *, as_photo):
     """Replace the text of the channel's message ``message_id`` (a photo's caption when
     ``as_photo``) with ``text``."""

@@ -312,3 +312,26 @@ def test_a_photo_posts_caption_is_edited_and_a_429_waited_out(bot_api, desk):
     run_worker()
     assert [call[0] for call in bot_api.accepted] == ["sendPhoto", "editMessageCaption"]
     assert bot_api.accepted[-1][2]["caption"].startswith("<b>Pictured, retitled</b>")
+
+
+def test_a_new_correction_is_sent_once_as_a_reply_to_the_post(bot_api, desk):
+    from articles.models import Correction
+
+    article = DraftArticleFactory(title="Figures")
+    Correction.objects.create(article=article, text="Made before the post: not replied.")
+    workflow.apply(article, desk, "publish")
+    run_worker()
+    Correction.objects.create(
+        article=article, kind=Correction.Kind.CORRECTION, text="The toll was 12, not 21."
+    )
+    workflow.record_version(article, desk, "Edited")
+    run_worker()
+    workflow.record_version(article, desk, "Edited again")
+    run_worker()
+    assert len(bot_api.accepted) == 2
+    method, _token, payload = bot_api.accepted[1]
+    assert method == "sendMessage"
+    assert payload["reply_parameters"]["message_id"] == 1001
+    assert payload["text"] == (
+        f"<b>Correction:</b> The toll was 12, not 21.\n\nhttp://testserver/{article.slug}/"
+    )
