@@ -155,7 +155,13 @@ def test_admin_preview_and_health_pages_are_never_cached(client, admin_client):
     )
     health = client.get(reverse("healthz"))
     assert health.status_code == 200
-    assert health.json() == {"status": "ok", "time_zone": True, "database": True, "cache": True}
+    assert health.json() == {
+        "status": "ok",
+        "time_zone": True,
+        "database": True,
+        "cache": True,
+        "tasks": True,
+    }
     assert "no-cache" in health["Cache-Control"]
     assert "X-Page-Cache" not in client.get(reverse("healthz"))
 
