@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+ADDRESS ?= 127.0.0.1:8000
 
 # Local development runs with DEBUG on; tests run the production code paths with
 # DEBUG off, so they need an explicit (throwaway) secret key, database (SQLite unless
@@ -24,10 +25,14 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
+# The server and a task worker beside it (renditions, Telegram posts): Ctrl-C stops both,
+# and the worker is stopped too when the server exits on its own.
 run: install
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo --admin
-	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(RUN_ENV) $(BIN)/python manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
+	$(RUN_ENV) $(BIN)/python manage.py runserver $(ADDRESS)
 
 test: install
 	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -31,6 +31,7 @@ from articles.models import (
     public_q,
 )
 from articles.origin import absolute_url
+from channels.admin import TelegramPostInline
 
 
 class BodyEditorMixin:
@@ -238,7 +239,7 @@ class ArticleAdmin(LanguageMixin, BodyEditorMixin, admin.ModelAdmin):
         "updated_at",
         "updated_by",
     )
-    inlines = (BylineInline, CorrectionInline)
+    inlines = (BylineInline, CorrectionInline, TelegramPostInline)
     actions = ("submit_for_review", "publish_now", "unpublish")
 
     def get_fieldsets(self, request, obj=None):
@@ -295,7 +296,7 @@ class ArticleAdmin(LanguageMixin, BodyEditorMixin, admin.ModelAdmin):
     def get_inlines(self, request, obj):
         if obj is not None and obj.status == Article.Status.PUBLISHED:
             return self.inlines
-        return (BylineInline,)
+        return (BylineInline, TelegramPostInline)
 
     def get_queryset(self, request):
         # Every page of this admin (the list, the change form, versions, compare, share,

@@ -20,6 +20,7 @@ from django.utils.formats import date_format
 
 from articles import preview
 from articles.models import Article, Byline, PendingEdit, Section, WorkflowEvent
+from channels import outbox
 from images.models import Image
 
 Status = Article.Status
@@ -269,6 +270,8 @@ def apply(article, user, name, *, note="", at=None, record=True, stored=None):
             # Readers now have its address; a link shared for review must not outlive
             # that, even if the article is unpublished again.
             preview.revoke(article)
+        # Outbound posts are queued, moved or cancelled in this same transaction.
+        outbox.on_article_changed(article)
         event = WorkflowEvent.objects.create(
             article=article,
             actor=user,
@@ -297,6 +300,7 @@ def transition(article, user, name, *, note=""):
 def record_reschedule(article, user, previous_time):
     """An editor moved a published article's time by editing it: say so in the timeline
     (a move into the future takes a live article off the site until then)."""
+    outbox.on_article_changed(article)
     before = timezone.localtime(previous_time) if previous_time else None
     after = timezone.localtime(article.published_at) if article.published_at else None
     return WorkflowEvent.objects.create(
@@ -342,6 +346,8 @@ def record_version(article, user, comment):
         reversion.set_user(user)
         reversion.set_comment(comment[:500])
         reversion.add_to_revision(article)
+    # A post already on an outbound channel is brought up to date with this version.
+    outbox.on_article_edited(article)
 
 
 def snapshot(article, *, authors=None, tags=None):

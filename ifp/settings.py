@@ -6,6 +6,7 @@ Every variable read here is documented in the README ("Configuration").
 import os
 import zoneinfo
 from datetime import timedelta
+from importlib.util import find_spec
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -74,10 +75,15 @@ INSTALLED_APPS = [
     "taggit",
     "django_prose_editor",
     "reversion",
+    # Background tasks (core/tasks.py): the backport on Django 5.2, and the database backend
+    # with its table and worker (manage.py db_worker) on either.
+    *([] if find_spec("django.tasks") else ["django_tasks"]),
+    "django_tasks_db",
     # Local
     "images",
     "staff",
     "articles",
+    "channels",
 ]
 
 MIDDLEWARE = [
@@ -176,7 +182,49 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "max_size": DATABASE_POOL,
             "timeout": 5,
         }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The task worker and the server share one file (make run): a write-ahead log lets
+    # readers go on while one writes, IMMEDIATE transactions take the write lock when they
+    # begin (a transaction that read first and then wants to write cannot be refused with
+    # "database is locked" halfway), and the busy timeout lets each wait its turn instead.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": int(os.environ.get("SQLITE_BUSY_TIMEOUT", "20")),
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Telegram channel publishing (channels/): each published article is posted once to
+# TELEGRAM_CHANNEL_ID (@name or -100… id) by the bot whose token this is; without a token
+# nothing is queued or sent. TELEGRAM_API_BASE_URL: Telegram's Bot API or a local one;
+# TELEGRAM_PROXY_URL: http://, https:// or socks5:// proxy to reach it through.
+TELEGRAM_BOT_TOKEN = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
+TELEGRAM_CHANNEL_ID = os.environ.get("TELEGRAM_CHANNEL_ID", "").strip()
+TELEGRAM_API_BASE_URL = os.environ.get("TELEGRAM_API_BASE_URL", "https://api.telegram.org").rstrip(
+    "/"
+)
+TELEGRAM_PROXY_URL = os.environ.get("TELEGRAM_PROXY_URL", "").strip()
+if TELEGRAM_BOT_TOKEN and not TELEGRAM_CHANNEL_ID:
+    raise ImproperlyConfigured(
+        "TELEGRAM_BOT_TOKEN is set but TELEGRAM_CHANNEL_ID is not: set the channel to post to "
+        "(@channelname or its numeric id), or unset the token."
+    )
+if TELEGRAM_PROXY_URL and urlsplit(TELEGRAM_PROXY_URL).scheme not in {
+    "http",
+    "https",
+    "socks5",
+    "socks5h",
+}:
+    raise ImproperlyConfigured(
+        "TELEGRAM_PROXY_URL must start with http://, https://, socks5:// or socks5h://, "
+        f"not {TELEGRAM_PROXY_URL!r}"
+    )
+# Failures other than Telegram's "too many requests" are retried this many times in all,
+# waiting TELEGRAM_RETRY_SECONDS, then twice that, and so on (at most an hour).
+TELEGRAM_MAX_ATTEMPTS = int(os.environ.get("TELEGRAM_MAX_ATTEMPTS", "6"))
+TELEGRAM_RETRY_SECONDS = int(os.environ.get("TELEGRAM_RETRY_SECONDS", "30"))
 
 # REDIS_URL: the cache every process shares, through Django's own Redis backend (redis-py);
 # without it each process keeps its own. Short timeouts: a Redis that is down or hung costs
@@ -199,6 +247,30 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Background tasks (core/tasks.py; README, "Background tasks"). TASKS_BACKEND=database (the
+# default): kept in the site's database and run by `manage.py db_worker`, a process beside
+# the web server. TASKS_BACKEND=redis: in Redis (REDIS_URL) through RQ, run by
+# `manage.py rqworker --with-scheduler` (the optional `redis-tasks` dependencies;
+# docs/decisions/task-backends.md). TASKS_STUCK_SECONDS: a task due longer than this,
+# unstarted, makes /healthz report the database queue as stuck.
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database").strip().lower()
+if TASKS_BACKEND == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+elif TASKS_BACKEND == "redis":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("TASKS_BACKEND=redis needs REDIS_URL: the Redis to queue in.")
+    if not find_spec("django_tasks_rq"):
+        raise ImproperlyConfigured(
+            "TASKS_BACKEND=redis needs the RQ backend: pip install -c constraints.txt "
+            "-e '.[redis-tasks]'"
+        )
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend"}}
+else:
+    raise ImproperlyConfigured(f"TASKS_BACKEND must be database or redis, not {TASKS_BACKEND!r}")
+TASKS_STUCK_SECONDS = int(os.environ.get("TASKS_STUCK_SECONDS", "300"))
 
 # The whole-page cache for anonymous readers (articles/page_cache.py); PAGE_CACHE=0 turns
 # it off (the benchmark's uncached runs). PAGE_CACHE_SECONDS: how long a page is kept.

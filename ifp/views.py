@@ -9,13 +9,17 @@ from django.template import loader
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
 
+from core.tasks import queue_is_stuck
+
 
 @never_cache
 def healthz(request):
     """For load balancers and monitoring, naming each part: 200 while the host can serve
     (the database answers and the newsroom's time zone resolves, since every page shows
     times in it; a shared cache that does not answer is reported as ``degraded``, since
-    pages are then rendered from the database), 503 when one of those fails."""
+    pages are then rendered from the database, and so is a stuck task queue, a task due
+    for longer than ``TASKS_STUCK_SECONDS``: no worker runs, and posts wait), 503 when one
+    of those fails."""
     checks = {}
     try:
         checks["time_zone"] = zoneinfo.ZoneInfo(settings.NEWSROOM_TIME_ZONE) is not None
@@ -32,9 +36,13 @@ def healthz(request):
         checks["cache"] = cache.get("healthz") == "ok"
     except Exception:
         checks["cache"] = False
+    try:
+        checks["tasks"] = checks["database"] and not queue_is_stuck()
+    except DATABASE_OUTAGES:
+        checks["tasks"] = False
     if not (checks["database"] and checks["time_zone"]):
         status = "failing"
-    elif not checks["cache"]:
+    elif not (checks["cache"] and checks["tasks"]):
         status = "degraded"
     else:
         status = "ok"

@@ -111,3 +111,19 @@ def test_nginx_does_not_log_share_preview_tokens():
     block = block[: block.index("}")]
     assert "access_log off;" in block
     assert "proxy_cache " not in block
+
+
+def test_worker_unit_runs_the_database_worker_with_arguments_it_accepts():
+    import shlex
+
+    from django.core.management import get_commands, load_command_class
+
+    unit = (ROOT / "deploy" / "ifp-worker.service").read_text()
+    [command] = [line for line in unit.splitlines() if line.startswith("ExecStart=")]
+    words = shlex.split(command.removeprefix("ExecStart="))
+    name, arguments = words[words.index("manage.py") + 1], words[words.index("manage.py") + 2 :]
+    assert name == "db_worker"
+    worker = load_command_class(get_commands()[name], name)
+    options = worker.create_parser("manage.py", name).parse_args(arguments)
+    assert options.reload is False  # never restarted halfway through a task by a file change
+    assert options.queue_name == "*"

@@ -73,6 +73,7 @@ def test_with_redis_down_readers_read_and_editors_unpublish(gunicorn):
         "time_zone": True,
         "database": True,
         "cache": False,
+        "tasks": True,
     }
 
     editor = urllib.request.build_opener(
@@ -127,4 +128,5 @@ def test_with_the_database_down_cached_pages_are_served_and_misses_get_a_503(gun
         "time_zone": True,
         "database": False,
         "cache": True,
+        "tasks": False,
     }

@@ -206,7 +206,13 @@ def test_admin_preview_and_health_pages_are_never_cached(client, admin_client):
     )
     health = client.get(reverse("healthz"))
     assert health.status_code == 200
-    assert health.json() == {"status": "ok", "time_zone": True, "database": True, "cache": True}
+    assert health.json() == {
+        "status": "ok",
+        "time_zone": True,
+        "database": True,
+        "cache": True,
+        "tasks": True,
+    }
     assert "no-cache" in health["Cache-Control"]
     assert "X-Page-Cache" not in client.get(reverse("healthz"))
 
@@ -372,6 +378,7 @@ def test_healthz_names_the_cache_as_the_failing_part(client, dead_redis):
         "time_zone": True,
         "database": True,
         "cache": False,
+        "tasks": True,
     }
 
 
