@@ -185,9 +185,7 @@ def next_scheduled(generation, remembered=None):
         remembered = guarded("get", NEXT_KEY)
     if remembered is not None and remembered[0] == generation:
         return remembered[1]
-    moment = Article.objects.filter(
-        status=Article.Status.PUBLISHED, published_at__gt=timezone.now()
-    ).aggregate(next=Min("published_at"))["next"]
+    moment = Article.objects.scheduled().aggregate(next=Min("published_at"))["next"]
     value = moment.timestamp() if moment else 0
     guarded("set", NEXT_KEY, (generation, value), timeout=settings.PAGE_CACHE_SECONDS * 12)
     return value
