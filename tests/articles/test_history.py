@@ -5,10 +5,8 @@ import json
 import re
 from datetime import timedelta
 from html import unescape
-from html.parser import HTMLParser
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.serializers.json import DjangoJSONEncoder
 from django.test import Client
 from django.urls import reverse
@@ -17,7 +15,17 @@ from django.utils.formats import date_format
 from reversion.models import Version
 
 from articles.models import Article, Correction, PendingEdit, Redirect
-from tests.conftest import SITE_WIDGETS_WARM
+from tests.admin_forms import (
+    add_correction,
+    add_in_admin,
+    change_url,
+    form_errors,
+    messages_of,
+    open_change_form,
+    posted_fields,
+    save_in_admin,
+)
+from tests.conftest import SITE_WIDGETS_WARM, client_for
 from tests.factories import (
     AuthorFactory,
     DraftArticleFactory,
@@ -37,41 +45,7 @@ NOINDEX_META = '<meta name="robots" content="noindex, nofollow">'
 # Users and clients
 
 
-@pytest.fixture
-def newsroom_user(django_user_model):
-    """Makes a staff user in one of the role groups the data migration creates."""
-
-    def make(username, role="Editors"):
-        user = django_user_model.objects.create_user(username, password="pw", is_staff=True)
-        user.groups.add(Group.objects.get(name=role))
-        return user
-
-    return make
-
-
-@pytest.fixture
-def amina(newsroom_user):
-    return newsroom_user("amina")
-
-
-@pytest.fixture
-def editor_client(amina):
-    client = Client()
-    client.force_login(amina)
-    return client
-
-
-def client_for(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 # Admin pages
-
-
-def change_url(article):
-    return reverse("admin:articles_article_change", args=[article.pk])
 
 
 def versions_url(article):
@@ -109,114 +83,6 @@ def share_url(article):
 def versions_of(article):
     """The article's saved versions, newest first."""
     return list(Version.objects.get_for_object(article).select_related("revision__user"))
-
-
-class _PostedFields(HTMLParser):
-    """What a browser posts from the article change form: every named input, textarea and
-    select of #article_form, without buttons, file inputs, unchecked boxes and the inlines'
-    ``__prefix__`` templates."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.in_form = False
-        self.data = {}
-        self.textarea = None
-        self.select = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and attrs.get("id") == "article_form":
-            self.in_form = True
-        name = attrs.get("name")
-        if not self.in_form or not name or "__prefix__" in name:
-            if tag == "option" and self.select and "selected" in attrs:
-                self.data[self.select] = attrs.get("value", "")
-            return
-        if tag == "input":
-            kind = attrs.get("type", "text")
-            if kind in {"submit", "button", "file", "image", "reset"}:
-                return
-            if kind in {"checkbox", "radio"} and "checked" not in attrs:
-                return
-            self.data[name] = attrs.get("value") or ("on" if kind == "checkbox" else "")
-        elif tag == "textarea":
-            self.textarea = name
-            self.data[name] = ""
-        elif tag == "select":
-            self.select = name
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self.in_form = False
-        elif tag == "textarea" and self.textarea:
-            # Browsers drop the newline that follows <textarea>.
-            self.data[self.textarea] = self.data[self.textarea].removeprefix("\n")
-            self.textarea = None
-        elif tag == "select":
-            self.select = None
-
-    def handle_data(self, data):
-        if self.textarea:
-            self.data[self.textarea] += data
-
-
-def posted_fields(response):
-    parser = _PostedFields()
-    parser.feed(response.content.decode())
-    parser.close()
-    assert "title" in parser.data, "no article change form on the page"
-    return parser.data
-
-
-def open_change_form(client, article):
-    """GET the change form; returns the response and what saving it unchanged would post."""
-    response = client.get(change_url(article))
-    assert response.status_code == 200
-    return response, posted_fields(response)
-
-
-def save_in_admin(client, article, **changes):
-    """Open the change form, change some fields and press Save, as an editor would."""
-    _, data = open_change_form(client, article)
-    data.update(changes)
-    response = client.post(change_url(article), data)
-    assert response.status_code == 302, form_errors(response)
-    return response
-
-
-def add_in_admin(client, **fields):
-    """Fill in the add form (a section and one byline are made for it) and press Save."""
-    response = client.get(reverse("admin:articles_article_add"))
-    assert response.status_code == 200
-    data = posted_fields(response)
-    data.update({"section": SectionFactory().pk, "bylines-0-author": AuthorFactory().pk, **fields})
-    response = client.post(reverse("admin:articles_article_add"), data)
-    assert response.status_code == 302, form_errors(response)
-    return Article.objects.get(slug=fields["slug"])
-
-
-def form_errors(response):
-    context = response.context
-    if not context or "adminform" not in context:
-        return response.status_code
-    return context["adminform"].form.errors, [
-        inline.formset.errors for inline in context["inline_admin_formsets"]
-    ]
-
-
-def add_correction(data, article, text, kind="correction"):
-    """Fill in one more row of the corrections inline."""
-    index = int(data["corrections-TOTAL_FORMS"])
-    data["corrections-TOTAL_FORMS"] = str(index + 1)
-    data[f"corrections-{index}-id"] = ""
-    data[f"corrections-{index}-article"] = str(article.pk)
-    data[f"corrections-{index}-kind"] = kind
-    data[f"corrections-{index}-text"] = text
-    return data
-
-
-def messages_of(response):
-    return [str(message) for message in response.context["messages"]]
 
 
 # Reader pages
@@ -273,7 +139,7 @@ def body_rows(response):
     ]
 
 
-def test_each_admin_save_keeps_a_version_with_who_and_what(editor_client, amina, newsroom_user):
+def test_each_admin_save_keeps_a_version_with_who_and_what(editor_client, editor, newsroom_user):
     article = DraftArticleFactory(title="Smog closes schools")
     save_in_admin(editor_client, article)
     babak = newsroom_user("babak")
@@ -281,17 +147,17 @@ def test_each_admin_save_keeps_a_version_with_who_and_what(editor_client, amina,
 
     newest, oldest = versions_of(article)
 
-    assert (oldest.revision.user, oldest.revision.comment) == (amina, "Edited")
+    assert (oldest.revision.user, oldest.revision.comment) == (editor, "Edited")
     assert (newest.revision.user, newest.revision.comment) == (babak, "Edited")
     assert oldest.field_dict["title"] == "Smog closes schools"
     assert newest.field_dict["title"] == "Smog shuts schools"
 
 
-def test_admin_add_form_keeps_the_first_version(editor_client, amina):
+def test_admin_add_form_keeps_the_first_version(editor_client, editor):
     add_in_admin(editor_client, title="A new story", slug="a-new-story")
 
     (version,) = versions_of(Article.objects.get(slug="a-new-story"))
-    assert (version.revision.user, version.revision.comment) == (amina, "Created")
+    assert (version.revision.user, version.revision.comment) == (editor, "Created")
 
 
 def test_versions_page_lists_who_saved_each_version_and_when(editor_client, newsroom_user):
@@ -310,7 +176,7 @@ def test_versions_page_lists_who_saved_each_version_and_when(editor_client, news
         assert f"<td>{when}</td>" in row
         assert f"<td>{version.revision.user.username}</td>" in row
         assert f'formaction="{restore_url(article, version)}"' in row
-    assert "babak" in rows[0] and "amina" in rows[1]
+    assert "babak" in rows[0] and "editor" in rows[1]
 
 
 def test_compare_marks_changed_words_in_the_headline(editor_client):
@@ -410,7 +276,7 @@ def test_history_pages_are_for_staff_only(client):
 # 6. Restore
 
 
-def test_restoring_a_draft_brings_back_the_old_content_as_a_new_version(editor_client, amina):
+def test_restoring_a_draft_brings_back_the_old_content_as_a_new_version(editor_client, editor):
     leila, reza = AuthorFactory(name="Leila Ahmadi"), AuthorFactory(name="Reza Karimi")
     article = DraftArticleFactory(
         title="First headline", body="<p>First body.</p>", authors=[leila], tags=["Tehran"]
@@ -438,7 +304,7 @@ def test_restoring_a_draft_brings_back_the_old_content_as_a_new_version(editor_c
     assert article.status == Article.Status.DRAFT
     newest = versions_of(article)
     assert len(newest) == 3
-    assert newest[0].revision.user == amina
+    assert newest[0].revision.user == editor
     assert newest[0].revision.comment.startswith("Restored the version of ")
     assert newest[0].field_dict["title"] == "First headline"
 
@@ -719,9 +585,9 @@ def test_restoring_a_version_whose_slug_is_now_taken_does_not_crash(editor_clien
 # 7. No lost edits
 
 
-def test_a_stale_save_is_refused_naming_who_saved_and_keeping_the_text(amina, newsroom_user):
+def test_a_stale_save_is_refused_naming_who_saved_and_keeping_the_text(editor, newsroom_user):
     article = DraftArticleFactory(title="Original title", body="<p>Original body.</p>")
-    first, second = client_for(amina), client_for(newsroom_user("babak"))
+    first, second = client_for(editor), client_for(newsroom_user("babak"))
     first_form, first_data = open_change_form(first, article)
     second_form, second_data = open_change_form(second, article)
     opened_at = second_form.context["adminform"].form["expected_version"].value()
@@ -738,20 +604,20 @@ def test_a_stale_save_is_refused_naming_who_saved_and_keeping_the_text(amina, ne
     (error,) = form.non_field_errors()
     article.refresh_from_db()
     when = date_format(timezone.localtime(article.updated_at), "DATETIME_FORMAT")
-    assert error.startswith(f"amina saved this article at {when}, after you opened it")
-    assert "amina saved this article" in text_of(refused)
+    assert error.startswith(f"editor saved this article at {when}, after you opened it")
+    assert "editor saved this article" in text_of(refused)
     assert form["title"].value() == "Babak's title"
     assert form["body"].value() == "<p>Babak's long rewrite.</p>"
     assert article.title == "Amina's title"
     assert article.body == "<p>Original body.</p>"
-    assert [v.revision.user for v in versions_of(article)] == [amina]
+    assert [v.revision.user for v in versions_of(article)] == [editor]
 
 
-def test_a_save_based_on_the_current_version_goes_through_after_a_reload(amina, newsroom_user):
+def test_a_save_based_on_the_current_version_goes_through_after_a_reload(editor, newsroom_user):
     article = DraftArticleFactory(title="Original title")
     babak = client_for(newsroom_user("babak"))
     _, stale = open_change_form(babak, article)
-    save_in_admin(client_for(amina), article, title="Amina's title")
+    save_in_admin(client_for(editor), article, title="Amina's title")
     assert babak.post(change_url(article), {**stale, "title": "x"}).status_code == 200
 
     save_in_admin(babak, article, title="Babak's title, after reloading")
@@ -791,7 +657,7 @@ def test_a_save_without_the_version_it_was_based_on_is_refused(
     assert form["title"].value() == "Amina's title"
     article.refresh_from_db()
     assert article.title == "Babak's title"
-    assert not PendingEdit.objects.filter(proposed_by__username="amina").exists()
+    assert not PendingEdit.objects.filter(proposed_by__username="editor").exists()
 
 
 def test_a_save_without_the_version_is_refused_even_when_nobody_saved_since(editor_client):
@@ -819,16 +685,16 @@ def test_a_save_with_a_version_that_is_not_a_number_is_refused(editor_client):
     assert article.title == "Original title"
 
 
-def test_a_stale_save_of_a_live_article_is_refused_too(amina, newsroom_user):
+def test_a_stale_save_of_a_live_article_is_refused_too(editor, newsroom_user):
     article = PublishedArticleFactory(title="Live title")
     babak = client_for(newsroom_user("babak"))
     _, stale = open_change_form(babak, article)
-    save_in_admin(client_for(amina), article, title="Amina's live title")
+    save_in_admin(client_for(editor), article, title="Amina's live title")
 
     refused = babak.post(change_url(article), {**stale, "title": "Babak's live title"})
 
     assert refused.status_code == 200
-    assert "amina saved this article" in str(refused.context["adminform"].form.non_field_errors())
+    assert "editor saved this article" in str(refused.context["adminform"].form.non_field_errors())
     article.refresh_from_db()
     assert article.title == "Amina's live title"
 
@@ -1105,7 +971,7 @@ def test_share_link_lifetime_limits_are_accepted(editor_client, hours):
 
 
 def test_editor_adds_a_correction_shown_on_the_article_page_and_in_json_ld(
-    editor_client, client, amina
+    editor_client, client, editor
 ):
     article = PublishedArticleFactory()
     _, data = open_change_form(editor_client, article)
@@ -1116,7 +982,7 @@ def test_editor_adds_a_correction_shown_on_the_article_page_and_in_json_ld(
     assert response.status_code == 302, form_errors(response)
     correction = Correction.objects.get(article=article)
     assert correction.kind == Correction.Kind.CORRECTION
-    assert correction.created_by == amina
+    assert correction.created_by == editor
     article.refresh_from_db()
     assert article.content_updated_at == correction.published_at
     page = client.get(article.get_absolute_url())
