@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponseRedirect
@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from js_asset.media import Media as NoncedMedia
 
 from articles import services, workflow
-from articles.admin_views import ArticleHistoryViews
+from articles.admin_views import ArticleHistoryViews, ArticleWorkflowActions
 from articles.models import (
     Article,
     Byline,
@@ -173,10 +173,11 @@ class StateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(ArticleHistoryViews, BodyEditorMixin, admin.ModelAdmin):
+class ArticleAdmin(ArticleHistoryViews, ArticleWorkflowActions, BodyEditorMixin, admin.ModelAdmin):
     """The newsroom's article desk, an adapter: every save and workflow step is one call
     to ``articles.services``, which keeps writers' changes to live articles for an editor.
-    Versions, pending changes and share links are in ``articles.admin_views``."""
+    Versions, pending changes, share links and the list's workflow actions are in
+    ``articles.admin_views``."""
 
     form = ArticleAdminForm
     change_form_template = "admin/articles/article/change_form.html"
@@ -363,38 +364,6 @@ class ArticleAdmin(ArticleHistoryViews, BodyEditorMixin, admin.ModelAdmin):
             can_share=obj is not None and workflow.is_editor(user),
         )
         return super().render_change_form(request, context, add, change, form_url, obj)
-
-    # Bulk actions: the same workflow rules, article by article.
-
-    def run_transition(self, request, queryset, name):
-        done, refused = 0, []
-        for article in queryset:
-            try:
-                services.article_transition(article=article, user=request.user, name=name)
-                done += 1
-            except (PermissionDenied, ValidationError) as error:
-                refused.append(
-                    f"“{article}”: {' '.join(getattr(error, 'messages', [str(error)]))}"
-                )
-        if done:
-            label = workflow.TRANSITIONS[name].label.lower()
-            self.message_user(
-                request, f"{label.capitalize()}: {done} article(s).", messages.SUCCESS
-            )
-        for line in refused:
-            self.message_user(request, f"Not done for {line}", messages.WARNING)
-
-    @admin.action(description="Submit the selected articles for review", permissions=("change",))
-    def submit_for_review(self, request, queryset):
-        self.run_transition(request, queryset, "submit")
-
-    @admin.action(description="Publish the selected articles", permissions=("publish",))
-    def publish_now(self, request, queryset):
-        self.run_transition(request, queryset, "publish")
-
-    @admin.action(description="Unpublish the selected articles", permissions=("publish",))
-    def unpublish(self, request, queryset):
-        self.run_transition(request, queryset, "unpublish")
 
     # Columns
 

@@ -1,12 +1,12 @@
-"""The article desk's own pages beside the change form: versions, comparing two of them,
-restoring one, a writer's pending change (approve or send back) and share links for a
-preview. A mixin of ``ArticleAdmin``: every page reads the article through its
-``get_queryset``, so a writer never reaches a colleague's draft; every write is a call
+"""The article desk beside its change form: versions, comparing two of them, restoring one,
+a writer's pending change (approve or send back), share links for a preview, and the
+list's workflow actions. Mixins of ``ArticleAdmin``: every page reads the article through
+its ``get_queryset``, so a writer never reaches a colleague's draft; every write is a call
 to ``articles.services``."""
 
 from datetime import timedelta
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
@@ -209,3 +209,38 @@ class ArticleHistoryViews:
             expires=expires,
             active_links=article.share_links.active().select_related("created_by"),
         )
+
+
+class ArticleWorkflowActions:
+    """The article list's actions: the same workflow steps as the change form's buttons,
+    article by article, each through ``services.article_transition``."""
+
+    def run_transition(self, request, queryset, name):
+        done, refused = 0, []
+        for article in queryset:
+            try:
+                services.article_transition(article=article, user=request.user, name=name)
+                done += 1
+            except (PermissionDenied, ValidationError) as error:
+                refused.append(
+                    f"“{article}”: {' '.join(getattr(error, 'messages', [str(error)]))}"
+                )
+        if done:
+            label = workflow.TRANSITIONS[name].label.lower()
+            self.message_user(
+                request, f"{label.capitalize()}: {done} article(s).", messages.SUCCESS
+            )
+        for line in refused:
+            self.message_user(request, f"Not done for {line}", messages.WARNING)
+
+    @admin.action(description="Submit the selected articles for review", permissions=("change",))
+    def submit_for_review(self, request, queryset):
+        self.run_transition(request, queryset, "submit")
+
+    @admin.action(description="Publish the selected articles", permissions=("publish",))
+    def publish_now(self, request, queryset):
+        self.run_transition(request, queryset, "publish")
+
+    @admin.action(description="Unpublish the selected articles", permissions=("publish",))
+    def unpublish(self, request, queryset):
+        self.run_transition(request, queryset, "unpublish")
