@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from articles.models import Article, Byline, Section
+from core.roles import is_editor
 from images.models import Image
 
 Status = Article.Status
@@ -89,14 +90,7 @@ def sync_roles(apps, roles):
 
 # Who may edit
 
-EDITOR_PERMISSION = "articles.publish_article"
 EDIT_ANY_PERMISSION = "articles.edit_any_article"
-
-
-def is_editor(user):
-    """Whether ``user`` is an editor: publishes, schedules, unpublishes, sends back and
-    decides on writers' changes to live articles. The one place that says so."""
-    return user.has_perm(EDITOR_PERMISSION)
 
 
 def edits_any_article(user):
