@@ -4,6 +4,8 @@ that saves through the admin."""
 
 from html.parser import HTMLParser
 
+from django.contrib.auth import get_user_model
+from django.test import Client
 from django.urls import reverse
 
 from articles.models import Article
@@ -12,6 +14,10 @@ from tests.factories import AuthorFactory, SectionFactory
 
 def change_url(article):
     return reverse("admin:articles_article_change", args=[article.pk])
+
+
+def add_url():
+    return reverse("admin:articles_article_add")
 
 
 class _PostedFields(HTMLParser):
@@ -120,3 +126,51 @@ def add_correction(data, article, text, kind="correction"):
 
 def messages_of(response):
     return [str(message) for message in response.context["messages"]]
+
+
+def rendered_form(url):
+    """What the article form at ``url`` posts as a superuser sees it (every field): the
+    base of a test's POST when the user under test may not open the form (a forged POST)
+    or the test needs no particular user's view."""
+    reader, _ = get_user_model().objects.get_or_create(
+        username="form-reader", defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = Client()
+    client.force_login(reader)
+    response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return posted_fields(response)
+
+
+def set_bylines(data, authors, *, after=0):
+    """Byline rows for ``authors`` (in that order) from row ``after`` on; rows past them
+    are dropped, and the management form counts what is left."""
+    for key in [key for key in data if key.startswith("bylines-") and key[8:9].isdigit()]:
+        if int(key.split("-")[1]) >= after:
+            del data[key]
+    for offset, author in enumerate(authors):
+        index = after + offset
+        data[f"bylines-{index}-author"] = str(author.pk)
+        data[f"bylines-{index}-position"] = str(index)
+    data["bylines-TOTAL_FORMS"] = str(after + len(authors))
+    return data
+
+
+def change_form_data(article, *, extra_authors=(), **overrides):
+    """What the change form posts for ``article`` as stored now (the version it was opened
+    at included), with ``extra_authors`` as new byline rows and ``overrides``."""
+    data = rendered_form(change_url(article))
+    if extra_authors:
+        set_bylines(data, extra_authors, after=int(data["bylines-INITIAL_FORMS"]))
+    data.update(overrides)
+    return data
+
+
+def add_form_data(section, authors, **overrides):
+    """What the add form posts for a new article in ``section`` by ``authors`` (byline
+    order), with ``overrides`` of its fields."""
+    data = rendered_form(add_url())
+    data["section"] = str(section.pk)
+    set_bylines(data, authors)
+    data.update(overrides)
+    return data

@@ -17,6 +17,7 @@ from PIL import Image
 from articles.models import Article, Byline, Correction, Section
 from tests.admin_forms import (
     add_correction,
+    add_form_data,
     change_url,
     open_change_form,
     save_in_admin,
@@ -90,35 +91,21 @@ def byline_formset(response):
 
 
 def article_form_data(section, authors, **overrides):
-    """What the add form posts: every field, the split publication time in newsroom
-    time, no image, and one byline row per author in the given order."""
+    """What the add form posts for a filled-in story: the rendered form
+    (``tests.admin_forms.add_form_data``) with every field set, the split publication time
+    in newsroom time, no image, and one byline row per author in the given order."""
     published = timezone.localtime(timezone.now() - timedelta(hours=2))
-    data = {
+    fields = {
         "kicker": "Analysis",
         "title": "Smog closes schools in Tehran",
         "slug": SLUG,
         "standfirst": "Schools and offices shut as the air turns dangerous.",
         "body": "<p>Schools in the capital closed on Sunday.</p>",
-        "section": section.pk,
         "tags": "Tehran, Air pollution",
         "published_at_0": published.strftime("%Y-%m-%d"),
         "published_at_1": published.strftime("%H:%M:%S"),
-        "image": "",
-        "image_caption": "",
-        "bylines-TOTAL_FORMS": str(len(authors)),
-        "bylines-INITIAL_FORMS": "0",
-        "bylines-MIN_NUM_FORMS": "1",
-        "bylines-MAX_NUM_FORMS": "1000",
-        "corrections-TOTAL_FORMS": "0",
-        "corrections-INITIAL_FORMS": "0",
-        "corrections-MIN_NUM_FORMS": "0",
-        "corrections-MAX_NUM_FORMS": "1000",
     }
-    for index, author in enumerate(authors):
-        data[f"bylines-{index}-author"] = author.pk
-        data[f"bylines-{index}-position"] = str(index)
-    data.update(overrides)
-    return data
+    return add_form_data(section, authors, **{**fields, **overrides})
 
 
 def png_upload(name="smog.png", size=(16, 9)):

@@ -16,6 +16,7 @@ from reversion.models import Version
 
 from articles import workflow
 from articles.models import Article, PendingEdit, WorkflowEvent
+from tests.admin_forms import add_form_data, change_form_data
 from tests.factories import (
     AuthorFactory,
     DraftArticleFactory,
@@ -115,80 +116,6 @@ def split_time(value):
         return "", ""
     local = timezone.localtime(value)
     return local.strftime("%Y-%m-%d"), local.strftime("%H:%M:%S")
-
-
-def change_form_data(article, *, extra_authors=(), **overrides):
-    """What the change form posts for ``article`` as it is stored now: every field, the
-    version it was opened at, its byline rows (plus ``extra_authors`` as new rows)."""
-    article.refresh_from_db()
-    date, time = split_time(article.published_at)
-    data = {
-        "kicker": article.kicker,
-        "title": article.title,
-        "slug": article.slug,
-        "standfirst": article.standfirst,
-        "body": article.body,
-        "section": article.section_id,
-        "tags": ", ".join(sorted(article.tags.names())),
-        "published_at_0": date,
-        "published_at_1": time,
-        "image": article.image_id or "",
-        "image_caption": article.image_caption,
-        "expected_version": article.version,
-        "workflow_note": "",
-        "corrections-TOTAL_FORMS": "0",
-        "corrections-INITIAL_FORMS": "0",
-        "corrections-MIN_NUM_FORMS": "0",
-        "corrections-MAX_NUM_FORMS": "1000",
-    }
-    if article.is_featured:
-        data["is_featured"] = "on"
-    bylines = list(article.bylines.order_by("position", "id"))
-    for index, byline in enumerate(bylines):
-        data[f"bylines-{index}-id"] = byline.pk
-        data[f"bylines-{index}-article"] = article.pk
-        data[f"bylines-{index}-author"] = byline.author_id
-        data[f"bylines-{index}-position"] = str(byline.position)
-    for offset, author in enumerate(extra_authors):
-        index = len(bylines) + offset
-        data[f"bylines-{index}-article"] = article.pk
-        data[f"bylines-{index}-author"] = author.pk
-        data[f"bylines-{index}-position"] = str(index)
-    data.update(
-        {
-            "bylines-TOTAL_FORMS": str(len(bylines) + len(extra_authors)),
-            "bylines-INITIAL_FORMS": str(len(bylines)),
-            "bylines-MIN_NUM_FORMS": "1",
-            "bylines-MAX_NUM_FORMS": "1000",
-        }
-    )
-    data.update(overrides)
-    return data
-
-
-def add_form_data(section, author, **overrides):
-    """What the add form posts for a new article with one author."""
-    data = {
-        "kicker": "",
-        "title": "Rial slides again",
-        "slug": "rial-slides-again",
-        "standfirst": "",
-        "body": "<p>The currency fell again.</p>",
-        "section": section.pk,
-        "tags": "",
-        "published_at_0": "",
-        "published_at_1": "",
-        "image": "",
-        "image_caption": "",
-        "bylines-TOTAL_FORMS": "1",
-        "bylines-INITIAL_FORMS": "0",
-        "bylines-MIN_NUM_FORMS": "1",
-        "bylines-MAX_NUM_FORMS": "1000",
-        "bylines-0-author": author.pk,
-        "bylines-0-position": "0",
-    }
-    data.update(overrides)
-    return data
 
 
 def post_transition(client, article, transition, **overrides):
@@ -368,7 +295,14 @@ def test_add_page_offers_a_writer_only_submit(client, writer):
 def test_writer_creates_a_draft_and_submits_it_from_the_add_form(client, writer):
     section, author = SectionFactory(), AuthorFactory()
     client.force_login(writer)
-    data = add_form_data(section, author, _transition="submit")
+    data = add_form_data(
+        section,
+        [author],
+        title="Rial slides again",
+        slug="rial-slides-again",
+        body="<p>The currency fell again.</p>",
+        _transition="submit",
+    )
 
     response = client.post(reverse("admin:articles_article_add"), data)
 
@@ -388,7 +322,14 @@ def test_writer_creates_a_draft_and_submits_it_from_the_add_form(client, writer)
 def test_writer_cannot_publish_from_the_add_form(client, writer):
     section, author = SectionFactory(), AuthorFactory()
     client.force_login(writer)
-    data = add_form_data(section, author, _transition="publish")
+    data = add_form_data(
+        section,
+        [author],
+        title="Rial slides again",
+        slug="rial-slides-again",
+        body="<p>The currency fell again.</p>",
+        _transition="publish",
+    )
 
     response = client.post(reverse("admin:articles_article_add"), data)
 
