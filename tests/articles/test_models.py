@@ -2,11 +2,13 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from articles import workflow
 from articles.models import Article, PendingEdit, Redirect
 from articles.richtext import sanitize_body
 from tests.admin_forms import (
@@ -22,7 +24,10 @@ from tests.factories import (
     AuthorFactory,
     DraftArticleFactory,
     PublishedArticleFactory,
+    ReviewArticleFactory,
+    ScheduledArticleFactory,
     SectionFactory,
+    UnpublishedArticleFactory,
 )
 from tests.pages import text_of
 
@@ -68,6 +73,48 @@ def test_published_with_a_future_time_is_scheduled():
     assert article.is_scheduled()
     assert article.state == "scheduled"
     assert not Article.objects.published().filter(pk=article.pk).exists()
+
+
+def test_each_state_has_its_one_queryset_rule():
+    """``scheduled()``, ``drafts()``, ``in_review()`` and ``unpublished()`` each find the
+    articles of their state and no other; a scheduled one becomes ``published()`` by
+    itself when its time comes."""
+    made = {
+        "live": PublishedArticleFactory(),
+        "scheduled": ScheduledArticleFactory(),
+        "draft": DraftArticleFactory(),
+        "review": ReviewArticleFactory(),
+        "unpublished": UnpublishedArticleFactory(),
+    }
+    rules = {
+        "live": Article.objects.published,
+        "scheduled": Article.objects.scheduled,
+        "draft": Article.objects.drafts,
+        "review": Article.objects.in_review,
+        "unpublished": Article.objects.unpublished,
+    }
+    for state, rule in rules.items():
+        assert list(rule()) == [made[state]], state
+    Article.objects.filter(pk=made["scheduled"].pk).update(
+        published_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert not Article.objects.scheduled().exists()
+    assert Article.objects.published().count() == 2
+
+
+def test_owned_by_and_visible_to_are_the_one_rule_of_whose_article_it_is(
+    writer, other_writer, editor
+):
+    mine = DraftArticleFactory(created_by=writer)
+    bylined = DraftArticleFactory(authors=[AuthorFactory(user=writer)])
+    colleagues = DraftArticleFactory(created_by=other_writer)
+    live = PublishedArticleFactory(created_by=other_writer)
+
+    assert set(Article.objects.owned_by(writer)) == {mine, bylined}
+    assert set(Article.objects.visible_to(writer)) == {mine, bylined, live}
+    assert set(Article.objects.visible_to(editor)) == {mine, bylined, colleagues, live}
+    assert set(Article.objects.visible_to(AnonymousUser())) == {live}
+    assert workflow.is_owner(writer, bylined) and not workflow.is_owner(writer, colleagues)
 
 
 def test_excerpt_falls_back_to_body_cut_on_a_word_with_ellipsis():

@@ -67,6 +67,12 @@ MATRIX_STATES = {
 }
 ROLES = ("writer", "editor", "superuser")
 ROLE_FIXTURES = {"writer": "writer", "editor": "editor", "superuser": "admin_user"}
+# A new article's fields, as a writer types them into the add form.
+NEW_STORY = {
+    "title": "Rial slides again",
+    "slug": "rial-slides-again",
+    "body": "<p>The currency fell again.</p>",
+}
 NOTE = "Needs a second source for the minister's quote."
 
 
@@ -298,9 +304,7 @@ def test_writer_creates_a_draft_and_submits_it_from_the_add_form(client, writer)
     data = add_form_data(
         section,
         [author],
-        title="Rial slides again",
-        slug="rial-slides-again",
-        body="<p>The currency fell again.</p>",
+        **NEW_STORY,
         _transition="submit",
     )
 
@@ -325,9 +329,7 @@ def test_writer_cannot_publish_from_the_add_form(client, writer):
     data = add_form_data(
         section,
         [author],
-        title="Rial slides again",
-        slug="rial-slides-again",
-        body="<p>The currency fell again.</p>",
+        **NEW_STORY,
         _transition="publish",
     )
 
