@@ -88,7 +88,8 @@ def sync_roles(apps, roles):
         group.permissions.set(permissions)
 
 
-# Who may edit
+# Who may edit. The editor role itself is ``is_editor``, imported from ``core.roles`` (the
+# image library asks it too); this module and the queryset ask it as ``workflow.is_editor``.
 
 EDIT_ANY_PERMISSION = "articles.edit_any_article"
 
