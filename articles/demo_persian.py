@@ -7,8 +7,8 @@ non-joiner, Arabic yeh and kaf in a query), so that the demo's search shows the 
 
 from datetime import timedelta
 
-from articles import workflow
-from articles.models import Article, Byline, Section
+from articles import services
+from articles.models import Article, Section
 
 SEED_SLUG = "palestinian-groups-appreciate-iran-leaders-stance-on-cause-of-palestine"
 
@@ -115,12 +115,15 @@ def create(*, authors, now):
             body="".join(f"<p>{paragraph}</p>" for paragraph in data["body"]),
             language="fa",
             translation_of=Article.objects.filter(slug=data.get("translation_of")).first(),
+        )
+        services.article_import(
+            article=article,
             status=Article.Status.PUBLISHED,
             published_at=now - data["age"],
+            bylines=[authors["ifp-editorial-staff"].pk],
+            tags=data["tags"],
+            source="Created by the demo content",
+            record_event=False,
         )
-        article.save()
-        Byline.objects.create(article=article, author=authors["ifp-editorial-staff"], position=0)
-        article.tags.add(*data["tags"])
-        workflow.record_version(article, None, "Created by the demo content")
         created += 1
     return created

@@ -32,17 +32,15 @@ from django.utils.html import strip_tags
 from django.utils.text import slugify
 from taggit.models import Tag
 
-from articles import wordpress, workflow
+from articles import services, wordpress
 from articles.models import (
     RESERVED_SLUGS,
     Article,
-    Byline,
     Comment,
     ImportedPost,
     Page,
     Redirect,
     Section,
-    WorkflowEvent,
 )
 from images.services import image_from_file
 from staff.models import Author
@@ -502,19 +500,20 @@ def save_post(item, site, result):
     article.body = body
     article.standfirst = " ".join(strip_tags(languages["standfirst"]).split())
     article.section = section_for(item, site)
-    article.status = status
-    article.published_at = published_at
     article.is_featured = item.get("wp:is_sticky") == "1"
     article.seo_title = yoast(item.meta.get("_yoast_wpseo_title", ""), title)[:200]
     article.seo_description = " ".join(item.meta.get("_yoast_wpseo_metadesc", "").split())[:320]
     set_featured_image(article, item, site, result)
     article.full_clean(exclude=["image", "body"])
-    article.save()
-
-    Byline.objects.filter(article=article).delete()
-    author = author_for(item, site)
-    Byline.objects.create(article=article, author=author, position=0)
-    article.tags.set(tags_for(item))
+    services.article_import(
+        article=article,
+        status=status,
+        published_at=published_at,
+        bylines=[author_for(item, site).pk],
+        tags=tags_for(item),
+        source=f"Imported from WordPress (post {item.wp_id})",
+        record_event=created,
+    )
     article.refresh_from_db(fields=["version"])
     ImportedPost.objects.update_or_create(
         article=article,
@@ -535,16 +534,6 @@ def save_post(item, site, result):
                 old_path=path, defaults={"article": article, "page": None}
             )
             result.redirects += 1
-    if created:
-        WorkflowEvent.objects.create(
-            article=article,
-            action="import",
-            from_status=Article.Status.DRAFT,
-            to_status=article.status,
-            note=f"Imported from WordPress (post {item.wp_id}).",
-            published_at=article.published_at,
-        )
-    workflow.record_version(article, None, f"Imported from WordPress (post {item.wp_id})")
     return article, created, cleanup
 
 

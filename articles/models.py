@@ -150,10 +150,27 @@ class ArticleQuerySet(models.QuerySet):
         """
         return self.filter(public_q())
 
+    def scheduled(self):
+        """Published articles whose time has not come: they appear by themselves then."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
+
+    def drafts(self):
+        return self.filter(status=Article.Status.DRAFT)
+
+    def in_review(self):
+        return self.filter(status=Article.Status.REVIEW)
+
+    def unpublished(self):
+        return self.filter(status=Article.Status.UNPUBLISHED)
+
+    def with_pending_edits(self):
+        """Articles with a writer's change awaiting an editor's decision."""
+        return self.filter(pending_edits__state=PendingEdit.State.PENDING).distinct()
+
     def owned_by(self, user):
         """A writer's own articles: the ones they created, and the ones under their
         byline. The one definition of "mine" (``workflow.is_owner`` asks it of one
-        article; the dashboard lists it)."""
+        article; the dashboard and ``visible_to`` list it)."""
         if user.pk is None:
             return self.none()
         bylined = Byline.objects.filter(author__user=user).values("article_id")
@@ -167,7 +184,9 @@ class ArticleQuerySet(models.QuerySet):
 
         The one rule for every admin page of articles (the list, change form, versions,
         compare, share, pending changes), the site's preview and the dashboard."""
-        if user.has_perm("articles.edit_any_article") or user.has_perm("articles.publish_article"):
+        from articles import workflow
+
+        if workflow.edits_any_article(user) or workflow.is_editor(user):
             return self.all()
         if user.is_authenticated and (
             user.has_perm("articles.change_article") or user.has_perm("articles.view_article")

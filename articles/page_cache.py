@@ -210,9 +210,7 @@ def next_scheduled(generation, remembered=None):
     remembered = entry_or_miss(remembered, NextScheduled)
     if remembered is not None and remembered.generation == generation:
         return remembered.at
-    moment = Article.objects.filter(
-        status=Article.Status.PUBLISHED, published_at__gt=timezone.now()
-    ).aggregate(next=Min("published_at"))["next"]
+    moment = Article.objects.scheduled().aggregate(next=Min("published_at"))["next"]
     value = moment.timestamp() if moment else 0
     guarded(
         "set",

@@ -1,9 +1,9 @@
-"""The editorial workflow: who may do what to an article, and the only code that changes
-its status.
+"""The editorial workflow's rules: who may do what to an article, the transitions between
+its states, and the plain-data snapshots that versions and pending changes hold.
 
 States: draft → in review → published (a future ``published_at`` means scheduled) →
-unpublished, and back to draft with a note. Every transition checks the user's
-permissions here, on the server, records a ``WorkflowEvent`` and saves a version.
+unpublished, and back to draft with a note. The rules here only answer questions;
+``articles.services`` is the one module that writes articles, and asks them first.
 
 Roles are groups (``Writers``, ``Editors``) whose permissions ``sync_roles`` sets; the
 data migrations call it, so a change to ``ROLE_PERMISSIONS`` ships with a migration that
@@ -14,13 +14,11 @@ from dataclasses import dataclass
 
 import reversion
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 
-from articles import preview
-from articles.models import Article, Byline, PendingEdit, Section, WorkflowEvent
+from articles.models import Article, Byline, Section
 from channels import outbox
+from core.roles import is_editor
 from images.models import Image
 
 Status = Article.Status
@@ -91,12 +89,21 @@ def sync_roles(apps, roles):
         group.permissions.set(permissions)
 
 
-# Who may edit
+# Who may edit. The editor role itself is ``is_editor``, imported from ``core.roles`` (the
+# image library asks it too); this module and the queryset ask it as ``workflow.is_editor``.
+
+EDIT_ANY_PERMISSION = "articles.edit_any_article"
+
+
+def edits_any_article(user):
+    """Whether ``user`` may edit every writer's article, live ones directly."""
+    return user.has_perm(EDIT_ANY_PERMISSION)
 
 
 def is_owner(user, article):
-    """A writer's own article: one they created, or one with their byline
-    (``ArticleQuerySet.owned_by``; an article not yet saved is its creator's)."""
+    """A writer's own article: one they created, or one with their byline. An article not
+    yet saved is its creator's; a saved one asks ``ArticleQuerySet.owned_by``, the one
+    definition of "mine"."""
     if article.pk is None:
         return article.created_by_id is not None and article.created_by_id == user.pk
     return Article.objects.owned_by(user).filter(pk=article.pk).exists()
@@ -105,7 +112,7 @@ def is_owner(user, article):
 def can_edit(user, article):
     """Whether ``user`` may save changes to ``article`` (for a writer's live article the
     changes are kept for review, see ``edits_need_review``)."""
-    if user.has_perm("articles.edit_any_article"):
+    if edits_any_article(user):
         return True
     if not user.has_perm("articles.change_article"):
         return False
@@ -117,55 +124,14 @@ def edits_need_review(user, article):
     return (
         article.pk is not None
         and article.status == Status.PUBLISHED
-        and not user.has_perm("articles.edit_any_article")
+        and not edits_any_article(user)
     )
 
 
 def check_edit(user, article):
+    """Raise ``PermissionDenied`` unless ``user`` may save changes to ``article``."""
     if not can_edit(user, article):
         raise PermissionDenied("You may not change this article.")
-
-
-# Saving: one row lock and one version check for every save
-
-
-def lock_for_save(article, expected_version, *, refused_what, advice):
-    """The article as stored, its row locked until the transaction commits, once it is
-    known that nobody saved it after the version ``expected_version`` the user saw.
-
-    Every save of an article's content goes through here (the admin's form, restoring
-    a version): two of them cannot both pass, and the later one is refused instead of
-    silently writing back a stale copy. A workflow step from the list, which shows no
-    version, takes the same row lock and acts on the row as stored (``transition``). A save that
-    does not say which version it was based on is refused too. ``refused_what`` names
-    what was refused ("save", "restore") and ``advice`` tells the user what to do."""
-    stored = (
-        Article.objects.select_for_update(of=("self",))
-        .select_related("updated_by")
-        .filter(pk=article.pk)
-        .first()
-    )
-    if stored is None:
-        return None
-    if expected_version is None:
-        # Without it a save could not be told from one based on a replaced version: the
-        # last save would silently win.
-        raise ValidationError(
-            "This %(what)s did not say which version of the article it was based on, so "
-            "it could not be checked against saves made since and was refused. %(advice)s",
-            code="no_version",
-            params={"what": refused_what, "advice": advice},
-        )
-    if expected_version == stored.version:
-        return stored
-    who = stored.updated_by.get_username() if stored.updated_by else "someone else"
-    when = date_format(timezone.localtime(stored.updated_at), "DATETIME_FORMAT")
-    raise ValidationError(
-        "%(who)s saved this article at %(when)s, after you opened it, so your %(what)s was "
-        "refused to keep their changes. %(advice)s",
-        code="stale",
-        params={"who": who, "when": when, "what": refused_what, "advice": advice},
-    )
 
 
 # Transitions
@@ -224,7 +190,7 @@ def is_allowed(user, article, name):
     ):
         return False
     if transition.editors_only:
-        return user.has_perm("articles.publish_article")
+        return is_editor(user)
     return can_edit(user, article)
 
 
@@ -245,75 +211,6 @@ def check_transition(user, article, name, note=""):
     if transition.needs_note and not note.strip():
         raise ValidationError("Write a note telling the writer what to change.")
     return transition
-
-
-def apply(article, user, name, *, note="", at=None, record=True, stored=None):
-    """Move ``article`` through transition ``name``, as ``user``; returns the event.
-
-    ``at`` sets the publication time when publishing (a future time schedules).
-    ``stored`` is the article as it was before the caller changed it in memory (the
-    admin's form): the rules judge that state, not the edited one. With
-    ``record=False`` the caller saves the version itself (the admin, which saves
-    content and transition in one version)."""
-    stored = stored or article
-    transition = check_transition(user, stored, name, note)
-    with transaction.atomic():
-        from_status = stored.status
-        if transition.name == "publish":
-            keep = None if stored.is_scheduled() else article.published_at
-            # Whole seconds: what the admin's time field can show and post back unchanged.
-            article.published_at = at or keep or timezone.now().replace(microsecond=0)
-        article.status = transition.target
-        article.updated_by = user
-        article.save()
-        if transition.name == "publish":
-            # Readers now have its address; a link shared for review must not outlive
-            # that, even if the article is unpublished again.
-            preview.revoke(article)
-        # Outbound posts are queued, moved or cancelled in this same transaction.
-        outbox.on_article_changed(article)
-        event = WorkflowEvent.objects.create(
-            article=article,
-            actor=user,
-            action=transition.name,
-            from_status=from_status,
-            to_status=article.status,
-            note=note.strip(),
-            published_at=article.published_at,
-        )
-        if record:
-            record_version(article, user, describe(event))
-    return event
-
-
-def transition(article, user, name, *, note=""):
-    """Move ``article`` through ``name`` from a list of articles (the admin's actions):
-    the row is locked and read again first, so a restore or a save committed since is
-    judged and kept, never overwritten by the copy the list had read."""
-    with transaction.atomic():
-        stored = Article.objects.select_for_update(of=("self",)).filter(pk=article.pk).first()
-        if stored is None:
-            raise ValidationError("This article was deleted meanwhile.")
-        return apply(stored, user, name, note=note)
-
-
-def record_reschedule(article, user, previous_time):
-    """An editor moved a published article's time by editing it: say so in the timeline
-    (a move into the future takes a live article off the site until then)."""
-    outbox.on_article_changed(article)
-    before = timezone.localtime(previous_time) if previous_time else None
-    after = timezone.localtime(article.published_at) if article.published_at else None
-    return WorkflowEvent.objects.create(
-        article=article,
-        actor=user,
-        action="reschedule",
-        from_status=article.status,
-        to_status=article.status,
-        note=f"Publication time moved from {before:%Y-%m-%d %H:%M} to {after:%Y-%m-%d %H:%M}."
-        if before and after
-        else "Publication time changed.",
-        published_at=article.published_at,
-    )
 
 
 def describe(event):
@@ -363,37 +260,6 @@ def snapshot(article, *, authors=None, tags=None):
     return data
 
 
-def apply_snapshot(article, data):
-    """Write ``data`` (from ``snapshot``) into the article, its bylines and tags."""
-    slug = data.get("slug", article.slug)
-    if article.address_taken(slug):
-        raise ValidationError(
-            f"The address /{slug}/ now belongs to another article; change the slug first."
-        )
-    for field in CONTENT_FIELDS:
-        if field in data:
-            setattr(article, field, data[field])
-    article.save()
-    if "authors" in data:
-        article.bylines.all().delete()
-        Byline.objects.bulk_create(
-            Byline(article=article, author_id=author_id, position=position)
-            for position, author_id in enumerate(data["authors"])
-        )
-    if "tags" in data:
-        article.tags.set(data["tags"])
-
-
-def propose_edit(article, user, data, *, base_version=None):
-    """Keep ``data`` as a pending change to ``article``; the live article is untouched."""
-    return PendingEdit.objects.create(
-        article=article,
-        proposed_by=user,
-        base_version=base_version or article.version,
-        data=data,
-    )
-
-
 def check_references(data):
     """Refuse data that names a section or author deleted since it was written."""
     from staff.models import Author
@@ -405,30 +271,6 @@ def check_references(data):
     authors = set(data.get("authors") or ())
     if len(authors) != Author.objects.filter(pk__in=authors).count():
         raise ValidationError("An author in this byline no longer exists; edit the byline.")
-
-
-def decide_edit(edit, user, *, approve, note=""):
-    """An editor's decision on a pending change. Approval applies it to the live article
-    in the same transaction that records the decision; returns the decided change."""
-    if not user.has_perm("articles.publish_article"):
-        raise PermissionDenied("Only editors may decide on changes to a live article.")
-    with transaction.atomic():
-        edit = PendingEdit.objects.select_for_update().get(pk=edit.pk)
-        if edit.state != PendingEdit.State.PENDING:
-            raise ValidationError("These changes were already decided on.")
-        if approve:
-            check_references(edit.data)
-            article = Article.objects.select_for_update().get(pk=edit.article_id)
-            article.updated_by = user
-            apply_snapshot(article, edit.data)
-            proposer = edit.proposed_by.get_username() if edit.proposed_by else "someone"
-            record_version(article, user, f"Approved changes proposed by {proposer}")
-        edit.state = PendingEdit.State.APPROVED if approve else PendingEdit.State.REJECTED
-        edit.decided_by = user
-        edit.decided_at = timezone.now()
-        edit.note = note
-        edit.save()
-    return edit
 
 
 def version_snapshot(version):
@@ -481,39 +323,3 @@ def restorable(data, article):
                 "The authors of its byline were deleted since; the current byline was kept."
             )
     return data, left_out
-
-
-RESTORE_ADVICE = "Look at the versions again, then restore the one you want."
-
-
-def restore_version(article, version, user, *, expected_version):
-    """Bring back an old version as a new draft revision: a pending change on a live
-    article (the live page stays until approved), the article's content otherwise.
-    Returns that and the sentences of ``restorable`` saying what could not be restored.
-
-    ``expected_version`` is the article's version the user saw when choosing: the
-    restore takes the row lock and version check of every save (``lock_for_save``), so
-    a publish or a save committed meanwhile is never undone by the restore."""
-    check_edit(user, article)
-    with transaction.atomic():
-        stored = lock_for_save(
-            article, expected_version, refused_what="restore", advice=RESTORE_ADVICE
-        )
-        if stored is None:
-            raise ValidationError("This article was deleted meanwhile.")
-        article = stored
-        check_edit(user, article)
-        data, left_out = restorable(version_snapshot(version), article)
-        if article.address_taken(data["slug"]):
-            data["slug"] = article.slug
-            left_out.append(
-                f"Its address /{version.field_dict.get('slug')}/ went to another article "
-                "since; the article keeps its address."
-            )
-        when = timezone.localtime(version.revision.date_created)
-        if article.status == Status.PUBLISHED:
-            return propose_edit(article, user, data), left_out
-        article.updated_by = user
-        apply_snapshot(article, data)
-        record_version(article, user, f"Restored the version of {when:%Y-%m-%d %H:%M}")
-    return article, left_out

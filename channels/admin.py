@@ -3,8 +3,7 @@ from django.forms.models import BaseInlineFormSet
 
 from channels import outbox, telegram
 from channels.models import TelegramPost
-
-EDITOR_PERMISSION = "articles.publish_article"
+from core.roles import is_editor
 
 
 class OptionalFormSet(BaseInlineFormSet):
@@ -43,10 +42,10 @@ class TelegramPostInline(admin.StackedInline):
         return request.user.has_perm("articles.view_article")
 
     def has_add_permission(self, request, obj=None):
-        return request.user.has_perm(EDITOR_PERMISSION)
+        return is_editor(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return request.user.has_perm(EDITOR_PERMISSION)
+        return is_editor(request.user)
 
 
 @admin.register(TelegramPost)
@@ -71,10 +70,10 @@ class TelegramPostAdmin(admin.ModelAdmin):
         return False
 
     def has_view_permission(self, request, obj=None):
-        return request.user.has_perm(EDITOR_PERMISSION)
+        return is_editor(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return request.user.has_perm(EDITOR_PERMISSION)
+        return is_editor(request.user)
 
     @admin.action(description="Send again to Telegram")
     def send_again(self, request, queryset):

@@ -7,10 +7,9 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 
+from core.roles import is_editor
 from images import services, uploads
 from images.models import Image, ImageTag
-
-EDITOR_PERMISSION = "articles.publish_article"
 
 
 class ImageForm(forms.ModelForm):
@@ -92,11 +91,7 @@ class ImageAdmin(admin.ModelAdmin):
         """Writers may fix the pictures they uploaded; editors may change any."""
         if not super().has_change_permission(request, obj):
             return False
-        return (
-            obj is None
-            or request.user.has_perm(EDITOR_PERMISSION)
-            or obj.uploaded_by_id == request.user.pk
-        )
+        return obj is None or is_editor(request.user) or obj.uploaded_by_id == request.user.pk
 
     def save_model(self, request, obj, form, change):
         services.image_save(image=obj, clean=form.clean_image, user=request.user)

@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.test import Client
 from django.test.signals import template_rendered
 
 from ifp.jinja2 import Template
@@ -69,18 +70,74 @@ def _clear_cache():
     cache.clear()
 
 
-@pytest.fixture
-def editor(django_user_model):
-    """A staff user who may add and change articles, sections and authors."""
-    from django.contrib.auth.models import Permission
+# Users in the role groups that the data migrations create (articles.workflow.sync_roles):
+# a role is what its group holds, never a permission given to one user.
 
-    user = django_user_model.objects.create_user("editor", password="pw", is_staff=True)
-    user.user_permissions.set(
-        Permission.objects.filter(
-            content_type__app_label__in=["articles", "staff", "taggit", "images"],
+
+def role_groups():
+    """The Writers and Editors groups, which a data migration makes: a transactional test
+    empties every table when it ends (the permissions come back, the groups do not)."""
+    from django.contrib.auth.models import Group, Permission
+
+    from articles.workflow import ROLE_PERMISSIONS
+
+    for name, codes in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(
+            [
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+                for app_label, codename in (code.split(".") for code in codes)
+            ]
         )
-    )
-    return user
+
+
+@pytest.fixture
+def newsroom_user(django_user_model):
+    """Makes a staff user in a role group: ``newsroom_user(username, role="Editors")``."""
+    from django.contrib.auth.models import Group
+
+    def make(username, role="Editors"):
+        user = django_user_model.objects.create_user(username, password="pw", is_staff=True)
+        group = Group.objects.filter(name=role).first()
+        if group is None:
+            role_groups()
+            group = Group.objects.get(name=role)
+        user.groups.add(group)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def writer(newsroom_user):
+    return newsroom_user("writer", "Writers")
+
+
+@pytest.fixture
+def other_writer(newsroom_user):
+    return newsroom_user("other-writer", "Writers")
+
+
+@pytest.fixture
+def editor(newsroom_user):
+    return newsroom_user("editor", "Editors")
+
+
+def client_for(user):
+    """A test client logged in as ``user``."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def writer_client(writer):
+    return client_for(writer)
+
+
+@pytest.fixture
+def editor_client(editor):
+    return client_for(editor)
 
 
 # Reader pages read their site-wide parts (section navigation, Recent Posts) once a content

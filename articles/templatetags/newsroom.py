@@ -1,6 +1,6 @@
 from django import template
-from django.utils import timezone
 
+from articles import workflow
 from articles.models import Article, PendingEdit
 
 register = template.Library()
@@ -14,21 +14,16 @@ def newsroom_dashboard(user):
     and (for editors) changes to live articles awaiting review."""
     if not user.has_perm("articles.view_article"):
         return {"show": False}
-    now = timezone.now()
     articles = Article.objects.visible_to(user).select_related("updated_by").defer("body")
-    is_editor = user.has_perm("articles.publish_article")
+    is_editor = workflow.is_editor(user)
     mine = articles.owned_by(user)
-    in_review = (articles if is_editor else mine).filter(status=Article.Status.REVIEW)
+    in_review = (articles if is_editor else mine).in_review()
     return {
         "show": True,
         "is_editor": is_editor,
-        "my_drafts": mine.filter(status=Article.Status.DRAFT).order_by("-updated_at")[
-            :DASHBOARD_ROWS
-        ],
+        "my_drafts": mine.drafts().order_by("-updated_at")[:DASHBOARD_ROWS],
         "in_review": in_review.order_by("updated_at")[:DASHBOARD_ROWS],
-        "scheduled": articles.filter(
-            status=Article.Status.PUBLISHED, published_at__gt=now
-        ).order_by("published_at")[:DASHBOARD_ROWS],
+        "scheduled": articles.scheduled().order_by("published_at")[:DASHBOARD_ROWS],
         "recent": Article.objects.published().defer("body")[:DASHBOARD_ROWS],
         "pending_edits": PendingEdit.objects.filter(state=PendingEdit.State.PENDING)
         .select_related("article", "proposed_by")

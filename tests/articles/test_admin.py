@@ -14,7 +14,15 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from articles.models import Article, Byline, Section
+from articles.models import Article, Byline, Correction, Section
+from tests.admin_forms import (
+    add_correction,
+    add_form_data,
+    change_url,
+    open_change_form,
+    save_in_admin,
+)
+from tests.conftest import client_for
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,
@@ -26,6 +34,7 @@ from tests.factories import (
     SectionFactory,
     UnpublishedArticleFactory,
 )
+from tests.pages import json_ld, json_time, text_of, updated_time
 
 # The whole article changelist page: session, user, the section filter's choices, the
 # filtered and total counts, the page of articles joined to their sections, one prefetch
@@ -82,35 +91,21 @@ def byline_formset(response):
 
 
 def article_form_data(section, authors, **overrides):
-    """What the add form posts: every field, the split publication time in newsroom
-    time, no image, and one byline row per author in the given order."""
+    """What the add form posts for a filled-in story: the rendered form
+    (``tests.admin_forms.add_form_data``) with every field set, the split publication time
+    in newsroom time, no image, and one byline row per author in the given order."""
     published = timezone.localtime(timezone.now() - timedelta(hours=2))
-    data = {
+    fields = {
         "kicker": "Analysis",
         "title": "Smog closes schools in Tehran",
         "slug": SLUG,
         "standfirst": "Schools and offices shut as the air turns dangerous.",
         "body": "<p>Schools in the capital closed on Sunday.</p>",
-        "section": section.pk,
         "tags": "Tehran, Air pollution",
         "published_at_0": published.strftime("%Y-%m-%d"),
         "published_at_1": published.strftime("%H:%M:%S"),
-        "image": "",
-        "image_caption": "",
-        "bylines-TOTAL_FORMS": str(len(authors)),
-        "bylines-INITIAL_FORMS": "0",
-        "bylines-MIN_NUM_FORMS": "1",
-        "bylines-MAX_NUM_FORMS": "1000",
-        "corrections-TOTAL_FORMS": "0",
-        "corrections-INITIAL_FORMS": "0",
-        "corrections-MIN_NUM_FORMS": "0",
-        "corrections-MAX_NUM_FORMS": "1000",
     }
-    for index, author in enumerate(authors):
-        data[f"bylines-{index}-author"] = author.pk
-        data[f"bylines-{index}-position"] = str(index)
-    data.update(overrides)
-    return data
+    return add_form_data(section, authors, **{**fields, **overrides})
 
 
 def png_upload(name="smog.png", size=(16, 9)):
@@ -813,3 +808,176 @@ def test_kept_comments_are_listed_read_only(admin_client):
     change = admin_client.get(reverse("admin:articles_comment_change", args=[comment.pk]))
     assert change.status_code == 200
     assert 'name="_save"' not in change.content.decode()
+
+
+# Corrections, clarifications and updates
+
+
+def test_editor_adds_a_correction_shown_on_the_article_page_and_in_json_ld(
+    editor_client, client, editor
+):
+    article = PublishedArticleFactory()
+    _, data = open_change_form(editor_client, article)
+    add_correction(data, article, "The minister is Ali Rezaei, not Reza Alavi.")
+
+    response = editor_client.post(change_url(article), data)
+
+    assert response.status_code == 302, form_errors(response)
+    correction = Correction.objects.get(article=article)
+    assert correction.kind == Correction.Kind.CORRECTION
+    assert correction.created_by == editor
+    article.refresh_from_db()
+    assert article.content_updated_at == correction.published_at
+    page = client.get(article.get_absolute_url())
+    html = text_of(page)
+    local = timezone.localtime(correction.published_at).replace(microsecond=0)
+    assert (
+        f'<p class="correction correction--correction"><strong>Correction, '
+        f'<time datetime="{local.isoformat()}">' in html
+    )
+    assert "The minister is Ali Rezaei, not Reza Alavi.</p>" in html
+    assert updated_time(page) == local.isoformat()
+    data = json_ld(page)
+    assert data["correction"] == [
+        {
+            "@type": "CorrectionComment",
+            "text": "Correction: The minister is Ali Rezaei, not Reza Alavi.",
+            "datePublished": json_time(correction.published_at),
+        }
+    ]
+    assert data["dateModified"] == json_time(correction.published_at)
+    assert data["datePublished"] == json_time(article.published_at)
+
+
+def test_a_later_update_moves_the_updated_time_again(editor_client, client):
+    article = PublishedArticleFactory()
+    _, data = open_change_form(editor_client, article)
+    editor_client.post(change_url(article), add_correction(data, article, "A correction."))
+    _, data = open_change_form(editor_client, article)
+    add_correction(data, article, "Talks resumed on Monday.", kind="update")
+    assert editor_client.post(change_url(article), data).status_code == 302
+
+    first, second = Correction.objects.filter(article=article)
+    article.refresh_from_db()
+    assert second.kind == Correction.Kind.UPDATE
+    assert article.content_updated_at == second.published_at > first.published_at
+    page = json_ld(client.get(article.get_absolute_url()))
+    assert [c["text"] for c in page["correction"]] == [
+        "Correction: A correction.",
+        "Update: Talks resumed on Monday.",
+    ]
+    assert page["dateModified"] == json_time(second.published_at)
+
+
+def test_a_typo_fix_does_not_move_the_updated_time(editor_client, client):
+    article = PublishedArticleFactory(body="<p>The ministr spoke.</p>")
+    _, data = open_change_form(editor_client, article)
+    editor_client.post(change_url(article), add_correction(data, article, "A correction."))
+    article.refresh_from_db()
+    before = client.get(article.get_absolute_url())
+    updated_before = article.content_updated_at
+
+    save_in_admin(editor_client, article, body="<p>The minister spoke.</p>")
+
+    article.refresh_from_db()
+    assert article.body == "<p>The minister spoke.</p>"
+    assert article.content_updated_at == updated_before
+    after = client.get(article.get_absolute_url())
+    assert updated_time(after) == updated_time(before) is not None
+    assert json_ld(after)["dateModified"] == json_ld(before)["dateModified"]
+
+
+def test_a_typo_fix_to_an_article_without_corrections_shows_no_updated_time(editor_client, client):
+    article = PublishedArticleFactory(
+        body="<p>The ministr spoke.</p>",
+        published_at=(timezone.now() - timedelta(hours=3)).replace(microsecond=0),
+    )
+    before = json_ld(client.get(article.get_absolute_url()))
+
+    save_in_admin(editor_client, article, body="<p>The minister spoke.</p>")
+
+    article.refresh_from_db()
+    assert article.content_updated_at is None
+    after = client.get(article.get_absolute_url())
+    assert updated_time(after) is None
+    assert "correction" not in json_ld(after)
+    assert json_ld(after)["dateModified"] == before["dateModified"]
+
+
+def test_a_typo_fix_right_after_publishing_leaves_date_modified_alone(editor_client, client):
+    article = DraftArticleFactory(body="<p>The ministr spoke.</p>")
+    editor_client.post(
+        reverse("admin:articles_article_changelist"),
+        {"action": "publish_now", "_selected_action": [article.pk]},
+    )
+    article.refresh_from_db()
+    assert article.is_published()
+    before = json_ld(client.get(article.get_absolute_url()))
+
+    save_in_admin(editor_client, article, body="<p>The minister spoke.</p>")
+
+    after = json_ld(client.get(article.get_absolute_url()))
+    assert after["dateModified"] == before["dateModified"]
+    assert after["datePublished"] == before["datePublished"]
+
+
+def test_a_correction_saved_with_a_workflow_button_keeps_the_updated_time(editor_client):
+    article = PublishedArticleFactory()
+    _, data = open_change_form(editor_client, article)
+    add_correction(data, article, "Withdrawn while we check the facts.")
+    data["_transition"] = "unpublish"
+
+    response = editor_client.post(change_url(article), data)
+
+    assert response.status_code == 302, form_errors(response)
+    correction = Correction.objects.get(article=article)
+    article.refresh_from_db()
+    assert article.status == Article.Status.UNPUBLISHED
+    assert article.content_updated_at == correction.published_at
+
+
+@pytest.mark.parametrize("who", ["editor", "superuser"])
+def test_corrections_cannot_be_deleted_through_the_inline(editor_client, admin_client, who):
+    # A superuser holds every permission, so only the inline itself stands in the way.
+    client = {"editor": editor_client, "superuser": admin_client}[who]
+    article = PublishedArticleFactory()
+    correction = article.corrections.create(text="A correction.")
+    response, data = open_change_form(client, article)
+    assert "corrections-0-DELETE" not in text_of(response)
+    assert data["corrections-0-id"] == str(correction.pk)
+
+    save_in_admin(client, article, **{"corrections-0-DELETE": "on"})
+
+    assert Correction.objects.filter(pk=correction.pk).exists()
+
+
+def test_corrections_inline_is_only_on_published_articles(editor_client):
+    article = DraftArticleFactory()
+    response, data = open_change_form(editor_client, article)
+    assert "corrections-TOTAL_FORMS" not in data
+
+    data.update(
+        {
+            "corrections-TOTAL_FORMS": "0",
+            "corrections-INITIAL_FORMS": "0",
+            "corrections-MIN_NUM_FORMS": "0",
+            "corrections-MAX_NUM_FORMS": "1000",
+        }
+    )
+    add_correction(data, article, "Not on a draft.")
+    assert editor_client.post(change_url(article), data).status_code == 302
+    assert not Correction.objects.exists()
+
+
+def test_a_writer_cannot_add_a_correction(newsroom_user):
+    writer = newsroom_user("farid", "Writers")
+    article = PublishedArticleFactory(created_by=writer)
+    client = client_for(writer)
+    _, data = open_change_form(client, article)
+    add_correction(data, article, "A writer's correction.")
+
+    client.post(change_url(article), data)
+
+    assert not Correction.objects.exists()
+    article.refresh_from_db()
+    assert article.content_updated_at is None

@@ -8,7 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
+from articles.models import Correction
 from tests.conftest import SITE_WIDGETS_COLD, SITE_WIDGETS_WARM
 from tests.factories import (
     HIDDEN_FACTORIES,
@@ -18,7 +20,9 @@ from tests.factories import (
     PublishedArticleFactory,
     ScheduledArticleFactory,
     SectionFactory,
+    UnpublishedArticleFactory,
 )
+from tests.pages import NOINDEX_META, PREVIEW_BANNER, json_ld
 
 pytestmark = pytest.mark.django_db
 
@@ -414,3 +418,111 @@ def test_home_pages_hold_every_published_article_but_the_lead_once(client):
     assert second.context["paginator"].count == 13
     assert lead.title not in [a.title for a in second.context["articles"]]
     assert client.get("/?page=3").status_code == 404
+
+
+# Preview: staff read unpublished articles at their address
+
+
+def test_staff_editor_sees_a_draft_on_its_public_url_as_a_preview(editor_client):
+    article = DraftArticleFactory(title="Not out yet")
+
+    response = editor_client.get(article.get_absolute_url())
+
+    assert response.status_code == 200
+    html = text_of(response)
+    assert "Not out yet" in html
+    assert PREVIEW_BANNER in html
+    assert NOINDEX_META in html
+    assert "no-cache" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+
+
+def test_scheduled_preview_says_when_it_goes_out(editor_client):
+    article = ScheduledArticleFactory()
+
+    response = editor_client.get(article.get_absolute_url())
+
+    when = date_format(timezone.localtime(article.published_at), "j F Y, H:i T")
+    assert f"{PREVIEW_BANNER}: readers cannot see this until {when}." in text_of(response)
+
+
+def test_published_article_is_no_preview_and_indexable(editor_client):
+    article = PublishedArticleFactory()
+
+    response = editor_client.get(article.get_absolute_url())
+
+    assert PREVIEW_BANNER not in text_of(response)
+    assert NOINDEX_META not in text_of(response)
+    assert "X-Robots-Tag" not in response
+
+
+@pytest.mark.parametrize(
+    "factory", [DraftArticleFactory, ScheduledArticleFactory, UnpublishedArticleFactory]
+)
+def test_readers_get_404_for_an_unpublished_article(client, factory):
+    assert client.get(factory().get_absolute_url()).status_code == 404
+
+
+def test_staff_without_change_permission_get_404_for_a_draft(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("clerk", is_staff=True))
+    assert client.get(DraftArticleFactory().get_absolute_url()).status_code == 404
+
+
+# The corrections archive
+
+
+def test_corrections_archive_lists_only_published_articles_corrections(client):
+    live = PublishedArticleFactory(title="Live story")
+    live.corrections.create(text="Fix on a live story.", kind=Correction.Kind.CLARIFICATION)
+    for factory in (DraftArticleFactory, UnpublishedArticleFactory, ScheduledArticleFactory):
+        factory().corrections.create(text=f"Fix on a {factory.__name__}.")
+
+    response = client.get(reverse("articles:corrections"))
+
+    assert response.status_code == 200
+    assert list(response.context["corrections"]) == list(live.corrections.all())
+    html = text_of(response)
+    assert "Fix on a live story." in html
+    assert f'<a href="{live.get_absolute_url()}">Live story</a>' in html
+    assert '<p class="kicker">Clarification</p>' in html
+    assert "Factory" not in html
+
+
+def test_corrections_archive_is_paginated_newest_first(client):
+    article = PublishedArticleFactory()
+    now = timezone.now()
+    for n in range(31):
+        correction = article.corrections.create(text=f"Fix number {n}.")
+        Correction.objects.filter(pk=correction.pk).update(published_at=now - timedelta(hours=n))
+
+    first = client.get(reverse("articles:corrections"))
+    second = client.get(reverse("articles:corrections"), {"page": "2"})
+
+    assert len(first.context["corrections"]) == 30
+    assert first.context["corrections"][0].text == "Fix number 0."
+    assert [c.text for c in second.context["corrections"]] == ["Fix number 30."]
+
+
+@pytest.mark.parametrize("page", ["abc", "3", "0"])
+def test_corrections_archive_answers_404_for_a_bad_page(client, page):
+    PublishedArticleFactory().corrections.create(text="A fix.")
+    assert client.get(reverse("articles:corrections"), {"page": page}).status_code == 404
+
+
+def test_article_page_query_count_is_the_same_with_corrections(
+    client, django_assert_num_queries, warm_site
+):
+    """Corrections come in one query for notice and JSON-LD alike, not one query each."""
+    plain = PublishedArticleFactory()
+    corrected = PublishedArticleFactory()
+    for n in range(3):
+        corrected.corrections.create(text=f"Fix number {n}.")
+
+    warm_site()
+    with django_assert_num_queries(4 + SITE_WIDGETS_WARM):
+        assert client.get(plain.get_absolute_url()).status_code == 200
+    with django_assert_num_queries(4 + SITE_WIDGETS_WARM):
+        response = client.get(corrected.get_absolute_url())
+    assert text_of(response).count('class="correction ') == 3
+    assert len(json_ld(response)["correction"]) == 3

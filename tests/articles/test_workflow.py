@@ -16,6 +16,7 @@ from reversion.models import Version
 
 from articles import workflow
 from articles.models import Article, PendingEdit, WorkflowEvent
+from tests.admin_forms import add_form_data, change_form_data
 from tests.factories import (
     AuthorFactory,
     DraftArticleFactory,
@@ -65,7 +66,13 @@ MATRIX_STATES = {
     "send_back": ("review", "unpublished", "draft"),
 }
 ROLES = ("writer", "editor", "superuser")
-ROLE_FIXTURES = {"writer": "writer", "editor": "desk_editor", "superuser": "admin_user"}
+ROLE_FIXTURES = {"writer": "writer", "editor": "editor", "superuser": "admin_user"}
+# A new article's fields, as a writer types them into the add form.
+NEW_STORY = {
+    "title": "Rial slides again",
+    "slug": "rial-slides-again",
+    "body": "<p>The currency fell again.</p>",
+}
 NOTE = "Needs a second source for the minister's quote."
 
 
@@ -85,28 +92,7 @@ def hidden(role, whose, state):
     return role == "writer" and whose == "other" and state != "live"
 
 
-# Users in the real groups.
-
-
-def staff_in_group(django_user_model, username, group):
-    user = django_user_model.objects.create_user(username, password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name=group))
-    return user
-
-
-@pytest.fixture
-def writer(django_user_model):
-    return staff_in_group(django_user_model, "writer", "Writers")
-
-
-@pytest.fixture
-def other_writer(django_user_model):
-    return staff_in_group(django_user_model, "other-writer", "Writers")
-
-
-@pytest.fixture
-def desk_editor(django_user_model):
-    return staff_in_group(django_user_model, "desk-editor", "Editors")
+# Users in the real groups: writer, other_writer and editor (tests/conftest.py).
 
 
 @pytest.fixture
@@ -136,80 +122,6 @@ def split_time(value):
         return "", ""
     local = timezone.localtime(value)
     return local.strftime("%Y-%m-%d"), local.strftime("%H:%M:%S")
-
-
-def change_form_data(article, *, extra_authors=(), **overrides):
-    """What the change form posts for ``article`` as it is stored now: every field, the
-    version it was opened at, its byline rows (plus ``extra_authors`` as new rows)."""
-    article.refresh_from_db()
-    date, time = split_time(article.published_at)
-    data = {
-        "kicker": article.kicker,
-        "title": article.title,
-        "slug": article.slug,
-        "standfirst": article.standfirst,
-        "body": article.body,
-        "section": article.section_id,
-        "tags": ", ".join(sorted(article.tags.names())),
-        "published_at_0": date,
-        "published_at_1": time,
-        "image": article.image_id or "",
-        "image_caption": article.image_caption,
-        "expected_version": article.version,
-        "workflow_note": "",
-        "corrections-TOTAL_FORMS": "0",
-        "corrections-INITIAL_FORMS": "0",
-        "corrections-MIN_NUM_FORMS": "0",
-        "corrections-MAX_NUM_FORMS": "1000",
-    }
-    if article.is_featured:
-        data["is_featured"] = "on"
-    bylines = list(article.bylines.order_by("position", "id"))
-    for index, byline in enumerate(bylines):
-        data[f"bylines-{index}-id"] = byline.pk
-        data[f"bylines-{index}-article"] = article.pk
-        data[f"bylines-{index}-author"] = byline.author_id
-        data[f"bylines-{index}-position"] = str(byline.position)
-    for offset, author in enumerate(extra_authors):
-        index = len(bylines) + offset
-        data[f"bylines-{index}-article"] = article.pk
-        data[f"bylines-{index}-author"] = author.pk
-        data[f"bylines-{index}-position"] = str(index)
-    data.update(
-        {
-            "bylines-TOTAL_FORMS": str(len(bylines) + len(extra_authors)),
-            "bylines-INITIAL_FORMS": str(len(bylines)),
-            "bylines-MIN_NUM_FORMS": "1",
-            "bylines-MAX_NUM_FORMS": "1000",
-        }
-    )
-    data.update(overrides)
-    return data
-
-
-def add_form_data(section, author, **overrides):
-    """What the add form posts for a new article with one author."""
-    data = {
-        "kicker": "",
-        "title": "Rial slides again",
-        "slug": "rial-slides-again",
-        "standfirst": "",
-        "body": "<p>The currency fell again.</p>",
-        "section": section.pk,
-        "tags": "",
-        "published_at_0": "",
-        "published_at_1": "",
-        "image": "",
-        "image_caption": "",
-        "bylines-TOTAL_FORMS": "1",
-        "bylines-INITIAL_FORMS": "0",
-        "bylines-MIN_NUM_FORMS": "1",
-        "bylines-MAX_NUM_FORMS": "1000",
-        "bylines-0-author": author.pk,
-        "bylines-0-position": "0",
-    }
-    data.update(overrides)
-    return data
 
 
 def post_transition(client, article, transition, **overrides):
@@ -302,12 +214,12 @@ def test_role_groups_hold_exactly_the_permissions_of_role_permissions(group_name
 
 
 @pytest.mark.django_db
-def test_group_membership_alone_gives_the_role(writer, desk_editor):
+def test_group_membership_alone_gives_the_role(writer, editor):
     assert not writer.has_perm("articles.publish_article")
     assert not writer.has_perm("articles.edit_any_article")
     assert writer.has_perm("articles.change_article")
-    assert desk_editor.has_perm("articles.publish_article")
-    assert desk_editor.has_perm("articles.edit_any_article")
+    assert editor.has_perm("articles.publish_article")
+    assert editor.has_perm("articles.edit_any_article")
 
 
 # 2. The permission matrix: role × transition × whose article × source state.
@@ -389,7 +301,12 @@ def test_add_page_offers_a_writer_only_submit(client, writer):
 def test_writer_creates_a_draft_and_submits_it_from_the_add_form(client, writer):
     section, author = SectionFactory(), AuthorFactory()
     client.force_login(writer)
-    data = add_form_data(section, author, _transition="submit")
+    data = add_form_data(
+        section,
+        [author],
+        **NEW_STORY,
+        _transition="submit",
+    )
 
     response = client.post(reverse("admin:articles_article_add"), data)
 
@@ -409,7 +326,12 @@ def test_writer_creates_a_draft_and_submits_it_from_the_add_form(client, writer)
 def test_writer_cannot_publish_from_the_add_form(client, writer):
     section, author = SectionFactory(), AuthorFactory()
     client.force_login(writer)
-    data = add_form_data(section, author, _transition="publish")
+    data = add_form_data(
+        section,
+        [author],
+        **NEW_STORY,
+        _transition="publish",
+    )
 
     response = client.post(reverse("admin:articles_article_add"), data)
 
@@ -419,10 +341,10 @@ def test_writer_cannot_publish_from_the_add_form(client, writer):
 
 
 @pytest.mark.django_db
-def test_writer_may_submit_a_draft_that_carries_their_byline(client, writer, desk_editor):
+def test_writer_may_submit_a_draft_that_carries_their_byline(client, writer, editor):
     """Own also means: the writer's linked author is in the byline."""
     byline = AuthorFactory(user=writer)
-    article = DraftArticleFactory(created_by=desk_editor, authors=[byline])
+    article = DraftArticleFactory(created_by=editor, authors=[byline])
     client.force_login(writer)
 
     response = post_transition(client, article, "submit")
@@ -536,9 +458,9 @@ def test_writer_list_shows_live_articles_and_her_own_never_a_colleagues_unpublis
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("page", ["change", "versions", "compare", "share"])
-def test_editor_opens_any_writers_draft_in_the_admin(client, desk_editor, other_writer, page):
+def test_editor_opens_any_writers_draft_in_the_admin(client, editor, other_writer, page):
     article = make_article("draft", other_writer)
-    client.force_login(desk_editor)
+    client.force_login(editor)
 
     response = client.get(admin_pages(article)[page])
 
@@ -546,9 +468,9 @@ def test_editor_opens_any_writers_draft_in_the_admin(client, desk_editor, other_
 
 
 @pytest.mark.django_db
-def test_editor_list_shows_every_article(client, desk_editor, other_writer):
+def test_editor_list_shows_every_article(client, editor, other_writer):
     articles = [make_article(state, other_writer) for state in STATE_FACTORIES]
-    client.force_login(desk_editor)
+    client.force_login(editor)
 
     response = client.get(changelist_url())
 
@@ -671,12 +593,12 @@ def test_writer_change_to_own_live_article_is_kept_pending(client, reader, write
 
 @pytest.mark.django_db
 def test_editor_approves_a_pending_change_and_it_goes_live(
-    client, reader, writer, desk_editor, live_story
+    client, reader, writer, editor, live_story
 ):
     propose_change(client, writer, live_story)
     edit = PendingEdit.objects.get(article=live_story)
     versions_before = Version.objects.get_for_object(live_story).count()
-    client.force_login(desk_editor)
+    client.force_login(editor)
 
     response = client.post(pending_url(edit), {"decision": "approve", "note": "Good."})
 
@@ -684,7 +606,7 @@ def test_editor_approves_a_pending_change_and_it_goes_live(
     assert response["Location"] == change_url(live_story)
     edit.refresh_from_db()
     assert edit.state == PendingEdit.State.APPROVED
-    assert edit.decided_by == desk_editor
+    assert edit.decided_by == editor
     page = reader.get(live_story.get_absolute_url())
     html = page.content.decode()
     assert "New headline" in html
@@ -700,11 +622,11 @@ def test_editor_approves_a_pending_change_and_it_goes_live(
 
 @pytest.mark.django_db
 def test_editor_rejects_a_pending_change_and_the_live_article_stays(
-    client, reader, writer, desk_editor, live_story
+    client, reader, writer, editor, live_story
 ):
     propose_change(client, writer, live_story)
     edit = PendingEdit.objects.get(article=live_story)
-    client.force_login(desk_editor)
+    client.force_login(editor)
 
     response = client.post(pending_url(edit), {"decision": "reject"})
 
@@ -736,8 +658,8 @@ def test_writer_cannot_decide_on_a_pending_change(client, writer, live_story, de
 
 
 @pytest.mark.django_db
-def test_editor_edits_a_live_article_directly(client, reader, desk_editor, live_story):
-    client.force_login(desk_editor)
+def test_editor_edits_a_live_article_directly(client, reader, editor, live_story):
+    client.force_login(editor)
 
     response = client.post(
         change_url(live_story), change_form_data(live_story, title="Corrected headline")
@@ -753,9 +675,9 @@ def test_editor_edits_a_live_article_directly(client, reader, desk_editor, live_
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("note", ["", "   \n "])
-def test_send_back_without_a_note_is_refused_with_a_form_error(client, desk_editor, note):
+def test_send_back_without_a_note_is_refused_with_a_form_error(client, editor, note):
     article = ReviewArticleFactory(title="Filed headline")
-    client.force_login(desk_editor)
+    client.force_login(editor)
 
     response = post_transition(
         client, article, "send_back", workflow_note=note, title="Edited on the way"
@@ -784,9 +706,9 @@ def test_writer_is_not_offered_the_publishing_actions(client, writer):
 
 
 @pytest.mark.django_db
-def test_editor_is_offered_the_publishing_actions(client, desk_editor):
+def test_editor_is_offered_the_publishing_actions(client, editor):
     DraftArticleFactory()
-    client.force_login(desk_editor)
+    client.force_login(editor)
 
     choices = action_choices(client.get(changelist_url()))
 
@@ -827,14 +749,14 @@ def test_writer_bulk_submit_submits_own_drafts_and_reports_others(client, writer
 
 
 @pytest.mark.django_db
-def test_editor_bulk_publish_publishes_the_eligible_and_reports_the_rest(client, desk_editor):
+def test_editor_bulk_publish_publishes_the_eligible_and_reports_the_rest(client, editor):
     eligible = {
         state: make_article(state, None)
         for state in ("draft", "review", "unpublished", "scheduled")
     }
     live = PublishedArticleFactory(title="Already live")
     live_published_at = live.published_at
-    client.force_login(desk_editor)
+    client.force_login(editor)
 
     response = run_action(client, "publish_now", [*eligible.values(), live], follow=True)
 
@@ -843,7 +765,7 @@ def test_editor_bulk_publish_publishes_the_eligible_and_reports_the_rest(client,
         assert article.status == Status.PUBLISHED
         assert article.is_published()
         (event,) = events_of(article)
-        assert (event.actor, event.action) == (desk_editor, "publish")
+        assert (event.actor, event.action) == (editor, "publish")
         assert (event.from_status, event.to_status) == (STATUS_OF[state], Status.PUBLISHED)
     live.refresh_from_db()
     assert live.published_at == live_published_at
@@ -854,9 +776,9 @@ def test_editor_bulk_publish_publishes_the_eligible_and_reports_the_rest(client,
 
 
 @pytest.mark.django_db
-def test_editor_bulk_unpublish_records_each_event(client, desk_editor):
+def test_editor_bulk_unpublish_records_each_event(client, editor):
     live, draft = PublishedArticleFactory(), DraftArticleFactory()
-    client.force_login(desk_editor)
+    client.force_login(editor)
 
     run_action(client, "unpublish", [live, draft])
 
@@ -866,7 +788,7 @@ def test_editor_bulk_unpublish_records_each_event(client, desk_editor):
     assert draft.status == Status.DRAFT
     (event,) = events_of(live)
     assert (event.actor, event.from_status, event.to_status) == (
-        desk_editor,
+        editor,
         Status.PUBLISHED,
         Status.UNPUBLISHED,
     )
@@ -919,17 +841,17 @@ SHOWN = {"page": True, "home": True, "recent posts": True}
 
 
 @pytest.mark.django_db
-def test_editor_schedules_an_article_from_the_change_form(client, desk_editor, moment):
+def test_editor_schedules_an_article_from_the_change_form(client, editor, moment):
     article = DraftArticleFactory()
 
-    schedule(client, desk_editor, article, moment)
+    schedule(client, editor, article, moment)
 
     assert article.status == Status.PUBLISHED
     assert article.published_at == moment
     assert article.is_scheduled()
     (event,) = events_of(article)
     assert (event.actor, event.to_status, event.published_at) == (
-        desk_editor,
+        editor,
         Status.PUBLISHED,
         moment,
     )
@@ -940,11 +862,11 @@ def test_editor_schedules_an_article_from_the_change_form(client, desk_editor, m
 
 @pytest.mark.django_db
 def test_scheduled_article_is_hidden_from_readers_until_its_time(
-    client, reader, desk_editor, moment, monkeypatch
+    client, reader, editor, moment, monkeypatch
 ):
     neighbour = PublishedArticleFactory()
     article = DraftArticleFactory()
-    schedule(client, desk_editor, article, moment)
+    schedule(client, editor, article, moment)
 
     assert visible_to_readers(reader, article, neighbour) == HIDDEN
     freeze(monkeypatch, moment - timedelta(seconds=1))
@@ -953,12 +875,10 @@ def test_scheduled_article_is_hidden_from_readers_until_its_time(
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("after", [timedelta(0), timedelta(seconds=1), timedelta(days=1)])
-def test_scheduled_article_appears_at_its_time(
-    client, reader, desk_editor, moment, monkeypatch, after
-):
+def test_scheduled_article_appears_at_its_time(client, reader, editor, moment, monkeypatch, after):
     neighbour = PublishedArticleFactory()
     article = DraftArticleFactory()
-    schedule(client, desk_editor, article, moment)
+    schedule(client, editor, article, moment)
 
     freeze(monkeypatch, moment + after)
 
@@ -966,11 +886,9 @@ def test_scheduled_article_appears_at_its_time(
 
 
 @pytest.mark.django_db
-def test_editor_publishes_a_scheduled_article_now_from_the_change_form(
-    client, reader, desk_editor
-):
+def test_editor_publishes_a_scheduled_article_now_from_the_change_form(client, reader, editor):
     article = ScheduledArticleFactory(published_at=timezone.now() + timedelta(days=1))
-    client.force_login(desk_editor)
+    client.force_login(editor)
     before = timezone.now().replace(microsecond=0)
 
     response = post_transition(client, article, "publish")
@@ -983,11 +901,11 @@ def test_editor_publishes_a_scheduled_article_now_from_the_change_form(
 
 @pytest.mark.django_db
 def test_editor_publishes_a_scheduled_article_now_after_setting_the_time_to_now(
-    client, reader, desk_editor
+    client, reader, editor
 ):
     """The admin's "Now" shortcut fills in the current time before "Save and publish now"."""
     article = ScheduledArticleFactory(published_at=timezone.now() + timedelta(days=1))
-    client.force_login(desk_editor)
+    client.force_login(editor)
     date, time = split_time(timezone.now())
 
     response = post_transition(
@@ -1004,7 +922,7 @@ def test_editor_publishes_a_scheduled_article_now_after_setting_the_time_to_now(
 
 
 @pytest.mark.django_db
-def test_state_filter_lists_the_articles_in_each_state(client, desk_editor, writer):
+def test_state_filter_lists_the_articles_in_each_state(client, editor, writer):
     articles = {state: factory() for state, factory in STATE_FACTORIES.items()}
     with_pending = PublishedArticleFactory()
     with_decided = PublishedArticleFactory()
@@ -1021,7 +939,7 @@ def test_state_filter_lists_the_articles_in_each_state(client, desk_editor, writ
         data={},
         state=PendingEdit.State.APPROVED,
     )
-    client.force_login(desk_editor)
+    client.force_login(editor)
     expected = {
         "draft": {articles["draft"].pk},
         "review": {articles["review"].pk},
@@ -1043,8 +961,8 @@ def test_state_filter_lists_the_articles_in_each_state(client, desk_editor, writ
 
 
 @pytest.mark.django_db
-def test_admin_index_shows_the_editor_the_newsroom(client, writer, desk_editor):
-    DraftArticleFactory(created_by=desk_editor, title="Editor draft")
+def test_admin_index_shows_the_editor_the_newsroom(client, writer, editor):
+    DraftArticleFactory(created_by=editor, title="Editor draft")
     DraftArticleFactory(created_by=writer, title="Writer draft")
     ReviewArticleFactory(created_by=writer, title="Filed for review")
     live = PublishedArticleFactory(created_by=writer, title="Live with changes")
@@ -1055,7 +973,7 @@ def test_admin_index_shows_the_editor_the_newsroom(client, writer, desk_editor):
     ScheduledArticleFactory(title="Out tomorrow", published_at=now + timedelta(days=1))
     ScheduledArticleFactory(title="Out in an hour", published_at=now + timedelta(hours=1))
     PublishedArticleFactory(title="Out this morning", published_at=now - timedelta(hours=3))
-    client.force_login(desk_editor)
+    client.force_login(editor)
 
     response = client.get(reverse("admin:index"))
 
@@ -1106,10 +1024,10 @@ def test_admin_index_shows_a_writer_only_their_own_items_awaiting_review(
 
 
 @pytest.mark.django_db
-def test_admin_index_shows_a_writer_the_articles_under_their_byline(client, writer, desk_editor):
+def test_admin_index_shows_a_writer_the_articles_under_their_byline(client, writer, editor):
     byline = AuthorFactory(user=writer)
-    DraftArticleFactory(created_by=desk_editor, authors=[byline], title="Assigned draft")
-    ReviewArticleFactory(created_by=desk_editor, authors=[byline], title="Assigned filed")
+    DraftArticleFactory(created_by=editor, authors=[byline], title="Assigned draft")
+    ReviewArticleFactory(created_by=editor, authors=[byline], title="Assigned filed")
     client.force_login(writer)
 
     html = client.get(reverse("admin:index")).content.decode()
@@ -1122,11 +1040,11 @@ def test_admin_index_shows_a_writer_the_articles_under_their_byline(client, writ
 
 
 @pytest.mark.django_db
-def test_change_page_timeline_lists_each_transition_with_its_actor(client, writer, desk_editor):
+def test_change_page_timeline_lists_each_transition_with_its_actor(client, writer, editor):
     article = DraftArticleFactory(created_by=writer)
     client.force_login(writer)
     assert post_transition(client, article, "submit").status_code == 302
-    client.force_login(desk_editor)
+    client.force_login(editor)
     assert post_transition(client, article, "publish").status_code == 302
     assert post_transition(client, article, "unpublish").status_code == 302
 
@@ -1134,21 +1052,21 @@ def test_change_page_timeline_lists_each_transition_with_its_actor(client, write
 
     rows = timeline_rows(response.content.decode())
     assert [row[:3] for row in rows] == [
-        ("desk-editor", "Published", "Unpublished"),
-        ("desk-editor", "In review", "Published"),
+        ("editor", "Published", "Unpublished"),
+        ("editor", "In review", "Published"),
         ("writer", "Draft", "In review"),
     ]
 
 
 @pytest.mark.django_db
-def test_change_page_timeline_shows_the_send_back_note(client, desk_editor):
+def test_change_page_timeline_shows_the_send_back_note(client, editor):
     article = ReviewArticleFactory()
-    client.force_login(desk_editor)
+    client.force_login(editor)
     assert post_transition(client, article, "send_back", workflow_note=NOTE).status_code == 302
 
     rows = timeline_rows(client.get(change_url(article)).content.decode())
 
-    assert rows == [("desk-editor", "In review", "Draft", NOTE)]
+    assert rows == [("editor", "In review", "Draft", NOTE)]
 
 
 @pytest.mark.django_db

@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from tests.browser.checks import require_tool
+from tests.conftest import role_groups
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -139,23 +140,6 @@ def login(page, base_url, username, password, next_path="/admin/"):
     page.wait_for_url(f"{base_url}{next_path}")
 
 
-def _role_groups():
-    """The Writers and Editors groups, which a data migration makes: a transactional test
-    empties every table when it ends (the permissions come back, the groups do not)."""
-    from django.contrib.auth.models import Group, Permission
-
-    from articles.workflow import ROLE_PERMISSIONS
-
-    for name, codes in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.set(
-            [
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-                for app_label, codename in (code.split(".") for code in codes)
-            ]
-        )
-
-
 @pytest.fixture
 def demo_site(db):
     """The demo content (`seed_demo --admin`: the seed article, six recent posts, logins
@@ -166,7 +150,7 @@ def demo_site(db):
     from tests.factories import DraftArticleFactory, PublishedArticleFactory, SectionFactory
     from tests.images import png_bytes
 
-    _role_groups()
+    role_groups()
     call_command("seed_demo", admin=True, stdout=io.StringIO())
     world = SectionFactory(slug="world")
     sara = Author.objects.get(slug="sara-ahmadi")

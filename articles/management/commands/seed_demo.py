@@ -12,8 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
-from articles import demo_persian, workflow
-from articles.models import Article, Byline, Section
+from articles import demo_persian, services
+from articles.models import Article, Section
 from articles.origin import absolute_url
 from images.services import image_from_file
 from staff.models import Author
@@ -261,8 +261,6 @@ class Command(BaseCommand):
             section=sections[data["section"]],
             body="".join(f"<p>{paragraph}</p>" for paragraph in data["body"]),
             is_featured=data.get("is_featured", False),
-            status=Article.Status.PUBLISHED,
-            published_at=now - data["age"],
         )
         if image := data.get("image"):
             picture = demo_image(image["text"])
@@ -274,11 +272,15 @@ class Command(BaseCommand):
                 caption=image["caption"],
                 credit=image["credit"],
             )
-        article.save()
-        for position, slug in enumerate(data["authors"]):
-            Byline.objects.create(article=article, author=authors[slug], position=position)
-        article.tags.add(*data["tags"])
-        workflow.record_version(article, None, "Created by the demo content")
+        services.article_import(
+            article=article,
+            status=Article.Status.PUBLISHED,
+            published_at=now - data["age"],
+            bylines=[authors[slug].pk for slug in data["authors"]],
+            tags=data["tags"],
+            source="Created by the demo content",
+            record_event=False,
+        )
 
     def create_users(self, authors):
         User = get_user_model()

@@ -1,77 +1,43 @@
-"""Preview, revision history, no lost edits, corrections and slug redirects, driven
-through the real admin and reader URLs."""
+"""The article admin's history pages (versions, compare, restore), the stale-save
+refusal of its change form, and share links for a preview (articles/admin_views.py),
+driven through the real admin and reader URLs."""
 
 import json
 import re
 from datetime import timedelta
 from html import unescape
-from html.parser import HTMLParser
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.serializers.json import DjangoJSONEncoder
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from reversion.models import Version
 
-from articles.models import Article, Correction, PendingEdit, Redirect
-from tests.conftest import SITE_WIDGETS_WARM
+from articles.models import Article, PendingEdit
+from tests.admin_forms import (
+    add_in_admin,
+    change_url,
+    form_errors,
+    messages_of,
+    open_change_form,
+    posted_fields,
+    save_in_admin,
+)
+from tests.conftest import client_for
 from tests.factories import (
     AuthorFactory,
     DraftArticleFactory,
     ImageFactory,
     PublishedArticleFactory,
-    ScheduledArticleFactory,
     SectionFactory,
-    UnpublishedArticleFactory,
 )
+from tests.pages import NOINDEX_META, PREVIEW_BANNER, text_of
 
 pytestmark = pytest.mark.django_db
 
-PREVIEW_BANNER = "Preview, not published"
-NOINDEX_META = '<meta name="robots" content="noindex, nofollow">'
-
-
-# Users and clients
-
-
-@pytest.fixture
-def newsroom_user(django_user_model):
-    """Makes a staff user in one of the role groups the data migration creates."""
-
-    def make(username, role="Editors"):
-        user = django_user_model.objects.create_user(username, password="pw", is_staff=True)
-        user.groups.add(Group.objects.get(name=role))
-        return user
-
-    return make
-
-
-@pytest.fixture
-def amina(newsroom_user):
-    return newsroom_user("amina")
-
-
-@pytest.fixture
-def editor_client(amina):
-    client = Client()
-    client.force_login(amina)
-    return client
-
-
-def client_for(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
 
 # Admin pages
-
-
-def change_url(article):
-    return reverse("admin:articles_article_change", args=[article.pk])
 
 
 def versions_url(article):
@@ -111,145 +77,6 @@ def versions_of(article):
     return list(Version.objects.get_for_object(article).select_related("revision__user"))
 
 
-class _PostedFields(HTMLParser):
-    """What a browser posts from the article change form: every named input, textarea and
-    select of #article_form, without buttons, file inputs, unchecked boxes and the inlines'
-    ``__prefix__`` templates."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.in_form = False
-        self.data = {}
-        self.textarea = None
-        self.select = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and attrs.get("id") == "article_form":
-            self.in_form = True
-        name = attrs.get("name")
-        if not self.in_form or not name or "__prefix__" in name:
-            if tag == "option" and self.select and "selected" in attrs:
-                self.data[self.select] = attrs.get("value", "")
-            return
-        if tag == "input":
-            kind = attrs.get("type", "text")
-            if kind in {"submit", "button", "file", "image", "reset"}:
-                return
-            if kind in {"checkbox", "radio"} and "checked" not in attrs:
-                return
-            self.data[name] = attrs.get("value") or ("on" if kind == "checkbox" else "")
-        elif tag == "textarea":
-            self.textarea = name
-            self.data[name] = ""
-        elif tag == "select":
-            self.select = name
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self.in_form = False
-        elif tag == "textarea" and self.textarea:
-            # Browsers drop the newline that follows <textarea>.
-            self.data[self.textarea] = self.data[self.textarea].removeprefix("\n")
-            self.textarea = None
-        elif tag == "select":
-            self.select = None
-
-    def handle_data(self, data):
-        if self.textarea:
-            self.data[self.textarea] += data
-
-
-def posted_fields(response):
-    parser = _PostedFields()
-    parser.feed(response.content.decode())
-    parser.close()
-    assert "title" in parser.data, "no article change form on the page"
-    return parser.data
-
-
-def open_change_form(client, article):
-    """GET the change form; returns the response and what saving it unchanged would post."""
-    response = client.get(change_url(article))
-    assert response.status_code == 200
-    return response, posted_fields(response)
-
-
-def save_in_admin(client, article, **changes):
-    """Open the change form, change some fields and press Save, as an editor would."""
-    _, data = open_change_form(client, article)
-    data.update(changes)
-    response = client.post(change_url(article), data)
-    assert response.status_code == 302, form_errors(response)
-    return response
-
-
-def add_in_admin(client, **fields):
-    """Fill in the add form (a section and one byline are made for it) and press Save."""
-    response = client.get(reverse("admin:articles_article_add"))
-    assert response.status_code == 200
-    data = posted_fields(response)
-    data.update({"section": SectionFactory().pk, "bylines-0-author": AuthorFactory().pk, **fields})
-    response = client.post(reverse("admin:articles_article_add"), data)
-    assert response.status_code == 302, form_errors(response)
-    return Article.objects.get(slug=fields["slug"])
-
-
-def form_errors(response):
-    context = response.context
-    if not context or "adminform" not in context:
-        return response.status_code
-    return context["adminform"].form.errors, [
-        inline.formset.errors for inline in context["inline_admin_formsets"]
-    ]
-
-
-def add_correction(data, article, text, kind="correction"):
-    """Fill in one more row of the corrections inline."""
-    index = int(data["corrections-TOTAL_FORMS"])
-    data["corrections-TOTAL_FORMS"] = str(index + 1)
-    data[f"corrections-{index}-id"] = ""
-    data[f"corrections-{index}-article"] = str(article.pk)
-    data[f"corrections-{index}-kind"] = kind
-    data[f"corrections-{index}-text"] = text
-    return data
-
-
-def messages_of(response):
-    return [str(message) for message in response.context["messages"]]
-
-
-# Reader pages
-
-
-def text_of(response):
-    return response.content.decode()
-
-
-def json_ld(response):
-    """The page's schema.org NewsArticle, wherever its JSON-LD puts it (alone or in a
-    ``@graph``)."""
-    nodes = []
-    for block in re.findall(
-        r'<script type="application/ld\+json">(.*?)</script>', text_of(response), re.DOTALL
-    ):
-        data = json.loads(block)
-        for item in data if isinstance(data, list) else [data]:
-            nodes.extend(item.get("@graph", [item]))
-    (article,) = [node for node in nodes if node.get("@type") == "NewsArticle"]
-    return article
-
-
-def json_time(value):
-    """A time as the page's JSON-LD writes it."""
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
-
-
-def updated_time(response):
-    match = re.search(r'Updated <time datetime="([^"]+)">', text_of(response))
-    return match.group(1) if match else None
-
-
 # 6. Revision history
 
 
@@ -273,7 +100,7 @@ def body_rows(response):
     ]
 
 
-def test_each_admin_save_keeps_a_version_with_who_and_what(editor_client, amina, newsroom_user):
+def test_each_admin_save_keeps_a_version_with_who_and_what(editor_client, editor, newsroom_user):
     article = DraftArticleFactory(title="Smog closes schools")
     save_in_admin(editor_client, article)
     babak = newsroom_user("babak")
@@ -281,17 +108,17 @@ def test_each_admin_save_keeps_a_version_with_who_and_what(editor_client, amina,
 
     newest, oldest = versions_of(article)
 
-    assert (oldest.revision.user, oldest.revision.comment) == (amina, "Edited")
+    assert (oldest.revision.user, oldest.revision.comment) == (editor, "Edited")
     assert (newest.revision.user, newest.revision.comment) == (babak, "Edited")
     assert oldest.field_dict["title"] == "Smog closes schools"
     assert newest.field_dict["title"] == "Smog shuts schools"
 
 
-def test_admin_add_form_keeps_the_first_version(editor_client, amina):
+def test_admin_add_form_keeps_the_first_version(editor_client, editor):
     add_in_admin(editor_client, title="A new story", slug="a-new-story")
 
     (version,) = versions_of(Article.objects.get(slug="a-new-story"))
-    assert (version.revision.user, version.revision.comment) == (amina, "Created")
+    assert (version.revision.user, version.revision.comment) == (editor, "Created")
 
 
 def test_versions_page_lists_who_saved_each_version_and_when(editor_client, newsroom_user):
@@ -310,7 +137,7 @@ def test_versions_page_lists_who_saved_each_version_and_when(editor_client, news
         assert f"<td>{when}</td>" in row
         assert f"<td>{version.revision.user.username}</td>" in row
         assert f'formaction="{restore_url(article, version)}"' in row
-    assert "babak" in rows[0] and "amina" in rows[1]
+    assert "babak" in rows[0] and "editor" in rows[1]
 
 
 def test_compare_marks_changed_words_in_the_headline(editor_client):
@@ -410,7 +237,7 @@ def test_history_pages_are_for_staff_only(client):
 # 6. Restore
 
 
-def test_restoring_a_draft_brings_back_the_old_content_as_a_new_version(editor_client, amina):
+def test_restoring_a_draft_brings_back_the_old_content_as_a_new_version(editor_client, editor):
     leila, reza = AuthorFactory(name="Leila Ahmadi"), AuthorFactory(name="Reza Karimi")
     article = DraftArticleFactory(
         title="First headline", body="<p>First body.</p>", authors=[leila], tags=["Tehran"]
@@ -438,7 +265,7 @@ def test_restoring_a_draft_brings_back_the_old_content_as_a_new_version(editor_c
     assert article.status == Article.Status.DRAFT
     newest = versions_of(article)
     assert len(newest) == 3
-    assert newest[0].revision.user == amina
+    assert newest[0].revision.user == editor
     assert newest[0].revision.comment.startswith("Restored the version of ")
     assert newest[0].field_dict["title"] == "First headline"
 
@@ -719,9 +546,9 @@ def test_restoring_a_version_whose_slug_is_now_taken_does_not_crash(editor_clien
 # 7. No lost edits
 
 
-def test_a_stale_save_is_refused_naming_who_saved_and_keeping_the_text(amina, newsroom_user):
+def test_a_stale_save_is_refused_naming_who_saved_and_keeping_the_text(editor, newsroom_user):
     article = DraftArticleFactory(title="Original title", body="<p>Original body.</p>")
-    first, second = client_for(amina), client_for(newsroom_user("babak"))
+    first, second = client_for(editor), client_for(newsroom_user("babak"))
     first_form, first_data = open_change_form(first, article)
     second_form, second_data = open_change_form(second, article)
     opened_at = second_form.context["adminform"].form["expected_version"].value()
@@ -738,20 +565,20 @@ def test_a_stale_save_is_refused_naming_who_saved_and_keeping_the_text(amina, ne
     (error,) = form.non_field_errors()
     article.refresh_from_db()
     when = date_format(timezone.localtime(article.updated_at), "DATETIME_FORMAT")
-    assert error.startswith(f"amina saved this article at {when}, after you opened it")
-    assert "amina saved this article" in text_of(refused)
+    assert error.startswith(f"editor saved this article at {when}, after you opened it")
+    assert "editor saved this article" in text_of(refused)
     assert form["title"].value() == "Babak's title"
     assert form["body"].value() == "<p>Babak's long rewrite.</p>"
     assert article.title == "Amina's title"
     assert article.body == "<p>Original body.</p>"
-    assert [v.revision.user for v in versions_of(article)] == [amina]
+    assert [v.revision.user for v in versions_of(article)] == [editor]
 
 
-def test_a_save_based_on_the_current_version_goes_through_after_a_reload(amina, newsroom_user):
+def test_a_save_based_on_the_current_version_goes_through_after_a_reload(editor, newsroom_user):
     article = DraftArticleFactory(title="Original title")
     babak = client_for(newsroom_user("babak"))
     _, stale = open_change_form(babak, article)
-    save_in_admin(client_for(amina), article, title="Amina's title")
+    save_in_admin(client_for(editor), article, title="Amina's title")
     assert babak.post(change_url(article), {**stale, "title": "x"}).status_code == 200
 
     save_in_admin(babak, article, title="Babak's title, after reloading")
@@ -791,7 +618,7 @@ def test_a_save_without_the_version_it_was_based_on_is_refused(
     assert form["title"].value() == "Amina's title"
     article.refresh_from_db()
     assert article.title == "Babak's title"
-    assert not PendingEdit.objects.filter(proposed_by__username="amina").exists()
+    assert not PendingEdit.objects.filter(proposed_by__username="editor").exists()
 
 
 def test_a_save_without_the_version_is_refused_even_when_nobody_saved_since(editor_client):
@@ -819,67 +646,21 @@ def test_a_save_with_a_version_that_is_not_a_number_is_refused(editor_client):
     assert article.title == "Original title"
 
 
-def test_a_stale_save_of_a_live_article_is_refused_too(amina, newsroom_user):
+def test_a_stale_save_of_a_live_article_is_refused_too(editor, newsroom_user):
     article = PublishedArticleFactory(title="Live title")
     babak = client_for(newsroom_user("babak"))
     _, stale = open_change_form(babak, article)
-    save_in_admin(client_for(amina), article, title="Amina's live title")
+    save_in_admin(client_for(editor), article, title="Amina's live title")
 
     refused = babak.post(change_url(article), {**stale, "title": "Babak's live title"})
 
     assert refused.status_code == 200
-    assert "amina saved this article" in str(refused.context["adminform"].form.non_field_errors())
+    assert "editor saved this article" in str(refused.context["adminform"].form.non_field_errors())
     article.refresh_from_db()
     assert article.title == "Amina's live title"
 
 
-# 5. Preview and share links
-
-
-def test_staff_editor_sees_a_draft_on_its_public_url_as_a_preview(editor_client):
-    article = DraftArticleFactory(title="Not out yet")
-
-    response = editor_client.get(article.get_absolute_url())
-
-    assert response.status_code == 200
-    html = text_of(response)
-    assert "Not out yet" in html
-    assert PREVIEW_BANNER in html
-    assert NOINDEX_META in html
-    assert "no-cache" in response["Cache-Control"]
-    assert "private" in response["Cache-Control"]
-    assert response["X-Robots-Tag"] == "noindex, nofollow"
-
-
-def test_scheduled_preview_says_when_it_goes_out(editor_client):
-    article = ScheduledArticleFactory()
-
-    response = editor_client.get(article.get_absolute_url())
-
-    when = date_format(timezone.localtime(article.published_at), "j F Y, H:i T")
-    assert f"{PREVIEW_BANNER}: readers cannot see this until {when}." in text_of(response)
-
-
-def test_published_article_is_no_preview_and_indexable(editor_client):
-    article = PublishedArticleFactory()
-
-    response = editor_client.get(article.get_absolute_url())
-
-    assert PREVIEW_BANNER not in text_of(response)
-    assert NOINDEX_META not in text_of(response)
-    assert "X-Robots-Tag" not in response
-
-
-@pytest.mark.parametrize(
-    "factory", [DraftArticleFactory, ScheduledArticleFactory, UnpublishedArticleFactory]
-)
-def test_readers_get_404_for_an_unpublished_article(client, factory):
-    assert client.get(factory().get_absolute_url()).status_code == 404
-
-
-def test_staff_without_change_permission_get_404_for_a_draft(client, django_user_model):
-    client.force_login(django_user_model.objects.create_user("clerk", is_staff=True))
-    assert client.get(DraftArticleFactory().get_absolute_url()).status_code == 404
+# Share links
 
 
 def create_share_link(editor_client, article, hours="24"):
@@ -1099,451 +880,3 @@ def test_share_link_lifetime_limits_are_accepted(editor_client, hours):
 
     assert response.context["link"] is not None
     assert messages_of(response) == []
-
-
-# 8. Corrections
-
-
-def test_editor_adds_a_correction_shown_on_the_article_page_and_in_json_ld(
-    editor_client, client, amina
-):
-    article = PublishedArticleFactory()
-    _, data = open_change_form(editor_client, article)
-    add_correction(data, article, "The minister is Ali Rezaei, not Reza Alavi.")
-
-    response = editor_client.post(change_url(article), data)
-
-    assert response.status_code == 302, form_errors(response)
-    correction = Correction.objects.get(article=article)
-    assert correction.kind == Correction.Kind.CORRECTION
-    assert correction.created_by == amina
-    article.refresh_from_db()
-    assert article.content_updated_at == correction.published_at
-    page = client.get(article.get_absolute_url())
-    html = text_of(page)
-    local = timezone.localtime(correction.published_at).replace(microsecond=0)
-    assert (
-        f'<p class="correction correction--correction"><strong>Correction, '
-        f'<time datetime="{local.isoformat()}">' in html
-    )
-    assert "The minister is Ali Rezaei, not Reza Alavi.</p>" in html
-    assert updated_time(page) == local.isoformat()
-    data = json_ld(page)
-    assert data["correction"] == [
-        {
-            "@type": "CorrectionComment",
-            "text": "Correction: The minister is Ali Rezaei, not Reza Alavi.",
-            "datePublished": json_time(correction.published_at),
-        }
-    ]
-    assert data["dateModified"] == json_time(correction.published_at)
-    assert data["datePublished"] == json_time(article.published_at)
-
-
-def test_a_later_update_moves_the_updated_time_again(editor_client, client):
-    article = PublishedArticleFactory()
-    _, data = open_change_form(editor_client, article)
-    editor_client.post(change_url(article), add_correction(data, article, "A correction."))
-    _, data = open_change_form(editor_client, article)
-    add_correction(data, article, "Talks resumed on Monday.", kind="update")
-    assert editor_client.post(change_url(article), data).status_code == 302
-
-    first, second = Correction.objects.filter(article=article)
-    article.refresh_from_db()
-    assert second.kind == Correction.Kind.UPDATE
-    assert article.content_updated_at == second.published_at > first.published_at
-    page = json_ld(client.get(article.get_absolute_url()))
-    assert [c["text"] for c in page["correction"]] == [
-        "Correction: A correction.",
-        "Update: Talks resumed on Monday.",
-    ]
-    assert page["dateModified"] == json_time(second.published_at)
-
-
-def test_a_typo_fix_does_not_move_the_updated_time(editor_client, client):
-    article = PublishedArticleFactory(body="<p>The ministr spoke.</p>")
-    _, data = open_change_form(editor_client, article)
-    editor_client.post(change_url(article), add_correction(data, article, "A correction."))
-    article.refresh_from_db()
-    before = client.get(article.get_absolute_url())
-    updated_before = article.content_updated_at
-
-    save_in_admin(editor_client, article, body="<p>The minister spoke.</p>")
-
-    article.refresh_from_db()
-    assert article.body == "<p>The minister spoke.</p>"
-    assert article.content_updated_at == updated_before
-    after = client.get(article.get_absolute_url())
-    assert updated_time(after) == updated_time(before) is not None
-    assert json_ld(after)["dateModified"] == json_ld(before)["dateModified"]
-
-
-def test_a_typo_fix_to_an_article_without_corrections_shows_no_updated_time(editor_client, client):
-    article = PublishedArticleFactory(
-        body="<p>The ministr spoke.</p>",
-        published_at=(timezone.now() - timedelta(hours=3)).replace(microsecond=0),
-    )
-    before = json_ld(client.get(article.get_absolute_url()))
-
-    save_in_admin(editor_client, article, body="<p>The minister spoke.</p>")
-
-    article.refresh_from_db()
-    assert article.content_updated_at is None
-    after = client.get(article.get_absolute_url())
-    assert updated_time(after) is None
-    assert "correction" not in json_ld(after)
-    assert json_ld(after)["dateModified"] == before["dateModified"]
-
-
-def test_a_typo_fix_right_after_publishing_leaves_date_modified_alone(editor_client, client):
-    article = DraftArticleFactory(body="<p>The ministr spoke.</p>")
-    editor_client.post(
-        reverse("admin:articles_article_changelist"),
-        {"action": "publish_now", "_selected_action": [article.pk]},
-    )
-    article.refresh_from_db()
-    assert article.is_published()
-    before = json_ld(client.get(article.get_absolute_url()))
-
-    save_in_admin(editor_client, article, body="<p>The minister spoke.</p>")
-
-    after = json_ld(client.get(article.get_absolute_url()))
-    assert after["dateModified"] == before["dateModified"]
-    assert after["datePublished"] == before["datePublished"]
-
-
-def test_a_correction_saved_with_a_workflow_button_keeps_the_updated_time(editor_client):
-    article = PublishedArticleFactory()
-    _, data = open_change_form(editor_client, article)
-    add_correction(data, article, "Withdrawn while we check the facts.")
-    data["_transition"] = "unpublish"
-
-    response = editor_client.post(change_url(article), data)
-
-    assert response.status_code == 302, form_errors(response)
-    correction = Correction.objects.get(article=article)
-    article.refresh_from_db()
-    assert article.status == Article.Status.UNPUBLISHED
-    assert article.content_updated_at == correction.published_at
-
-
-@pytest.mark.parametrize("who", ["editor", "superuser"])
-def test_corrections_cannot_be_deleted_through_the_inline(editor_client, admin_client, who):
-    # A superuser holds every permission, so only the inline itself stands in the way.
-    client = {"editor": editor_client, "superuser": admin_client}[who]
-    article = PublishedArticleFactory()
-    correction = article.corrections.create(text="A correction.")
-    response, data = open_change_form(client, article)
-    assert "corrections-0-DELETE" not in text_of(response)
-    assert data["corrections-0-id"] == str(correction.pk)
-
-    save_in_admin(client, article, **{"corrections-0-DELETE": "on"})
-
-    assert Correction.objects.filter(pk=correction.pk).exists()
-
-
-def test_corrections_inline_is_only_on_published_articles(editor_client):
-    article = DraftArticleFactory()
-    response, data = open_change_form(editor_client, article)
-    assert "corrections-TOTAL_FORMS" not in data
-
-    data.update(
-        {
-            "corrections-TOTAL_FORMS": "0",
-            "corrections-INITIAL_FORMS": "0",
-            "corrections-MIN_NUM_FORMS": "0",
-            "corrections-MAX_NUM_FORMS": "1000",
-        }
-    )
-    add_correction(data, article, "Not on a draft.")
-    assert editor_client.post(change_url(article), data).status_code == 302
-    assert not Correction.objects.exists()
-
-
-def test_a_writer_cannot_add_a_correction(newsroom_user):
-    writer = newsroom_user("farid", "Writers")
-    article = PublishedArticleFactory(created_by=writer)
-    client = client_for(writer)
-    _, data = open_change_form(client, article)
-    add_correction(data, article, "A writer's correction.")
-
-    client.post(change_url(article), data)
-
-    assert not Correction.objects.exists()
-    article.refresh_from_db()
-    assert article.content_updated_at is None
-
-
-def test_corrections_archive_lists_only_published_articles_corrections(client):
-    live = PublishedArticleFactory(title="Live story")
-    live.corrections.create(text="Fix on a live story.", kind=Correction.Kind.CLARIFICATION)
-    for factory in (DraftArticleFactory, UnpublishedArticleFactory, ScheduledArticleFactory):
-        factory().corrections.create(text=f"Fix on a {factory.__name__}.")
-
-    response = client.get(reverse("articles:corrections"))
-
-    assert response.status_code == 200
-    assert list(response.context["corrections"]) == list(live.corrections.all())
-    html = text_of(response)
-    assert "Fix on a live story." in html
-    assert f'<a href="{live.get_absolute_url()}">Live story</a>' in html
-    assert '<p class="kicker">Clarification</p>' in html
-    assert "Factory" not in html
-
-
-def test_corrections_archive_is_paginated_newest_first(client):
-    article = PublishedArticleFactory()
-    now = timezone.now()
-    for n in range(31):
-        correction = article.corrections.create(text=f"Fix number {n}.")
-        Correction.objects.filter(pk=correction.pk).update(published_at=now - timedelta(hours=n))
-
-    first = client.get(reverse("articles:corrections"))
-    second = client.get(reverse("articles:corrections"), {"page": "2"})
-
-    assert len(first.context["corrections"]) == 30
-    assert first.context["corrections"][0].text == "Fix number 0."
-    assert [c.text for c in second.context["corrections"]] == ["Fix number 30."]
-
-
-@pytest.mark.parametrize("page", ["abc", "3", "0"])
-def test_corrections_archive_answers_404_for_a_bad_page(client, page):
-    PublishedArticleFactory().corrections.create(text="A fix.")
-    assert client.get(reverse("articles:corrections"), {"page": page}).status_code == 404
-
-
-def test_article_page_query_count_is_the_same_with_corrections(
-    client, django_assert_num_queries, warm_site
-):
-    """Corrections come in one query for notice and JSON-LD alike, not one query each."""
-    plain = PublishedArticleFactory()
-    corrected = PublishedArticleFactory()
-    for n in range(3):
-        corrected.corrections.create(text=f"Fix number {n}.")
-
-    warm_site()
-    with django_assert_num_queries(4 + SITE_WIDGETS_WARM):
-        assert client.get(plain.get_absolute_url()).status_code == 200
-    with django_assert_num_queries(4 + SITE_WIDGETS_WARM):
-        response = client.get(corrected.get_absolute_url())
-    assert text_of(response).count('class="correction ') == 3
-    assert len(json_ld(response)["correction"]) == 3
-
-
-# 9. Slug changes
-
-
-def test_renaming_a_published_article_redirects_the_old_url(editor_client, client):
-    article = PublishedArticleFactory(slug="smog-closes-schools")
-    old_url = article.get_absolute_url()
-
-    save_in_admin(editor_client, article, slug="smog-shuts-schools")
-
-    response = client.get(old_url)
-    assert response.status_code == 301
-    assert response["Location"] == "/smog-shuts-schools/"
-    assert client.get("/smog-shuts-schools/").status_code == 200
-
-
-def test_renaming_twice_keeps_both_old_urls_pointing_at_the_current_one(editor_client, client):
-    article = PublishedArticleFactory(slug="first-slug")
-    save_in_admin(editor_client, article, slug="second-slug")
-    save_in_admin(editor_client, article, slug="third-slug")
-
-    for old in ("/first-slug/", "/second-slug/"):
-        response = client.get(old)
-        assert response.status_code == 301
-        assert response["Location"] == "/third-slug/"
-
-
-def test_renaming_back_leaves_no_redirect_on_the_current_url(editor_client, client):
-    article = PublishedArticleFactory(slug="first-slug", title="The story")
-    save_in_admin(editor_client, article, slug="second-slug")
-    save_in_admin(editor_client, article, slug="first-slug")
-
-    assert not Redirect.objects.filter(old_path="/first-slug/").exists()
-    current = client.get("/first-slug/")
-    assert current.status_code == 200
-    assert "The story" in text_of(current)
-    old = client.get("/second-slug/")
-    assert (old.status_code, old["Location"]) == (301, "/first-slug/")
-
-
-def test_renaming_a_unicode_slug_redirects_the_old_url(editor_client, client):
-    article = PublishedArticleFactory(slug="آلودگی-هوا")
-    old_url = article.get_absolute_url()
-
-    save_in_admin(editor_client, article, slug="تعطیلی-مدارس")
-
-    response = client.get(old_url)
-    assert response.status_code == 301
-    assert response["Location"] == reverse("articles:detail", kwargs={"slug": "تعطیلی-مدارس"})
-
-
-@pytest.mark.parametrize("action", ["unpublish", "draft"])
-def test_old_url_of_an_article_readers_cannot_see_answers_404(editor_client, client, action):
-    article = PublishedArticleFactory(slug="first-slug")
-    save_in_admin(editor_client, article, slug="second-slug")
-    if action == "unpublish":
-        editor_client.post(
-            reverse("admin:articles_article_changelist"),
-            {"action": "unpublish", "_selected_action": [article.pk]},
-        )
-        article.refresh_from_db()
-        assert article.status == Article.Status.UNPUBLISHED
-    else:
-        Article.objects.filter(pk=article.pk).update(status=Article.Status.DRAFT)
-
-    assert client.get("/first-slug/").status_code == 404
-    assert client.get("/second-slug/").status_code == 404
-
-
-def test_a_new_article_may_not_take_another_articles_old_address(editor_client, client):
-    renamed = PublishedArticleFactory(slug="first-slug", title="Renamed story")
-    save_in_admin(editor_client, renamed, slug="second-slug")
-    response = editor_client.get(reverse("admin:articles_article_add"))
-    data = posted_fields(response)
-    data.update(
-        {
-            "title": "Newcomer story",
-            "slug": "first-slug",
-            "section": SectionFactory().pk,
-            "bylines-0-author": AuthorFactory().pk,
-        }
-    )
-
-    refused = editor_client.post(reverse("admin:articles_article_add"), data)
-
-    assert refused.status_code == 200
-    (error,) = refused.context["adminform"].form.errors["slug"]
-    assert "/first-slug/ belongs to another article" in error
-    assert "Renamed story" not in error  # a colleague's article is not named
-    assert not Article.objects.filter(title="Newcomer story").exists()
-    old = client.get("/first-slug/")
-    assert (old.status_code, old["Location"]) == (301, "/second-slug/")
-
-
-@pytest.mark.parametrize("role", ["Writers", "Editors"])
-def test_a_draft_may_not_take_over_a_live_articles_old_address(
-    editor_client, newsroom_user, client, role
-):
-    renamed = PublishedArticleFactory(slug="first-slug", title="Renamed story")
-    save_in_admin(editor_client, renamed, slug="second-slug")
-    user = newsroom_user("farid", role)
-    draft = DraftArticleFactory(slug="farids-draft", title="Farid's draft", created_by=user)
-    farid = client_for(user)
-    _, data = open_change_form(farid, draft)
-
-    refused = farid.post(change_url(draft), {**data, "slug": "first-slug"})
-
-    assert refused.status_code == 200
-    assert "/first-slug/ belongs to another article" in " ".join(
-        refused.context["adminform"].form.errors["slug"]
-    )
-    draft.refresh_from_db()
-    assert draft.slug == "farids-draft"
-    assert Redirect.objects.get(old_path="/first-slug/").article == renamed
-    old = client.get("/first-slug/")
-    assert (old.status_code, old["Location"]) == (301, "/second-slug/")
-
-
-def test_a_writer_may_not_propose_another_articles_old_address_for_her_live_article(
-    editor_client, newsroom_user
-):
-    renamed = PublishedArticleFactory(slug="first-slug")
-    save_in_admin(editor_client, renamed, slug="second-slug")
-    user = newsroom_user("farid", "Writers")
-    live = PublishedArticleFactory(slug="farids-story", created_by=user)
-    farid = client_for(user)
-    _, data = open_change_form(farid, live)
-
-    refused = farid.post(change_url(live), {**data, "slug": "first-slug"})
-
-    assert refused.status_code == 200
-    assert "slug" in refused.context["adminform"].form.errors
-    assert not PendingEdit.objects.exists()
-
-
-def test_approving_a_change_to_an_address_taken_since_is_refused(editor_client, newsroom_user):
-    user = newsroom_user("farid", "Writers")
-    live = PublishedArticleFactory(slug="farids-story", created_by=user)
-    save_in_admin(client_for(user), live, slug="wanted-slug")
-    edit = PendingEdit.objects.get(article=live)
-    other = PublishedArticleFactory(slug="wanted-slug-elsewhere")
-    save_in_admin(editor_client, other, slug="wanted-slug")
-    save_in_admin(editor_client, other, slug="moved-on")
-
-    response = editor_client.post(
-        reverse("admin:article_pending", args=[live.pk, edit.pk]), {"decision": "approve"}
-    )
-
-    assert response.status_code == 302
-    live.refresh_from_db()
-    assert live.slug == "farids-story"
-    assert Redirect.objects.get(old_path="/wanted-slug/").article == other
-    edit.refresh_from_db()
-    assert edit.state == PendingEdit.State.PENDING
-
-
-def test_an_article_may_take_back_its_own_old_address(editor_client, client):
-    article = PublishedArticleFactory(slug="first-slug", title="The story")
-    save_in_admin(editor_client, article, slug="second-slug")
-    save_in_admin(editor_client, article, slug="third-slug")
-
-    save_in_admin(editor_client, article, slug="first-slug")
-
-    assert client.get("/first-slug/").status_code == 200
-    for old in ("/second-slug/", "/third-slug/"):
-        response = client.get(old)
-        assert (response.status_code, response["Location"]) == (301, "/first-slug/")
-
-
-def test_restoring_a_version_whose_address_now_leads_to_another_article_keeps_its_slug(
-    editor_client, client
-):
-    article = DraftArticleFactory(title="Old title", slug="old-slug")
-    save_in_admin(editor_client, article)
-    save_in_admin(editor_client, article, slug="new-slug")
-    other = PublishedArticleFactory(slug="old-slug-elsewhere")
-    Redirect.objects.filter(old_path="/old-slug/").delete()  # the draft never left one
-    save_in_admin(editor_client, other, slug="old-slug")
-    save_in_admin(editor_client, other, slug="other-now")
-
-    response = restore_in_admin(editor_client, article, versions_of(article)[-1])
-
-    assert response.status_code == 302
-    article.refresh_from_db()
-    assert article.slug == "new-slug"
-    old = client.get("/old-slug/")
-    assert (old.status_code, old["Location"]) == (301, "/other-now/")
-
-
-def test_no_redirect_points_at_an_articles_own_current_url(editor_client):
-    one = PublishedArticleFactory(slug="slug-a")
-    two = PublishedArticleFactory(slug="slug-c")
-    save_in_admin(editor_client, one, slug="slug-b")
-    save_in_admin(editor_client, two, slug="slug-d")
-    save_in_admin(editor_client, one, slug="slug-a")
-    save_in_admin(editor_client, two, slug="slug-c")
-
-    for redirect in Redirect.objects.select_related("article"):
-        assert redirect.old_path != redirect.article.get_absolute_url()
-    current = {a.get_absolute_url() for a in Article.objects.all()}
-    assert current.isdisjoint(Redirect.objects.values_list("old_path", flat=True))
-
-
-def test_approving_a_writers_slug_change_redirects_the_old_url(newsroom_user, editor_client):
-    writer = newsroom_user("farid", "Writers")
-    article = PublishedArticleFactory(slug="first-slug", created_by=writer)
-    writer_client = client_for(writer)
-    save_in_admin(writer_client, article, slug="second-slug")
-    edit = PendingEdit.objects.get(article=article)
-    client = Client()
-    assert client.get("/first-slug/").status_code == 200
-
-    editor_client.post(
-        reverse("admin:article_pending", args=[article.pk, edit.pk]), {"decision": "approve"}
-    )
-
-    response = client.get("/first-slug/")
-    assert (response.status_code, response["Location"]) == (301, "/second-slug/")
