@@ -26,6 +26,7 @@ from articles.models import (
     WorkflowEvent,
 )
 from channels.admin import TelegramPostInline
+from channels.models import TelegramPost
 
 
 class BodyEditorMixin:
@@ -338,6 +339,7 @@ class ArticleAdmin(
             transition=form.cleaned_data["transition"],
             note=form.cleaned_data.get("workflow_note", ""),
             expected_version=form.cleaned_data.get("expected_version"),
+            channel_settings=saved.get(TelegramPost, ()),
         )
 
     @staticmethod

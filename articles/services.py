@@ -100,6 +100,7 @@ def article_save(
     transition: str = "",
     note: str = "",
     expected_version: int | None = None,
+    channel_settings: Iterable = (),
 ) -> Article | PendingEdit:
     """Save ``article`` as edited by ``user`` (the admin's change or add form), with the
     workflow step ``transition`` (a name of ``workflow.TRANSITIONS``, or "") in the same
@@ -107,7 +108,10 @@ def article_save(
 
     ``bylines`` are author ids in byline order and ``tags`` tag names (None keeps the
     stored ones); ``corrections`` the new or changed ``Correction`` rows of a live
-    article (a new one moves its public "Updated" time). ``expected_version`` is the
+    article (a new one moves its public "Updated" time). ``channel_settings`` are rows of
+    the article's outbound-channel settings (``channels``: the "do not post to Telegram"
+    switch), saved with the article before its channels are told of the step, so a switch
+    set in the same save as a publish is obeyed. ``expected_version`` is the
     version the user's form was based on (required for a saved article). A writer's
     change to a published article is kept as a ``PendingEdit`` holding only what differs
     from the live article, which stays untouched; otherwise the saved article is returned.
@@ -153,6 +157,9 @@ def article_save(
             _set_bylines(article, bylines)
         if tags is not None:
             article.tags.set(list(tags))
+        for row in channel_settings:
+            row.article = article
+            row.save()
 
         comment = "Created" if adding else "Edited"
         if step is not None:

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult, get_date_max
 
-from articles import workflow
+from articles import services
 from channels.models import TelegramPost
 from tests.factories import DraftArticleFactory, ImageFactory
 
@@ -44,6 +44,23 @@ def time_passes(delta):
         Article.objects.filter(pk=article.pk).update(published_at=article.published_at - delta)
 
 
+def step(article, user, name, *, at=None):
+    """``user`` moves ``article`` through the workflow step ``name`` (a future ``at``
+    schedules a publish), through the one write path, as the admin's form does."""
+    if at is not None:
+        article.published_at = at
+    services.article_save(
+        article=article, user=user, transition=name, expected_version=article.version
+    )
+    article.refresh_from_db()
+
+
+def edit(article, user):
+    """``user`` saves what was changed on ``article`` in memory, as the admin's form does."""
+    services.article_save(article=article, user=user, expected_version=article.version)
+    article.refresh_from_db()
+
+
 @pytest.fixture
 def desk(admin_user):
     return admin_user
@@ -53,7 +70,7 @@ def test_publishing_posts_headline_standfirst_and_link_once(bot_api, desk):
     article = DraftArticleFactory(
         title="Talks <resume> in Vienna", standfirst="Delegations meet on Monday."
     )
-    workflow.apply(article, desk, "publish")
+    step(article, desk, "publish")
     assert bot_api.calls == []  # nothing is sent inside the publish
     run_worker()
     run_worker()  # a restarted worker finds nothing more to send
@@ -72,7 +89,7 @@ def test_publishing_posts_headline_standfirst_and_link_once(bot_api, desk):
 
 def test_lead_picture_is_sent_as_a_photo_with_the_text_as_caption(bot_api, desk):
     article = DraftArticleFactory(title="Pictured", image=ImageFactory())
-    workflow.apply(article, desk, "publish")
+    step(article, desk, "publish")
     run_worker()
     [(method, _token, payload)] = bot_api.accepted
     assert method == "sendPhoto"
@@ -82,7 +99,7 @@ def test_lead_picture_is_sent_as_a_photo_with_the_text_as_caption(bot_api, desk)
 
 def test_scheduled_article_is_posted_at_its_time_even_when_the_worker_missed_it(bot_api, desk):
     article = DraftArticleFactory(title="Later today")
-    workflow.apply(article, desk, "publish", at=timezone.now() + timedelta(hours=2))
+    step(article, desk, "publish", at=timezone.now() + timedelta(hours=2))
     run_worker()
     assert bot_api.calls == []  # not yet
 
@@ -95,11 +112,9 @@ def test_scheduled_article_is_posted_at_its_time_even_when_the_worker_missed_it(
 
 def test_rescheduled_later_sends_nothing_at_the_old_time(bot_api, desk):
     article = DraftArticleFactory(title="Moved")
-    workflow.apply(article, desk, "publish", at=timezone.now() + timedelta(hours=1))
-    previous = article.published_at
+    step(article, desk, "publish", at=timezone.now() + timedelta(hours=1))
     article.published_at = timezone.now() + timedelta(hours=5)
-    article.save()
-    workflow.record_reschedule(article, desk, previous)
+    edit(article, desk)  # an editor moves the time on the form: a "reschedule"
 
     time_passes(timedelta(hours=2))  # the old time has come, the new one has not
     run_worker()
@@ -111,8 +126,8 @@ def test_rescheduled_later_sends_nothing_at_the_old_time(bot_api, desk):
 
 def test_unpublished_before_its_time_sends_nothing(bot_api, desk):
     article = DraftArticleFactory()
-    workflow.apply(article, desk, "publish", at=timezone.now() + timedelta(hours=1))
-    workflow.apply(article, desk, "unpublish")
+    step(article, desk, "publish", at=timezone.now() + timedelta(hours=1))
+    step(article, desk, "unpublish")
     time_passes(timedelta(hours=2))
     run_worker()
     assert bot_api.calls == []
@@ -123,10 +138,10 @@ def test_unpublished_before_its_time_sends_nothing(bot_api, desk):
 
 def test_republishing_never_posts_twice(bot_api, desk):
     article = DraftArticleFactory()
-    workflow.apply(article, desk, "publish")
+    step(article, desk, "publish")
     run_worker()
-    workflow.apply(article, desk, "unpublish")
-    workflow.apply(article, desk, "publish")
+    step(article, desk, "unpublish")
+    step(article, desk, "publish")
     run_worker()
     assert len(bot_api.accepted) == 1
 
@@ -134,7 +149,7 @@ def test_republishing_never_posts_twice(bot_api, desk):
 def test_429_is_waited_out_for_telegrams_retry_after_and_the_post_sent_once(bot_api, desk):
     bot_api.answer_429(retry_after=42)
     article = DraftArticleFactory()
-    workflow.apply(article, desk, "publish")
+    step(article, desk, "publish")
     run_worker()
     post = TelegramPost.objects.get(article=article)
     assert post.state == State.WAITING and post.attempts == 0  # Telegram's wait is no failure
@@ -157,7 +172,7 @@ def test_failures_are_retried_with_a_growing_wait_then_shown_as_failed(bot_api, 
     for _ in range(3):
         bot_api.answer_500()
     article = DraftArticleFactory()
-    workflow.apply(article, desk, "publish")
+    step(article, desk, "publish")
 
     run_worker()
     post = TelegramPost.objects.get(article=article)
@@ -179,7 +194,7 @@ def test_failures_are_retried_with_a_growing_wait_then_shown_as_failed(bot_api, 
 def test_a_refused_post_fails_at_once_with_telegrams_reason(bot_api, desk):
     bot_api.answer_400("Bad Request: chat not found")
     article = DraftArticleFactory()
-    workflow.apply(article, desk, "publish")
+    step(article, desk, "publish")
     run_worker()
     post = TelegramPost.objects.get(article=article)
     assert post.state == State.FAILED
@@ -191,7 +206,7 @@ def test_editors_see_the_state_on_the_article_and_send_a_failed_post_again(
 ):
     bot_api.answer_400("Bad Request: chat not found")
     article = DraftArticleFactory()
-    workflow.apply(article, desk, "publish")
+    step(article, desk, "publish")
     run_worker()
     page = admin_client.get(reverse("admin:articles_article_change", args=[article.pk]))
     assert "Failed after 1 attempts: Telegram refused the post" in page.content.decode()
@@ -255,7 +270,7 @@ def test_article_form_posted_without_the_telegram_part_is_saved_and_posted(bot_a
 def test_without_a_token_nothing_is_queued_or_sent_and_publishing_works(desk, settings):
     settings.TELEGRAM_BOT_TOKEN = ""
     article = DraftArticleFactory()
-    workflow.apply(article, desk, "publish")
+    step(article, desk, "publish")
     run_worker()
     assert article.is_published()
     assert not TelegramPost.objects.exists()
@@ -269,7 +284,7 @@ def test_telegram_down_never_blocks_a_publish(settings, desk):
     settings.TELEGRAM_CHANNEL_ID = "@ifpnews"
     settings.TELEGRAM_API_BASE_URL = f"http://127.0.0.1:{free_port()}"  # nothing listens
     article = DraftArticleFactory()
-    workflow.apply(article, desk, "publish")
+    step(article, desk, "publish")
     run_worker()
     post = TelegramPost.objects.get(article=article)
     assert post.state == State.WAITING and post.attempts == 1
@@ -278,17 +293,15 @@ def test_telegram_down_never_blocks_a_publish(settings, desk):
 
 def test_a_changed_headline_is_edited_into_the_sent_post_once(bot_api, desk):
     article = DraftArticleFactory(title="First headline", standfirst="Same standfirst.")
-    workflow.apply(article, desk, "publish")
+    step(article, desk, "publish")
     run_worker()
     article.body = "<p>A changed body does not touch the post.</p>"
-    article.save()
-    workflow.record_version(article, desk, "Edited")
+    edit(article, desk)
     run_worker()
     assert [call[0] for call in bot_api.calls] == ["sendMessage"]
 
     article.title = "Second headline"
-    article.save()
-    workflow.record_version(article, desk, "Edited")
+    edit(article, desk)
     run_worker()
     run_worker()
     method, _token, payload = bot_api.calls[-1]
@@ -300,12 +313,11 @@ def test_a_changed_headline_is_edited_into_the_sent_post_once(bot_api, desk):
 
 def test_a_photo_posts_caption_is_edited_and_a_429_waited_out(bot_api, desk):
     article = DraftArticleFactory(title="Pictured", image=ImageFactory())
-    workflow.apply(article, desk, "publish")
+    step(article, desk, "publish")
     run_worker()
     bot_api.answer_429(retry_after=5)
     article.title = "Pictured, retitled"
-    article.save()
-    workflow.record_version(article, desk, "Edited")
+    edit(article, desk)
     run_worker()
     assert [call[0] for call in bot_api.accepted] == ["sendPhoto"]
     time_passes(timedelta(seconds=6))
@@ -319,14 +331,14 @@ def test_a_new_correction_is_sent_once_as_a_reply_to_the_post(bot_api, desk):
 
     article = DraftArticleFactory(title="Figures")
     Correction.objects.create(article=article, text="Made before the post: not replied.")
-    workflow.apply(article, desk, "publish")
+    step(article, desk, "publish")
     run_worker()
     Correction.objects.create(
         article=article, kind=Correction.Kind.CORRECTION, text="The toll was 12, not 21."
     )
-    workflow.record_version(article, desk, "Edited")
+    edit(article, desk)
     run_worker()
-    workflow.record_version(article, desk, "Edited again")
+    edit(article, desk)
     run_worker()
     assert len(bot_api.accepted) == 2
     method, _token, payload = bot_api.accepted[1]
