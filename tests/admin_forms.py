@@ -70,8 +70,14 @@ class _PostedFields(HTMLParser):
 
 
 def posted_fields(response):
+    return form_fields(response.content.decode())
+
+
+def form_fields(page):
+    """What the article form in the HTML ``page`` posts (a page fetched from a real
+    server, say), as a dict of field names to values."""
     parser = _PostedFields()
-    parser.feed(response.content.decode())
+    parser.feed(page)
     parser.close()
     assert "title" in parser.data, "no article change form on the page"
     return parser.data

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from core.tasks import task
-from tests.articles.test_admin import article_form_data
+from tests.admin_forms import form_fields, set_bylines
 from tests.channels.fake_telegram import FakeBotApi
 from tests.servers import fetch, free_port
 
@@ -166,11 +166,13 @@ def test_sqlite_worker_and_server_share_one_file_without_database_is_locked(tmp_
                 worker = start_worker(env, worker_logs[1])
             form = fetch(editor, f"{url}/admin/articles/article/add/")
             token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
-            data = article_form_data(
-                type("Section", (), {"pk": section}),
-                [type("Author", (), {"pk": author})],
+            data = form_fields(form)
+            set_bylines(data, [type("Author", (), {"pk": author})])
+            data.update(
+                section=str(section),
                 title=title,
                 slug=f"story-{number}",
+                body="<p>Filed while the worker runs.</p>",
                 _transition="publish",
                 csrfmiddlewaretoken=token,
             )
