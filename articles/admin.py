@@ -60,7 +60,7 @@ class SectionAdmin(admin.ModelAdmin):
 class BylineInline(admin.TabularInline):
     model = Byline
     autocomplete_fields = ("author",)
-    fields = ("author", "position")
+    fields = ("author", "role", "position")
     extra = 0
     min_num = 1
     verbose_name = "author"
@@ -211,7 +211,7 @@ class ArticleAdmin(BodyEditorMixin, admin.ModelAdmin):
     search_fields = ("title", "slug", "standfirst", "kicker")
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ("title",)}
-    autocomplete_fields = ("section", "image")
+    autocomplete_fields = ("section", "image", "source_outlet")
     readonly_fields = (
         "image_preview",
         "status",
@@ -231,6 +231,7 @@ class ArticleAdmin(BodyEditorMixin, admin.ModelAdmin):
         return (
             (None, {"fields": ("kicker", "title", "slug", "standfirst", "body")}),
             ("Filing", {"fields": ("section", "tags", "is_featured")}),
+            ("Source", {"fields": ("source_outlet", "source_url", "source_language")}),
             (
                 "Search engines",
                 {"classes": ("collapse",), "fields": ("seo_title", "seo_description")},
@@ -736,8 +737,8 @@ class RedirectAdmin(admin.ModelAdmin):
 class PageAdmin(BodyEditorMixin, admin.ModelAdmin):
     """Standing pages: About, Contact, Editorial standards, Corrections policy…"""
 
-    list_display = ("title", "slug", "status", "updated_at")
-    list_filter = ("status",)
+    list_display = ("title", "slug", "role", "status", "updated_at")
+    list_filter = ("status", "role")
     search_fields = ("title", "slug")
     prepopulated_fields = {"slug": ("title",)}
     readonly_fields = ("wp_id",)
@@ -757,3 +758,7 @@ class CommentAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# The reader pages' own models (sources, alerts) keep their admin apart.
+from articles import reader_admin  # noqa: E402, F401

@@ -8,6 +8,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from articles import cache as cache_state
+from articles import site_extras
 from articles.models import Article, Section
 from articles.origin import absolute_url
 
@@ -63,18 +64,19 @@ class RecentPost(NamedTuple):
 # article), so a change that somehow started no generation shows within minutes.
 # The entry's shape is in its key: after a deploy that changes it, the running site must
 # not read the entries the previous code wrote.
-WIDGETS_KEY = "site-widgets:2"
+WIDGETS_KEY = "site-widgets:3"
 
 
 def site_widgets(request):
-    """The sections and the newest published articles (one more than Recent Posts shows,
-    so that an article's own page can leave itself out), as of the current generation.
+    """The sections, the newest published articles (one more than Recent Posts shows,
+    so that an article's own page can leave itself out) and the footer's standing pages and
+    alert (``site_extras``), as of the current generation.
     Read once a request; from the database once a generation, or when the entry is older
     than a cached page may be."""
     found = getattr(request, "_site_widgets", None)
     if found is None:
         state = cache_state.live_generation(WIDGETS_KEY)
-        entry = cache_state.entry_of(state.values.get(WIDGETS_KEY), 4)
+        entry = cache_state.entry_of(state.values.get(WIDGETS_KEY), 5)
         now = timezone.now().timestamp()
         if entry is None or entry[0] != state.generation or entry[1] <= now:
             entry = (
@@ -82,6 +84,7 @@ def site_widgets(request):
                 now + state.lifetime,
                 _nav_links(),
                 _newest(RECENT_POSTS + 1),
+                site_extras.read(),
             )
             if state.answered:
                 cache_state.guarded(

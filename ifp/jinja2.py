@@ -16,8 +16,9 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.text import Truncator
 
-from articles import widgets
+from articles import site_extras, widgets
 from articles.origin import absolute_url
+from articles.sharing import share_targets
 from articles.structured_data import share_image
 from images import markup
 
@@ -51,6 +52,9 @@ def environment(**options):
         page_url=widgets.page_url,
         localtime=timezone.localtime,
         share_image=share_image,
+        share_targets=share_targets,
+        standing_pages=site_extras.standing_pages,
+        site_alert=site_extras.site_alert,
     )
     env.filters.update(
         age=widgets.age,
