@@ -12,7 +12,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView, ListView, MonthArchiveView
 from taggit.models import Tag
 
-from articles import preview, search, sources, structured_data
+from articles import preview, related, search, sources, structured_data
 from articles.models import (
     SEARCH_COLUMNS,
     Article,
@@ -164,6 +164,7 @@ class ArticleDetailView(DetailView):
         context.update(relations._asdict())
         # Translators are credited apart from the byline (articles.sources).
         context["authors"], context["translators"] = sources.credits(relations.authors)
+        context["related"] = related.related_stories(self.object, relations.tags)
         context["is_preview"] = not self.object.is_published()
         context["json_ld"] = structured_data.news_article(self.object, relations, self.request)
         return context
