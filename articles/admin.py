@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from js_asset.media import Media as NoncedMedia
 from reversion.models import Version
 
-from articles import diff, preview, workflow
+from articles import diff, preview, reader_admin, workflow
 from articles.models import (
     Article,
     Byline,
@@ -205,6 +205,7 @@ class ArticleAdmin(BodyEditorMixin, admin.ModelAdmin):
         "is_published",
         "published_at",
         "updated_at",
+        "views_week",
     )
     list_filter = (StateFilter, "status", "section", "is_featured", "published_at")
     list_select_related = ("section",)
@@ -213,6 +214,7 @@ class ArticleAdmin(BodyEditorMixin, admin.ModelAdmin):
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("section", "image", "source_outlet")
     readonly_fields = (
+        "readers",
         "image_preview",
         "status",
         "content_updated_at",
@@ -241,6 +243,7 @@ class ArticleAdmin(BodyEditorMixin, admin.ModelAdmin):
                 {"fields": ("image", "image_preview", "image_caption")},
             ),
             ("Publishing", {"fields": publishing}),
+            ("Readers", {"fields": ("readers",)}),
             (
                 "History",
                 {
@@ -255,6 +258,8 @@ class ArticleAdmin(BodyEditorMixin, admin.ModelAdmin):
                 },
             ),
         )
+
+    readers = reader_admin.readers_field
 
     @admin.display(description="Current picture")
     def image_preview(self, obj):
@@ -292,7 +297,10 @@ class ArticleAdmin(BodyEditorMixin, admin.ModelAdmin):
             .prefetch_related(
                 Prefetch("bylines", queryset=Byline.objects.select_related("author"))
             )
+            .annotate(views_week=reader_admin.views_week())
         )
+
+    views_week = reader_admin.views_week_column
 
     def has_change_permission(self, request, obj=None):
         if obj is None:
@@ -758,7 +766,3 @@ class CommentAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
-
-
-# The reader pages' own models (sources, alerts) keep their admin apart.
-from articles import reader_admin  # noqa: E402, F401

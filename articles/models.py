@@ -24,6 +24,7 @@ RESERVED_SLUGS = frozenset(
         "admin",
         "author",
         "authors",
+        "beacon",
         "category",
         "corrections",
         "feed",
@@ -469,6 +470,7 @@ class Byline(models.Model):
         max_length=20,
         choices=[("author", "Author"), ("translator", "Translator")],
         default="author",
+        blank=True,
         help_text="A translator is credited as “Translated by” and in the JSON-LD's "
         "translator, not in the byline.",
     )
@@ -861,6 +863,27 @@ class Alert(models.Model):
                     {"link": "Give a path on this site (/some-story/) or an https:// address."}
                 )
         self.link = link
+
+
+class ArticleViews(models.Model):
+    """How many readers read an article in one hour (UTC, the hour's start): what the
+    reader pages' beacon counted (articles/most_read.py), one reader once a day. No
+    reader's address or identity is stored, here or anywhere."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="views")
+    hour = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "article views"
+        constraints = [
+            models.UniqueConstraint(fields=["article", "hour"], name="article_views_unique_hour")
+        ]
+        # Most read sums the last day's or week's rows.
+        indexes = [models.Index(fields=["hour"], name="article_views_hour_idx")]
+
+    def __str__(self):
+        return f"{self.article_id} at {self.hour:%Y-%m-%d %H}:00: {self.count}"
 
 
 class ContentGeneration(models.Model):

@@ -1,5 +1,5 @@
 """The reader pages' site-wide extras: the standing pages the footer links to (and the
-publisher's JSON-LD names), and the breaking-news alert.
+publisher's JSON-LD names), the breaking-news alert and the most read lists.
 
 They are read with the section navigation and Recent Posts, once a content generation
 (``articles.widgets.site_widgets``): saving a page or an alert starts a new generation, and
@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from django.utils import timezone
 
+from articles import most_read
 from articles.models import Alert, Page
 
 # The footer's order, and the Trust Project property each standing page answers
@@ -43,11 +44,13 @@ class LiveAlert(NamedTuple):
 class Extras(NamedTuple):
     standing_pages: list
     alert: LiveAlert | None
+    most_read_day: list
+    most_read_week: list
 
 
 def read():
-    """The published standing pages in the footer's order and the newest live alert: two
-    queries, whatever the number of pages."""
+    """The published standing pages in the footer's order, the newest live alert and the
+    most read lists (``articles.most_read``): four queries, whatever their lengths."""
     pages = {
         page.role: StandingLink(page.role, page.title, page.get_absolute_url())
         for page in Page.objects.published().exclude(role="").only("title", "slug", "role")
@@ -58,7 +61,8 @@ def read():
         live = LiveAlert(
             alert.text, alert.link, alert.level, alert.get_level_display(), alert.expires_at
         )
-    return Extras([pages[role] for role in STANDING_ROLES if role in pages], live)
+    day, week = most_read.most_read_lists()
+    return Extras([pages[role] for role in STANDING_ROLES if role in pages], live, day, week)
 
 
 def _extras(request):
@@ -79,6 +83,12 @@ def site_alert(request):
     if alert is None or alert.expires_at <= timezone.now():
         return None
     return alert
+
+
+def most_read_lists(request):
+    """The most read widget's lists: (last 24 hours, last 7 days)."""
+    extras = _extras(request)
+    return extras.most_read_day, extras.most_read_week
 
 
 def trust_properties(request):

@@ -55,6 +55,7 @@ def environment(**options):
         share_targets=share_targets,
         standing_pages=site_extras.standing_pages,
         site_alert=site_extras.site_alert,
+        most_read_lists=site_extras.most_read_lists,
     )
     env.filters.update(
         age=widgets.age,

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
-from articles import feeds, sitemaps, views
+from articles import feeds, most_read, sitemaps, views
 from articles.sitemaps import SITEMAPS
 from ifp.views import healthz
 from staff import twofactor
@@ -51,6 +51,7 @@ urlpatterns = [
     ),
     path("news-sitemap.xml", views.news_sitemap, name="news-sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),
+    path("beacon/", most_read.beacon, name="beacon"),
     path("author/", include("staff.urls")),
     # Last: the articles URLconf ends with the catch-all /<slug>/ article route.
     path("", include("articles.urls")),
