@@ -17,7 +17,10 @@ from tests.factories import DraftArticleFactory, PublishedArticleFactory
 
 pytestmark = pytest.mark.django_db
 
-READER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
+READER = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0 Safari/537.36"
+)
 
 
 def send(client, body, agent=READER, address="203.0.113.7"):
