@@ -1,7 +1,7 @@
 """Most read: what readers read, counted without the page being rendered, so that it works
 behind the page cache, a CDN and nginx, and without storing anything about a reader.
 
-- The article page loads ``static/js/beacon.js``, which sends one tiny ``sendBeacon`` POST
+- The article page loads ``static/js/article.js``, which sends one tiny ``sendBeacon`` POST
   to ``/beacon/`` with the article's id. The endpoint is never cached, CSRF-exempt (it
   changes nothing but a counter), refuses bodies longer than ``MAX_BODY`` and more than
   ``RATE_LIMIT`` beacons a minute from one reader, and ignores bots by User-Agent; a bot

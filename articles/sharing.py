@@ -1,6 +1,6 @@
 """Share links for an article, with no third-party script: each is a plain link to the
 network's own share address carrying the article's canonical URL, so it works without
-JavaScript and sends nothing to anyone until the reader clicks. ``static/js/share.js``
+JavaScript and sends nothing to anyone until the reader clicks. ``static/js/article.js``
 adds the "Copy link" button and, where the browser has the Web Share API, a "Share…" one."""
 
 from typing import NamedTuple

@@ -153,10 +153,10 @@ def test_article_page_carries_the_beacon_but_a_preview_does_not(client, admin_cl
     article = PublishedArticleFactory()
     html = client.get(article.get_absolute_url()).content.decode()
     assert f'data-beacon="/beacon/" data-article-id="{article.pk}"' in html
-    assert "/static/js/beacon.js" in html
+    assert "/static/js/article.js" in html
     draft = DraftArticleFactory()
     preview = admin_client.get(draft.get_absolute_url()).content.decode()
-    assert "data-beacon" not in preview and "beacon.js" not in preview
+    assert "data-beacon" not in preview
 
 
 def test_admin_shows_readers_per_article(admin_client, django_assert_max_num_queries):

@@ -78,14 +78,14 @@ def test_article_page_has_share_links_with_the_canonical_url(client, settings):
     assert links["X"] == f"https://x.com/intent/post?url={encoded}&text=Rial%20%26%20markets"
     assert links["Facebook"] == f"https://www.facebook.com/sharer/sharer.php?u={encoded}"
     assert links["E-mail"] == f"mailto:?subject=Rial%20%26%20markets&body={encoded}"
-    # The buttons that need JavaScript are hidden until share.js shows them; no other
+    # The buttons that need JavaScript are hidden until article.js shows them; no other
     # origin's script is loaded.
     buttons = page.xpath('//section[@class="share"]//button')
     assert [b.get("data-share") for b in buttons] == ["native", "copy"]
     assert all(b.getparent().get("hidden") is not None for b in buttons)
     scripts = [s.get("src") for s in page.xpath("//script[@src]")]
     assert all(src.startswith("/static/") for src in scripts)
-    assert any(src.endswith("/share.js") for src in scripts)
+    assert any(src.endswith("/article.js") for src in scripts)
 
 
 # Standing pages, footer and the Trust Project properties

@@ -1,3 +1,5 @@
+// The article page's own script: the share box's buttons, then the most read beacon.
+
 // The share box's buttons that need JavaScript: "Share…" through the Web Share API where
 // the browser has it, and "Copy link". Without JavaScript they stay hidden and the plain
 // share links work on their own.
@@ -40,5 +42,35 @@
     }
     button.hidden = false;
     button.parentNode.hidden = false;
+  });
+})();
+
+// Counts a read for "most read" without the page being rendered for it: one tiny POST of
+// the article's id, sent when the reader has had the page in view for a moment. No cookie,
+// no identifier; the server keeps only a per-article count (articles/most_read.py).
+(function () {
+  "use strict";
+  var article = document.querySelector("[data-beacon][data-article-id]");
+  if (!article || !navigator.sendBeacon) {
+    return;
+  }
+  var sent = false;
+  var send = function () {
+    if (sent || document.visibilityState !== "visible") {
+      return;
+    }
+    sent = true;
+    navigator.sendBeacon(
+      article.getAttribute("data-beacon"),
+      new Blob([article.getAttribute("data-article-id")], { type: "text/plain" }),
+    );
+  };
+  if (document.visibilityState === "visible") {
+    setTimeout(send, 1000);
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") {
+      setTimeout(send, 1000);
+    }
   });
 })();
