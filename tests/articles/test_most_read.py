@@ -193,3 +193,16 @@ def test_rollup_copies_redis_counts_once(client):
     assert views_of(article) == 2
     call_command("rollup_most_read", stdout=out)  # idempotent
     assert views_of(article) == 2
+
+
+def test_with_redis_down_the_beacon_counts_in_the_database(client, settings, monkeypatch):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    def refuse(*args, **kwargs):
+        raise RedisConnectionError("Connection refused")
+
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    monkeypatch.setattr(most_read, "_redis_client", refuse)
+    article = PublishedArticleFactory()
+    assert send(client, article.pk).status_code == 204
+    assert views_of(article) == 1
