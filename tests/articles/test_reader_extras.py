@@ -346,3 +346,16 @@ def test_visible_rss_links_on_home_section_tag_and_author_pages(client):
     for path, feed in expected.items():
         links = tree(client.get(path)).xpath("//body//a/@href")
         assert feed in links, path
+
+
+def test_lead_picture_is_offered_1200_pixels_wide_or_more(client):
+    from tests.factories import ImageFactory
+
+    article = PublishedArticleFactory(image=ImageFactory(width=2000, height=1125))
+    page = tree(client.get(article.get_absolute_url()))
+    figure = page.xpath('//figure[@class="article__figure"]')[0]
+    candidates = " ".join(figure.xpath(".//source/@srcset | .//img/@srcset"))
+    widths = [
+        int(word[:-1]) for word in candidates.replace(",", " ").split() if word.endswith("w")
+    ]
+    assert max(widths) >= 1200
