@@ -12,7 +12,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from js_asset.media import Media as NoncedMedia
 
-from articles import editions, services, workflow
+from articles import editions, reader_admin, services, workflow
 from articles.admin_views import ArticleHistoryViews, ArticleWorkflowActions
 from articles.models import (
     Article,
@@ -65,7 +65,7 @@ class SectionAdmin(LanguageMixin, admin.ModelAdmin):
 class BylineInline(admin.TabularInline):
     model = Byline
     autocomplete_fields = ("author",)
-    fields = ("author", "position")
+    fields = ("author", "role", "position")
     extra = 0
     min_num = 1
     verbose_name = "author"
@@ -218,14 +218,16 @@ class ArticleAdmin(
         "is_published",
         "published_at",
         "updated_at",
+        "views_week",
     )
     list_filter = (StateFilter, "status", "section", "language", "is_featured", "published_at")
     list_select_related = ("section",)
     search_fields = ("title", "slug", "standfirst", "kicker")
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ("title",)}
-    autocomplete_fields = ("section", "image", "translation_of")
+    autocomplete_fields = ("section", "image", "translation_of", "source_outlet")
     readonly_fields = (
+        "readers",
         "image_preview",
         "status",
         "content_updated_at",
@@ -245,14 +247,18 @@ class ArticleAdmin(
         return (
             (None, {"fields": ("language", "kicker", "title", "slug", "standfirst", "body")}),
             ("Filing", {"fields": ("section", "tags", "is_featured", "translation_of")}),
+            ("Source", {"fields": ("source_outlet", "source_url", "source_language")}),
             (
                 "Search engines",
                 {"classes": ("collapse",), "fields": ("seo_title", "seo_description")},
             ),
             ("Featured image", {"fields": ("image", "image_preview", "image_caption")}),
             ("Publishing", {"fields": publishing}),
+            ("Readers", {"fields": ("readers",)}),
             ("History", {"classes": ("collapse",), "fields": history}),
         )
+
+    readers = reader_admin.readers_field
 
     @admin.display(description="Current picture")
     def image_preview(self, obj):
@@ -290,7 +296,10 @@ class ArticleAdmin(
             .prefetch_related(
                 Prefetch("bylines", queryset=Byline.objects.select_related("author"))
             )
+            .annotate(views_week=reader_admin.views_week())
         )
+
+    views_week = reader_admin.views_week_column
 
     def has_change_permission(self, request, obj=None):
         if obj is None:
@@ -344,10 +353,11 @@ class ArticleAdmin(
 
     @staticmethod
     def byline_of(formset):
-        """The author ids of the byline formset's rows, in byline order."""
+        """The (author id, role) of the byline formset's rows, in byline order."""
         rows = [f.cleaned_data for f in formset.forms if f.cleaned_data]
         rows = [row for row in rows if not row.get("DELETE")]
-        return [row["author"].pk for row in sorted(rows, key=lambda row: row["position"] or 0)]
+        rows.sort(key=lambda row: row["position"] or 0)
+        return [(row["author"].pk, row.get("role") or "author") for row in rows]
 
     def proposed(self, request, obj, change=True):
         """Whether saving ``obj`` kept a pending change (``workflow.edits_need_review``)."""
@@ -466,8 +476,8 @@ class PageAdmin(LanguageMixin, BodyEditorMixin, admin.ModelAdmin):
     class Media:
         js = ("admin-newsroom/text-direction.js",)
 
-    list_display = ("title", "slug", "language", "status", "updated_at")
-    list_filter = ("status", "language")
+    list_display = ("title", "slug", "language", "role", "status", "updated_at")
+    list_filter = ("status", "language", "role")
     search_fields = ("title", "slug")
     prepopulated_fields = {"slug": ("title",)}
     readonly_fields = ("wp_id",)

@@ -25,7 +25,7 @@ class ArticlesConfig(AppConfig):
         post_save.connect(signals.record_slug_redirect, sender=Article)
         from taggit.models import TaggedItem
 
-        from articles.models import Correction, Page, Redirect, Section
+        from articles.models import Alert, Correction, Outlet, Page, Redirect, Section
         from images.models import Image
         from staff.models import Author
 
@@ -41,6 +41,8 @@ class ArticlesConfig(AppConfig):
             Tag,
             TaggedItem,
             Image,
+            Alert,
+            Outlet,
         ):
             post_save.connect(signals.content_changed, sender=model, dispatch_uid=f"cc-{model}")
             post_delete.connect(signals.content_changed, sender=model, dispatch_uid=f"cd-{model}")

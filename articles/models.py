@@ -6,6 +6,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.urls import reverse
 from django.utils import timezone
 from django_prose_editor.fields import ProseEditorField
 from taggit.managers import TaggableManager
@@ -24,6 +25,7 @@ RESERVED_SLUGS = frozenset(
         "admin",
         "author",
         "authors",
+        "beacon",
         "category",
         "corrections",
         "fa",
@@ -36,6 +38,7 @@ RESERVED_SLUGS = frozenset(
         "robots.txt",
         "search",
         "sitemap.xml",
+        "source",
         "static",
         "tag",
         "wp-admin",
@@ -206,7 +209,7 @@ class ArticleQuerySet(models.QuerySet):
     def for_page(self):
         """The article page's row with its section and picture joined; its bylines, tags
         and corrections come from ``page_relations``."""
-        return self.select_related("section", "image").defer(*SEARCH_COLUMNS)
+        return self.select_related("section", "image", "source_outlet").defer(*SEARCH_COLUMNS)
 
     def for_feed(self):
         """Feed items carry the full body, their bylines and their tags."""
@@ -281,6 +284,28 @@ class Article(models.Model):
         max_length=320,
         blank=True,
         help_text="The summary search engines show; the standfirst when empty.",
+    )
+    source_outlet = models.ForeignKey(
+        "Outlet",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="articles",
+        help_text="The outlet this story is based on (“Kayhan”, “IRNA”): shown under the "
+        "headline as “Source: …” and listed on the outlet's own page, /source/<slug>/.",
+    )
+    source_url = models.URLField(
+        "original URL",
+        max_length=500,
+        blank=True,
+        help_text="The address of the original story; the “Source” line links to it.",
+    )
+    source_language = models.CharField(
+        "original language",
+        max_length=10,
+        blank=True,
+        choices=[("fa", "Persian"), ("ar", "Arabic"), ("en", "English"), ("tr", "Turkish")],
+        help_text="The language the original story was written in.",
     )
     body = ProseEditorField(
         config=richtext.BODY_EDITOR_CONFIG,
@@ -487,8 +512,9 @@ class Article(models.Model):
 
     @property
     def byline_authors(self):
-        """The authors in byline order (from the prefetch that ``for_listing`` sets up)."""
-        return [byline.author for byline in self.bylines.all()]
+        """The authors in byline order (from the prefetch that ``for_listing`` sets up);
+        translators are credited apart, not in the byline."""
+        return [byline.author for byline in self.bylines.all() if byline.role != "translator"]
 
     @property
     def figure_caption(self):
@@ -530,6 +556,14 @@ class Byline(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
     author = models.ForeignKey("staff.Author", on_delete=models.PROTECT, related_name="bylines")
     position = models.PositiveSmallIntegerField(default=0)
+    role = models.CharField(
+        max_length=20,
+        choices=[("author", "Author"), ("translator", "Translator")],
+        default="author",
+        blank=True,
+        help_text="A translator is credited as “Translated by” and in the JSON-LD's "
+        "translator, not in the byline.",
+    )
 
     class Meta:
         ordering = ("position", "id")
@@ -708,6 +742,20 @@ class Page(models.Model):
         help_text="Readers see published pages only.",
     )
     language = language_field("the page")
+    role = models.CharField(
+        max_length=20,
+        choices=[
+            ("about", "About"),
+            ("contact", "Contact"),
+            ("standards", "Editorial standards"),
+            ("corrections", "Corrections policy"),
+            ("ownership", "Ownership and funding"),
+        ],
+        blank=True,
+        help_text="The standing page this is, if any: a published one is linked from every "
+        "page's footer and named in the publisher's JSON-LD (Trust Project properties). "
+        "One page per role.",
+    )
     wp_id = models.PositiveBigIntegerField(
         "WordPress page id",
         null=True,
@@ -722,6 +770,14 @@ class Page(models.Model):
 
     class Meta:
         ordering = ("title",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["role"],
+                condition=~Q(role=""),
+                name="page_unique_role",
+                violation_error_message="Another page has this role already.",
+            ),
+        ]
 
     def __str__(self):
         return self.title
@@ -822,6 +878,105 @@ class ShareLink(models.Model):
         return f"Share link {self.prefix}… to “{self.article}”"
 
 
+class Outlet(models.Model):
+    """A news outlet that stories are based on (“Kayhan”, “IRNA”): each has a page listing
+    the published stories that name it as their source, /source/<slug>/."""
+
+    name = CleanCharField(max_length=120, unique=True, help_text="The outlet's name.")
+    slug = models.SlugField(
+        max_length=120,
+        unique=True,
+        allow_unicode=True,
+        blank=True,
+        help_text="The outlet page's address, as in /source/kayhan/; made from the name.",
+    )
+    website = models.URLField(blank=True, help_text="The outlet's home page, if any.")
+
+    class Meta:
+        ordering = ("name",)
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        fill_slug(self, self.name)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:source", kwargs={"slug": self.slug})
+
+
+class AlertQuerySet(models.QuerySet):
+    def live(self, now=None):
+        """Alerts readers see now: not yet expired."""
+        return self.filter(expires_at__gt=now or timezone.now())
+
+
+class Alert(models.Model):
+    """A breaking-news alert shown at the top of every page until it expires."""
+
+    class Level(models.TextChoices):
+        BREAKING = "breaking", "Breaking news"
+        DEVELOPING = "developing", "Developing story"
+        NOTICE = "notice", "Notice"
+
+    text = CleanCharField(max_length=200, help_text="One short sentence, shown on every page.")
+    link = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Where the alert leads: a path on this site (/some-story/) or an "
+        "https:// address; optional.",
+    )
+    level = models.CharField(
+        max_length=20,
+        choices=Level.choices,
+        default=Level.BREAKING,
+        help_text="Breaking news is shown in red; the others in the site's dark colour.",
+    )
+    expires_at = models.DateTimeField(
+        help_text="When the alert disappears by itself, from every page and every cache."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AlertQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self):
+        return self.text
+
+    def clean(self):
+        link = self.link.strip()
+        if link and not (link.startswith("/") and not link.startswith("//")):
+            if not link.startswith("https://"):
+                raise ValidationError(
+                    {"link": "Give a path on this site (/some-story/) or an https:// address."}
+                )
+        self.link = link
+
+
+class ArticleViews(models.Model):
+    """How many readers read an article in one hour (UTC, the hour's start): what the
+    reader pages' beacon counted (articles/most_read.py), one reader once a day. No
+    reader's address or identity is stored, here or anywhere."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="views")
+    hour = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "article views"
+        constraints = [
+            models.UniqueConstraint(fields=["article", "hour"], name="article_views_unique_hour")
+        ]
+        # Most read sums the last day's or week's rows.
+        indexes = [models.Index(fields=["hour"], name="article_views_hour_idx")]
+
+    def __str__(self):
+        return f"{self.article_id} at {self.hour:%Y-%m-%d %H}:00: {self.count}"
+
+
 class ContentGeneration(models.Model):
     """The site-wide content generation of the page cache (articles.page_cache), when no
     shared cache holds it: one row, whose number every public change increments."""
@@ -839,14 +994,15 @@ class PageRelations(NamedTuple):
 
 
 def page_relations(article):
-    """The article page's authors in byline order, its tags and its corrections: three
-    plain reads, one per list, whatever their length.
+    """The article page's authors in byline order (each with its ``byline_role``: author
+    or translator), its tags and its corrections: three plain reads, one per list,
+    whatever their length.
 
     Written as SQL because this is the hottest uncached read of the site: Django's
     ``prefetch_related`` builds the same three queries at four times the cost (about
     1.9 ms against 0.5 on the benchmark's machine)."""
     authors = Author.objects.raw(
-        f"SELECT author.* FROM {Author._meta.db_table} author"
+        f"SELECT author.*, byline.role AS byline_role FROM {Author._meta.db_table} author"
         f" JOIN {Byline._meta.db_table} byline ON byline.author_id = author.id"
         " WHERE byline.article_id = %s ORDER BY byline.position, byline.id",
         [article.pk],

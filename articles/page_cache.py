@@ -37,7 +37,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from redis.exceptions import RedisError
 
-from articles.models import Article, ContentGeneration
+from articles.models import Alert, Article, ContentGeneration
 
 logger = logging.getLogger(__name__)
 
@@ -203,15 +203,20 @@ NEXT_KEY = f"next-scheduled:{shape_key(NextScheduled)}"
 
 
 def next_scheduled(generation, remembered=None):
-    """When the next scheduled article goes out (a timestamp), or 0; remembered with the
-    generation it was computed in, since only a content change can move it."""
+    """When the next scheduled article goes out or a live alert expires, whichever comes
+    first (a timestamp), or 0; remembered with the generation it was computed in, since
+    only a content change can move it."""
     if remembered is None:
         remembered = guarded("get", NEXT_KEY)
     remembered = entry_or_miss(remembered, NextScheduled)
     if remembered is not None and remembered.generation == generation:
         return remembered.at
+    now = timezone.now()
     moment = Article.objects.scheduled().aggregate(next=Min("published_at"))["next"]
-    value = moment.timestamp() if moment else 0
+    # A breaking-news alert's expiry is such a moment too: no page outlives it.
+    expiry = Alert.objects.live(now).aggregate(next=Min("expires_at"))["next"]
+    moments = [value.timestamp() for value in (moment, expiry) if value]
+    value = min(moments) if moments else 0
     guarded(
         "set",
         NEXT_KEY,

@@ -94,7 +94,7 @@ def article_save(
     *,
     article: Article,
     user,
-    bylines: Sequence[int] | None = None,
+    bylines: Sequence[int | tuple[int, str]] | None = None,
     tags: Iterable[str] | None = None,
     corrections: Iterable[Correction] = (),
     transition: str = "",
@@ -106,15 +106,16 @@ def article_save(
     workflow step ``transition`` (a name of ``workflow.TRANSITIONS``, or "") in the same
     save: the row is written once, and one version records content and step together.
 
-    ``bylines`` are author ids in byline order and ``tags`` tag names (None keeps the
-    stored ones); ``corrections`` the new or changed ``Correction`` rows of a live
-    article (a new one moves its public "Updated" time). ``channel_settings`` are rows of
-    the article's outbound-channel settings (``channels``: the "do not post to Telegram"
-    switch), saved with the article before its channels are told of the step, so a switch
-    set in the same save as a publish is obeyed. ``expected_version`` is the
-    version the user's form was based on (required for a saved article). A writer's
-    change to a published article is kept as a ``PendingEdit`` holding only what differs
-    from the live article, which stays untouched; otherwise the saved article is returned.
+    ``bylines`` are author ids, or (author id, role) pairs, in byline order, and ``tags``
+    tag names (None keeps the stored ones); ``corrections`` the new or changed
+    ``Correction`` rows of a live article (a new one moves its public "Updated" time).
+    ``channel_settings`` are rows of the article's outbound-channel settings
+    (``channels``: the "do not post to Telegram" switch), saved with the article before
+    its channels are told of the step, so a switch set in the same save as a publish is
+    obeyed. ``expected_version`` is the version the user's form was based on (required
+    for a saved article). A writer's change to a published article is kept as a
+    ``PendingEdit`` holding only what differs from the live article, which stays
+    untouched; otherwise the saved article is returned.
 
     Raises ``ValidationError`` for a stale save (``lock_for_save``) or a step that needs
     a note, ``PermissionDenied`` for a change or step the user may not make
@@ -351,26 +352,39 @@ def _reschedule_recorded(article, user, previous_time):
     )
 
 
-def _set_bylines(article, author_ids, *, replace=False):
-    """Make the byline ``author_ids`` in this order; rows are written only when it changed
+def _set_bylines(article, bylines, *, replace=False):
+    """Make the byline ``bylines`` in this order: author ids, or (author id, role) pairs
+    (``Byline.role``: "author" or "translator"); an id alone keeps the role its author has
+    on the article now ("author" for a new one). Rows are written only when it changed
     (``replace`` rewrites them anyway, as an import does)."""
-    author_ids = list(author_ids)
-    if not replace and article.pk is not None:
-        current = list(article.bylines.order_by("position").values_list("author_id", flat=True))
-        if current == author_ids:
-            return
+    current = []
+    if article.pk is not None:
+        current = list(article.bylines.order_by("position").values_list("author_id", "role"))
+    roles = dict(current)
+    wanted = [
+        (entry, roles.get(entry, "author")) if isinstance(entry, int) else tuple(entry)
+        for entry in bylines
+    ]
+    if not replace and current == wanted:
+        return
     Byline.objects.filter(article=article).delete()
     Byline.objects.bulk_create(
-        Byline(article=article, author_id=author_id, position=position)
-        for position, author_id in enumerate(author_ids)
+        Byline(article=article, author_id=author_id, role=role or "author", position=position)
+        for position, (author_id, role) in enumerate(wanted)
     )
+
+
+def _author_ids(bylines):
+    """The author ids of ``bylines`` (as ``_set_bylines`` takes them), in order."""
+    return [entry if isinstance(entry, int) else entry[0] for entry in bylines]
 
 
 def _propose(article, stored, user, bylines, tags, expected_version):
     """Keep a writer's change to a live article as a pending change: only what differs from
     the stored article, so that approving later does not undo an editor's edits of the
     other fields made in the meantime."""
-    proposed = workflow.snapshot(article, authors=bylines, tags=tags)
+    authors = None if bylines is None else _author_ids(bylines)
+    proposed = workflow.snapshot(article, authors=authors, tags=tags)
     current = workflow.snapshot(stored)
     data = {key: value for key, value in proposed.items() if current.get(key) != value}
     return PendingEdit.objects.create(

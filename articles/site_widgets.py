@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from django.utils import timezone
 
-from articles import editions, page_cache
+from articles import editions, most_read, page_cache, site_extras
 from articles.models import Article, Section
 
 RECENT_POSTS = 6
@@ -43,16 +43,26 @@ class SiteWidgets(NamedTuple):
     fresh_until: float
     sections: list  # of NavLink
     newest: list  # of RecentPost, one more than Recent Posts shows
+    extras: site_extras.Extras  # standing pages, the alert, most read
 
 
 # The entry's shape is in its key: after a deploy that changes it, the running site never
 # reads the entries the previous code wrote.
-WIDGETS_KEY = f"site-widgets:{page_cache.shape_key(SiteWidgets, NavLink, RecentPost)}"
+WIDGETS_KEY = "site-widgets:" + page_cache.shape_key(
+    SiteWidgets,
+    NavLink,
+    RecentPost,
+    site_extras.Extras,
+    site_extras.StandingLink,
+    site_extras.LiveAlert,
+    most_read.MostRead,
+)
 
 
 def site_widgets(request):
-    """The sections and the newest published articles (one more than Recent Posts shows,
-    so that an article's own page can leave itself out), as of the current generation.
+    """The sections, the newest published articles (one more than Recent Posts shows,
+    so that an article's own page can leave itself out) and the footer's standing pages,
+    alert and most read (``site_extras``), as of the current generation.
     Read once a request; from the database once a generation, or when the entry is older
     than a cached page may be."""
     found = getattr(request, "_site_widgets", None)
@@ -69,6 +79,7 @@ def site_widgets(request):
                 now + state.lifetime,
                 _nav_links(language),
                 _newest(RECENT_POSTS + 1, language),
+                site_extras.read(),
             )
             if state.answered:
                 page_cache.guarded("set", key, found, timeout=state.lifetime + GRACE_SECONDS)

@@ -9,7 +9,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from articles import editions
+from articles import editions, site_extras, sources
 from articles.origin import absolute_url
 
 # Inside a <script> element, these must not appear literally.
@@ -57,6 +57,7 @@ def publisher(request):
             "width": LOGO_WIDTH,
             "height": LOGO_HEIGHT,
         },
+        **site_extras.trust_properties(request),
     }
 
 
@@ -65,6 +66,7 @@ def news_article(article, relations, request):
     are the article's ``models.page_relations``."""
     url = absolute_url(article.get_absolute_url())
     home = absolute_url(editions.url(article.language, "home"))
+    byline, translators = sources.credits(relations.authors)
     data = {
         "@type": "NewsArticle",
         "@id": f"{url}#article",
@@ -84,7 +86,7 @@ def news_article(article, relations, request):
                     editions.reverse_in(article.edition, "staff:detail", {"slug": author.slug})
                 ),
             }
-            for author in relations.authors
+            for author in byline
         ],
         "publisher": publisher(request),
         "inLanguage": article.language,
@@ -114,6 +116,32 @@ def news_article(article, relations, request):
                 "height": default.height,
             }
         ]
+    if translators:
+        data["translator"] = [
+            {
+                "@type": "Person",
+                "name": author.name,
+                "url": absolute_url(author.get_absolute_url()),
+            }
+            for author in translators
+        ]
+    if article.source_outlet_id is not None or article.source_url:
+        # The story this one is based on: its address, language and outlet.
+        data["isBasedOn"] = {
+            "@type": "NewsArticle",
+            **({"url": article.source_url} if article.source_url else {}),
+            **({"inLanguage": article.source_language} if article.source_language else {}),
+            **(
+                {
+                    "publisher": {
+                        "@type": "NewsMediaOrganization",
+                        "name": article.source_outlet.name,
+                    }
+                }
+                if article.source_outlet_id is not None
+                else {}
+            ),
+        }
     corrections = [
         {
             "@type": "CorrectionComment",

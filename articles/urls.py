@@ -15,6 +15,7 @@ urlpatterns = [
     path("category/<str:slug>/", views.SectionView.as_view(), name="section"),
     path("category/<str:parent>/<str:slug>/", views.nested_section, name="nested-section"),
     path("tag/<str:slug>/", views.TagView.as_view(), name="tag"),
+    path("source/<str:slug>/", views.OutletView.as_view(), name="source"),
     path("corrections/", views.CorrectionListView.as_view(), name="corrections"),
     path("preview/<str:token>/", views.SharedPreviewView.as_view(), name="preview"),
     # Last: any other single path segment is an article's slug (WordPress-style URLs).

@@ -12,11 +12,12 @@ from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView, ListView, MonthArchiveView
 from taggit.models import Tag
 
-from articles import editions, preview, search, structured_data
+from articles import editions, preview, related, search, sources, structured_data
 from articles.models import (
     SEARCH_COLUMNS,
     Article,
     Correction,
+    Outlet,
     Page,
     Section,
     page_relations,
@@ -137,6 +138,23 @@ class TagView(PublishedArticleListView):
         return context
 
 
+class OutletView(PublishedArticleListView):
+    """/source/<slug>/: the published stories based on one outlet (``articles.sources``),
+    newest first; like a tag page, an outlet that no published story names is a 404."""
+
+    template_name = "articles/outlet_detail.html"
+
+    def get_queryset(self):
+        self.outlet = get_object_or_404(Outlet, slug=self.kwargs["slug"])
+        return super().get_queryset().filter(source_outlet=self.outlet)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(outlet=self.outlet, **kwargs)
+        if context["paginator"].count == 0:
+            raise Http404("No published story names this source.")
+        return context
+
+
 class ArticleDetailView(DetailView):
     """The article page. Staff who may change articles also see drafts and scheduled
     articles here (a preview), never cached."""
@@ -164,6 +182,9 @@ class ArticleDetailView(DetailView):
         context = super().get_context_data(**kwargs)
         relations = page_relations(self.object)
         context.update(relations._asdict())
+        # Translators are credited apart from the byline (articles.sources).
+        context["authors"], context["translators"] = sources.credits(relations.authors)
+        context["related"] = related.related_stories(self.object, relations.tags)
         context["is_preview"] = not self.object.is_published()
         context["json_ld"] = structured_data.news_article(self.object, relations, self.request)
         return context

@@ -15,8 +15,9 @@ from django.templatetags.static import static
 from django.utils import dateformat, timezone
 from django.utils.text import Truncator
 
-from articles import editions, persian_dates, site_widgets, templating
+from articles import editions, persian_dates, site_extras, site_widgets, templating
 from articles.origin import absolute_url
+from articles.sharing import share_targets
 from articles.structured_data import share_image
 from images import markup
 
@@ -74,6 +75,10 @@ def environment(**options):
         alternates=editions.alternates,
         other_editions=editions.other_editions,
         persian_digits=persian_dates.digits,
+        share_targets=share_targets,
+        standing_pages=site_extras.standing_pages,
+        site_alert=site_extras.site_alert,
+        most_read_lists=site_extras.most_read_lists,
     )
     env.filters.update(
         age=age,

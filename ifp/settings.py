@@ -277,6 +277,10 @@ TASKS_STUCK_SECONDS = int(os.environ.get("TASKS_STUCK_SECONDS", "300"))
 PAGE_CACHE = env_bool("PAGE_CACHE", True)
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
 
+# Related stories under an article: a story published within this many days counts as
+# recent; older ones are offered only when too few recent ones fit (articles/related.py).
+RELATED_RECENT_DAYS = int(os.environ.get("RELATED_RECENT_DAYS", "30"))
+
 # SITE_URL: the site's one public origin (https://ifpnews.com). Every absolute address the
 # site writes (canonical links, og:url, feeds, sitemaps, JSON-LD, robots.txt, anything made
 # outside a request) is built from it (articles.origin), never from the request's Host,

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
-from articles import feeds, sitemaps, views
+from articles import feeds, most_read, sitemaps, views
 from articles.sitemaps import SITEMAPS
 from ifp.views import healthz
 from staff import twofactor
@@ -69,6 +69,7 @@ urlpatterns = [
     ),
     path("news-sitemap.xml", views.news_sitemap, name="news-sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),
+    path("beacon/", most_read.beacon, name="beacon"),
     path("author/", include("staff.urls")),
     # The Persian edition: the same pages under /fa/ (its own URL namespace), each limited
     # to Persian content (articles.editions). Before the English catch-all /<slug>/.

@@ -350,7 +350,7 @@ def test_script_in_a_headline_cannot_break_out_of_the_json_ld(client):
     headline = "</script><script>alert(1)</script> & <!-- \u2028"
     article = PublishedArticleFactory(slug="hostile-story", title=headline)
     expected = len(tree_of(client.get(plain.get_absolute_url())).xpath("//script"))
-    assert expected == 2  # the JSON-LD and the relative-time script
+    assert expected == 3  # the JSON-LD, the relative-time script and the article's own
     response = client.get(article.get_absolute_url())
     tree = tree_of(response)
     assert len(tree.xpath("//script")) == expected

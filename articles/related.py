@@ -1,0 +1,93 @@
+"""Related stories under an article: published articles that share its tags, then its
+section, the recent ones first.
+
+Ranked in one query, so that the article page keeps a fixed number of queries: the
+candidates are the newest ``CANDIDATES`` published articles of the article's section and
+the ``CANDIDATES`` last created that share one of its tags (index range scans, so the cost
+does not grow with the archive), ordered by
+
+1. recent or not: published within ``RELATED_RECENT_DAYS`` (a setting) of now; an older
+   story comes only when too few recent ones fit,
+2. the number of tags shared with the article,
+3. same section or not,
+4. newest first.
+
+The article itself is never among them."""
+
+from datetime import timedelta
+from typing import NamedTuple
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+from taggit.models import TaggedItem
+
+from articles.models import Article
+
+RELATED_COUNT = 6
+# How many of the newest section and tag matches are ranked: ten times the list, so that
+# it holds well-matched stories, and few enough that PostgreSQL reaches each candidate by
+# its primary key instead of reading the table (measured on 10,000 articles: 200 made it
+# scan every article).
+CANDIDATES = 60
+
+
+class RelatedStory(NamedTuple):
+    title: str
+    url: str
+    kicker: str
+    published_at: object
+
+
+def related_stories(article, tags, count=RELATED_COUNT, now=None):
+    """Up to ``count`` published articles related to ``article``, whose tags are ``tags``
+    (``page_relations``' list, so they are not read twice): one query.
+
+    Written as SQL so that each part uses its index (measured on the benchmark's 10,000
+    articles: 20 ms as the ORM's OR of two subqueries, which read every article and every
+    tagging; under 1 ms as this): the section's newest articles by the section's index,
+    the newest taggings of the tags (newest by article id, which follows creation) by
+    taggit's, joined with UNION, then to their articles by primary key, where the rule of
+    ``published()`` is applied; the shared tags are counted per candidate through taggit's
+    (content type, object id) index."""
+    now = now or timezone.now()
+    table, items = Article._meta.db_table, TaggedItem._meta.db_table
+    content_type = ContentType.objects.get_for_model(Article).pk
+    published = f"{table}.status = %s AND {table}.published_at <= %s AND {table}.id <> %s"
+    public = [Article.Status.PUBLISHED, now, article.pk]
+    tag_ids = [tag.pk for tag in tags] or [0]
+    marks = ", ".join(["%s"] * len(tag_ids))
+    sql = (
+        f"SELECT article.id, article.title, article.slug, article.kicker, article.published_at,"
+        f" (SELECT COUNT(*) FROM {items} item WHERE item.content_type_id = %s"
+        f" AND item.object_id = article.id AND item.tag_id IN ({marks})) AS shared"
+        f" FROM ("
+        f"SELECT id FROM (SELECT {table}.id FROM {table} WHERE {published}"
+        f" AND {table}.section_id = %s ORDER BY {table}.published_at DESC LIMIT %s) in_section"
+        f" UNION SELECT id FROM (SELECT tagged.object_id AS id FROM {items} tagged"
+        f" WHERE tagged.content_type_id = %s AND tagged.tag_id IN ({marks})"
+        f" ORDER BY tagged.object_id DESC LIMIT %s) with_tags"
+        f") candidate JOIN {table} article ON article.id = candidate.id"
+        f" WHERE {published.replace(table + '.', 'article.')}"
+        " ORDER BY CASE WHEN article.published_at >= %s THEN 1 ELSE 0 END DESC, shared DESC,"
+        " CASE WHEN article.section_id = %s THEN 1 ELSE 0 END DESC,"
+        " article.published_at DESC, article.id DESC LIMIT %s"
+    )
+    params = [
+        content_type,
+        *tag_ids,
+        *public,
+        article.section_id,
+        CANDIDATES,
+        content_type,
+        *tag_ids,
+        CANDIDATES,
+        *public,
+        now - timedelta(days=settings.RELATED_RECENT_DAYS),
+        article.section_id,
+        count,
+    ]
+    return [
+        RelatedStory(story.title, story.get_absolute_url(), story.kicker, story.published_at)
+        for story in Article.objects.raw(sql, params)
+    ]

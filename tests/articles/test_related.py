@@ -1,0 +1,81 @@
+"""Related stories under an article (articles/related.py), through the article page."""
+
+from datetime import timedelta
+
+import lxml.html
+import pytest
+from django.utils import timezone
+
+from tests.conftest import SITE_WIDGETS_WARM
+from tests.factories import (
+    DraftArticleFactory,
+    PublishedArticleFactory,
+    ScheduledArticleFactory,
+    SectionFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def related_titles(client, article):
+    response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    page = lxml.html.fromstring(response.content)
+    return page.xpath('//section[@class="related"]//a[@class="related__headline"]/text()')
+
+
+def ago(**delta):
+    return timezone.now() - timedelta(**delta)
+
+
+def test_related_by_shared_tags_then_section_never_itself(client):
+    politics, economy = SectionFactory(), SectionFactory()
+    article = PublishedArticleFactory(section=politics, tags=["Oil", "Sanctions"])
+    PublishedArticleFactory(title="Both tags", section=economy, tags=["Oil", "Sanctions"])
+    PublishedArticleFactory(title="One tag", section=economy, tags=["Oil"])
+    PublishedArticleFactory(title="Same section", section=politics)
+    PublishedArticleFactory(title="Unrelated", section=economy, tags=["Football"])
+    DraftArticleFactory(title="A draft", section=politics, tags=["Oil"])
+    ScheduledArticleFactory(title="Embargoed", section=politics, tags=["Oil"])
+    assert related_titles(client, article) == ["Both tags", "One tag", "Same section"]
+
+
+def test_recent_stories_come_before_older_better_matches(client, settings):
+    settings.RELATED_RECENT_DAYS = 30
+    section = SectionFactory()
+    article = PublishedArticleFactory(section=section, tags=["Oil"])
+    PublishedArticleFactory(
+        title="Old, same tag", section=section, tags=["Oil"], published_at=ago(days=90)
+    )
+    PublishedArticleFactory(
+        title="Recent, same section", section=section, published_at=ago(days=2)
+    )
+    assert related_titles(client, article) == ["Recent, same section", "Old, same tag"]
+
+
+def test_at_most_six_related_stories_newest_first_among_equals(client):
+    section = SectionFactory()
+    article = PublishedArticleFactory(section=section)
+    for days in range(1, 10):
+        PublishedArticleFactory(title=f"{days} days", section=section, published_at=ago(days=days))
+    assert related_titles(client, article) == [f"{days} days" for days in range(1, 7)]
+
+
+def test_no_related_section_when_nothing_fits(client):
+    article = PublishedArticleFactory()
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert 'class="related"' not in html
+
+
+def test_related_stories_cost_one_query_however_many_match(
+    client, django_assert_num_queries, warm_site
+):
+    """The article's 4 queries and one for the related stories, whatever the number of
+    tags and candidates."""
+    section = SectionFactory()
+    article = PublishedArticleFactory(section=section, tags=[f"t{n}" for n in range(8)])
+    for n in range(12):
+        PublishedArticleFactory(section=section, tags=[f"t{n % 8}", f"t{(n + 1) % 8}"])
+    warm_site()
+    with django_assert_num_queries(5 + SITE_WIDGETS_WARM):
+        assert len(related_titles(client, article)) == 6
