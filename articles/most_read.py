@@ -34,8 +34,8 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from articles.page_cache import CACHE_ERRORS, guarded
 from articles.models import Article, ArticleViews, public_q
+from articles.page_cache import CACHE_ERRORS, guarded
 
 logger = logging.getLogger(__name__)
 
