@@ -203,6 +203,7 @@ class ArticleAdmin(
     ``articles.admin_views``."""
 
     form = ArticleAdminForm
+    formfield_overrides = reader_admin.HTTPS_BY_DEFAULT
     change_form_template = "admin/articles/article/change_form.html"
 
     class Media:

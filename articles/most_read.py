@@ -26,7 +26,7 @@ from typing import NamedTuple
 from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.core.cache import caches
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Sum
 from django.http import HttpResponse
 from django.utils import timezone
@@ -36,6 +36,7 @@ from django.views.decorators.http import require_POST
 
 from articles.models import Article, ArticleViews, public_q
 from articles.page_cache import CACHE_ERRORS, guarded
+from core.tasks import task
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ def reader_hash(request, now=None):
     """A daily-salted hash of the reader's address and User-Agent: the same for one reader
     all day, unlinkable across days."""
     address = get_client_ip_address(request) or ""
-    agent = request.META.get("HTTP_USER_AGENT", "")
+    agent = request.headers.get("user-agent", "")
     material = f"{daily_salt(now)}|{address}|{agent}".encode()
     return hashlib.sha256(material).hexdigest()[:32]
 
@@ -117,6 +118,7 @@ def record(article_id, reader, now=None):
     if settings.REDIS_URL:
         try:
             _redis_count(hour, article_id)
+            _schedule_roll_up(now)
             return True
         except CACHE_ERRORS as error:
             logger.warning("most read: Redis unavailable (%s); counted in the database", error)
@@ -150,6 +152,30 @@ def _database_count(hour, article_id):
             ArticleViews.objects.create(article_id=article_id, hour=hour, count=1)
     except IntegrityError:  # another request created the row meanwhile
         views.update(count=F("count") + 1)
+
+
+# Counts kept in Redis reach the database (and the widget) within this many seconds.
+ROLL_UP_SECONDS = 300
+
+
+@task()
+def roll_up_task():
+    """The background task that runs ``roll_up``: queued by the reads it copies."""
+    return roll_up()
+
+
+def _schedule_roll_up(now):
+    """Have a roll-up run within ``ROLL_UP_SECONDS`` of a read counted in Redis: queued
+    once a window for the whole site (the first read of the window queues it, through an
+    ``add`` in the shared cache). A queue that cannot be reached costs the read nothing:
+    the next window queues again, and ``manage.py rollup_most_read`` does the same by hand."""
+    window = int(now.timestamp()) // ROLL_UP_SECONDS
+    if not guarded("add", f"most-read-roll-up:{window}", 1, timeout=2 * ROLL_UP_SECONDS):
+        return
+    try:
+        roll_up_task.using(run_after=now + timedelta(seconds=ROLL_UP_SECONDS)).enqueue()
+    except (DatabaseError, *CACHE_ERRORS) as error:
+        logger.warning("most read: the roll-up could not be queued (%s)", error)
 
 
 def roll_up(now=None, hours=KEEP_HOURS):
@@ -247,7 +273,7 @@ def beacon(request):
     sends): 204 whether counted or not (a bot, a reader already counted today), 400 for a
     body that is not an id, 413 for a longer one, 429 past the rate limit. Never cached."""
     try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        length = int(request.headers.get("content-length") or 0)
     except ValueError:
         return _answer(400)
     if length > MAX_BODY:
@@ -258,7 +284,7 @@ def beacon(request):
     text = body.decode("ascii", "replace").strip()
     if not text.isdigit() or not text.isascii() or len(text) > 18:
         return _answer(400)
-    if is_bot(request.META.get("HTTP_USER_AGENT", "")):
+    if is_bot(request.headers.get("user-agent", "")):
         return _answer(204)
     reader = reader_hash(request)
     if is_rate_limited(reader):

@@ -4,6 +4,7 @@ and the readers column and field that ``articles.admin.ArticleAdmin`` shows."""
 from datetime import timedelta
 
 from django.contrib import admin
+from django.db import models
 from django.db.models import OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -12,10 +13,15 @@ from articles import most_read
 from articles.models import Alert, ArticleViews, Outlet
 
 
+# An address typed without a scheme ("kayhan.ir") is read as https://, as Django 6 does.
+HTTPS_BY_DEFAULT = {models.URLField: {"assume_scheme": "https"}}
+
+
 @admin.register(Outlet)
 class OutletAdmin(admin.ModelAdmin):
     """The outlets stories are based on; each has a page of its stories."""
 
+    formfield_overrides = HTTPS_BY_DEFAULT
     list_display = ("name", "slug", "website")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}

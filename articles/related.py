@@ -53,12 +53,18 @@ def related_stories(article, tags, count=RELATED_COUNT, now=None):
     now = now or timezone.now()
     table, items = Article._meta.db_table, TaggedItem._meta.db_table
     content_type = ContentType.objects.get_for_model(Article).pk
-    published = f"{table}.status = %s AND {table}.published_at <= %s AND {table}.id <> %s"
-    public = [Article.Status.PUBLISHED, now, article.pk]
+    # Published, in the article's own language (a Persian story's related stories are
+    # Persian), and not the article itself.
+    published = (
+        f"{table}.status = %s AND {table}.published_at <= %s AND {table}.language = %s"
+        f" AND {table}.id <> %s"
+    )
+    public = [Article.Status.PUBLISHED, now, article.language, article.pk]
     tag_ids = [tag.pk for tag in tags] or [0]
     marks = ", ".join(["%s"] * len(tag_ids))
     sql = (
-        f"SELECT article.id, article.title, article.slug, article.kicker, article.published_at,"
+        "SELECT article.id, article.title, article.slug, article.kicker, article.published_at,"
+        " article.language,"
         f" (SELECT COUNT(*) FROM {items} item WHERE item.content_type_id = %s"
         f" AND item.object_id = article.id AND item.tag_id IN ({marks})) AS shared"
         f" FROM ("

@@ -206,3 +206,21 @@ def test_with_redis_down_the_beacon_counts_in_the_database(client, settings, mon
     article = PublishedArticleFactory()
     assert send(client, article.pk).status_code == 204
     assert views_of(article) == 1
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="the Redis counts need REDIS_URL")
+def test_reads_counted_in_redis_queue_one_background_roll_up(client):
+    from django_tasks_db.models import DBTaskResult
+
+    from tests.channels.test_outbox import run_worker, time_passes
+
+    article = PublishedArticleFactory()
+    send(client, article.pk)
+    send(client, article.pk, address="198.51.100.1")
+    [queued] = DBTaskResult.objects.filter(task_path__endswith="roll_up_task")
+    assert queued.run_after > timezone.now()  # within the window, not at once
+    run_worker()
+    assert views_of(article) == 0
+    time_passes(timedelta(seconds=most_read.ROLL_UP_SECONDS + 1))
+    run_worker()
+    assert views_of(article) == 2

@@ -79,3 +79,22 @@ def test_related_stories_cost_one_query_however_many_match(
     warm_site()
     with django_assert_num_queries(5 + SITE_WIDGETS_WARM):
         assert len(related_titles(client, article)) == 6
+
+
+def test_related_stories_of_a_persian_article_are_persian_and_cost_no_query_each(
+    client, django_assert_num_queries
+):
+    """A tag shared across the editions never brings an English story under a Persian one,
+    and each story's address (which depends on its language) is read with it."""
+    persian_section = SectionFactory(language="fa", slug="fa-news", name="اخبار")
+    PublishedArticleFactory(title="English, same tag", tags=["oil"])
+    article, *others = [
+        PublishedArticleFactory(
+            title=f"خبر {n}", section=persian_section, language="fa", tags=["oil"]
+        )
+        for n in range(3)
+    ]
+    titles = related_titles(client, article)
+    assert sorted(titles) == sorted(other.title for other in others)
+    with django_assert_num_queries(5 + SITE_WIDGETS_WARM):
+        assert client.get(article.get_absolute_url()).status_code == 200
