@@ -12,7 +12,6 @@ from django.utils import timezone
 from articles import most_read
 from articles.models import Alert, ArticleViews, Outlet
 
-
 # An address typed without a scheme ("kayhan.ir") is read as https://, as Django 6 does.
 HTTPS_BY_DEFAULT = {models.URLField: {"assume_scheme": "https"}}
 
