@@ -32,6 +32,7 @@ from articles.models import (
 )
 from articles.origin import absolute_url
 from channels.admin import TelegramPostInline
+from live.admin import LiveStoryInline
 
 
 class BodyEditorMixin:
@@ -222,7 +223,7 @@ class ArticleAdmin(BodyEditorMixin, admin.ModelAdmin):
         "updated_at",
         "updated_by",
     )
-    inlines = (BylineInline, CorrectionInline, TelegramPostInline)
+    inlines = (BylineInline, CorrectionInline, TelegramPostInline, LiveStoryInline)
     actions = ("submit_for_review", "publish_now", "unpublish")
 
     def get_fieldsets(self, request, obj=None):
@@ -279,7 +280,7 @@ class ArticleAdmin(BodyEditorMixin, admin.ModelAdmin):
     def get_inlines(self, request, obj):
         if obj is not None and obj.status == Article.Status.PUBLISHED:
             return self.inlines
-        return (BylineInline, TelegramPostInline)
+        return (BylineInline, TelegramPostInline, LiveStoryInline)
 
     def get_queryset(self, request):
         # Every page of this admin (the list, the change form, versions, compare, share,

@@ -28,6 +28,7 @@ RESERVED_SLUGS = frozenset(
         "corrections",
         "feed",
         "healthz",
+        "live",
         "media",
         "news-sitemap.xml",
         "page",

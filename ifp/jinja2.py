@@ -20,6 +20,7 @@ from articles import widgets
 from articles.origin import absolute_url
 from articles.structured_data import share_image
 from images import markup
+from live import coverage as live_coverage
 
 
 def date(value, format_string):
@@ -51,6 +52,7 @@ def environment(**options):
         page_url=widgets.page_url,
         localtime=timezone.localtime,
         share_image=share_image,
+        live_coverage=live_coverage.for_article,
     )
     env.filters.update(
         age=widgets.age,

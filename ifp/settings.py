@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "staff",
     "articles",
     "channels",
+    "live",
 ]
 
 MIDDLEWARE = [
@@ -269,6 +270,12 @@ elif TASKS_BACKEND == "redis":
 else:
     raise ImproperlyConfigured(f"TASKS_BACKEND must be database or redis, not {TASKS_BACKEND!r}")
 TASKS_STUCK_SECONDS = int(os.environ.get("TASKS_STUCK_SECONDS", "300"))
+
+# Live coverage (live/): readers' pages ask for new entries every LIVE_POLL_SECONDS while
+# the coverage is open; the answer may be kept LIVE_CACHE_SECONDS by nginx, a CDN and the
+# browser, so a new entry reaches readers within the sum of the two.
+LIVE_POLL_SECONDS = int(os.environ.get("LIVE_POLL_SECONDS", "15"))
+LIVE_CACHE_SECONDS = int(os.environ.get("LIVE_CACHE_SECONDS", "5"))
 
 # The whole-page cache for anonymous readers (articles/cache.py); PAGE_CACHE=0 turns
 # it off (the benchmark's uncached runs). PAGE_CACHE_SECONDS: how long a page is kept.

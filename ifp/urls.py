@@ -52,6 +52,7 @@ urlpatterns = [
     path("news-sitemap.xml", views.news_sitemap, name="news-sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),
     path("author/", include("staff.urls")),
+    path("live/", include("live.urls")),
     # Last: the articles URLconf ends with the catch-all /<slug>/ article route.
     path("", include("articles.urls")),
 ]
