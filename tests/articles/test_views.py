@@ -153,11 +153,12 @@ def test_published_article_for_staff_has_no_preview_banner(admin_client):
 
 
 def test_article_page_query_count_is_fixed(client, django_assert_num_queries):
-    """The article, its bylines, tags and corrections: 4 queries, however many authors,
-    tags, corrections and recent posts the page shows; plus the site-wide parts (the
-    section menu, Recent Posts), read once a content generation."""
+    """The article, its bylines, tags and corrections, and whether it is a live story
+    (live.coverage): 5 queries, however many authors, tags, corrections and recent posts
+    the page shows; plus the site-wide parts (the section menu, Recent Posts), read once a
+    content generation."""
     small = PublishedArticleFactory(authors=[AuthorFactory()], tags=["one"])
-    with django_assert_num_queries(4 + SITE_WIDGETS_COLD):
+    with django_assert_num_queries(5 + SITE_WIDGETS_COLD):
         assert client.get(small.get_absolute_url()).status_code == 200
 
     for _ in range(8):
@@ -168,7 +169,7 @@ def test_article_page_query_count_is_fixed(client, django_assert_num_queries):
     SectionFactory.create_batch(5)
     for text in ("First fix.", "Second fix."):
         big.corrections.create(text=text)
-    with django_assert_num_queries(4 + SITE_WIDGETS_WARM):
+    with django_assert_num_queries(5 + SITE_WIDGETS_WARM):
         response = client.get(big.get_absolute_url())
     assert text_of(response).count('rel="tag"') == 10
     assert text_of(response).count('class="author-box"') == 4
