@@ -20,7 +20,7 @@ from django.utils.formats import date_format
 
 from articles import preview
 from articles.models import Article, Byline, PendingEdit, Section, WorkflowEvent
-from channels import outbox
+from channels import notify, outbox
 from images.models import Image
 
 Status = Article.Status
@@ -281,6 +281,8 @@ def apply(article, user, name, *, note="", at=None, record=True, stored=None):
             note=note.strip(),
             published_at=article.published_at,
         )
+        # Who must hear of it (submitted, sent back) is told through the same outbox.
+        notify.on_transition(event)
         if record:
             record_version(article, user, describe(event))
     return event

@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 
 from articles import workflow
+from channels.admin import OptionalFormSet
 from live import outbox
 from live.models import LiveEntry, LiveStory
 
@@ -117,6 +118,8 @@ class LiveStoryInline(admin.StackedInline):
     the way to its live desk."""
 
     model = LiveStory
+    # A form posted without this part leaves the live story as it was.
+    formset = OptionalFormSet
     fields = ("is_live", ("coverage_start", "coverage_end"), "desk")
     readonly_fields = ("desk",)
     extra = 0
