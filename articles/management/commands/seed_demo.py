@@ -193,7 +193,7 @@ LIVE_STORY = {
     "slug": "live-magnitude-5-9-earthquake-strikes-southern-iran",
     "title": "Live: magnitude 5.9 earthquake strikes southern Iran",
     "kicker": "Live",
-    "section": "society",
+    "section": "politics",
     "authors": ["ifp-editorial-staff"],
     "tags": ["Earthquake", "Hormozgan"],
     "age": timedelta(hours=6),
