@@ -267,3 +267,30 @@ def test_key_point_of_an_unpublished_story_is_not_sent(bot_api, admin_client):
     assert admin_client.post(desk_url(story), desk_form(story, row)).status_code == 302
     run_worker()
     assert bot_api.accepted == []
+
+
+def test_an_editor_makes_an_article_live_on_its_form_and_finds_the_desk(admin_client, client):
+    from articles.models import Article
+    from tests.articles.test_admin import SLUG, article_form_data
+    from tests.factories import SectionFactory
+
+    start = timezone.localtime() - timedelta(minutes=5)
+    data = article_form_data(
+        SectionFactory(),
+        [AuthorFactory()],
+        _transition="publish",
+        **{
+            "live_story-TOTAL_FORMS": "1",
+            "live_story-INITIAL_FORMS": "0",
+            "live_story-0-is_live": "on",
+            "live_story-0-coverage_start_0": start.strftime("%Y-%m-%d"),
+            "live_story-0-coverage_start_1": start.strftime("%H:%M:%S"),
+        },
+    )
+    response = admin_client.post(reverse("admin:articles_article_add"), data)
+    assert response.status_code == 302, response.context["errors"]
+    article = Article.objects.get(slug=SLUG)
+    story = LiveStory.objects.get(article=article)
+    form = admin_client.get(reverse("admin:articles_article_change", args=[article.pk]))
+    assert desk_url(story) in form.content.decode()
+    assert "No updates yet." in client.get(article.get_absolute_url()).content.decode()
