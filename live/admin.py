@@ -65,6 +65,9 @@ class LiveStoryAdmin(VersionAdmin):
     readonly_fields = ("article_link",)
     inlines = (LiveEntryInline,)
 
+    class Media:
+        css = {"all": ("admin-newsroom/admin.css", "admin-newsroom/live-desk.css")}
+
     @admin.display(description="page")
     def article_link(self, obj):
         if not obj or not obj.pk:

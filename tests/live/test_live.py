@@ -294,3 +294,15 @@ def test_an_editor_makes_an_article_live_on_its_form_and_finds_the_desk(admin_cl
     form = admin_client.get(reverse("admin:articles_article_change", args=[article.pk]))
     assert desk_url(story) in form.content.decode()
     assert "No updates yet." in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_the_live_desk_lists_entries_newest_first_with_a_form_for_a_new_one(admin_client):
+    story = live_story()
+    entry(story, "<p>Older entry.</p>", 30)
+    entry(story, "<p>Newer entry.</p>", 5)
+    page = admin_client.get(desk_url(story))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "admin-newsroom/live-desk.css" in html
+    assert html.index("Newer entry.") < html.index("Older entry.")
+    assert 'name="entries-2-body"' in html  # the blank form for the next entry
