@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import reversion
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -120,8 +120,12 @@ class LiveEntry(models.Model):
 
     @property
     def article(self):
-        """The live story's article (what the page-cache signal looks at)."""
-        return self.story.article
+        """The live story's article (what the page-cache signal looks at); None when the
+        story is gone already (deleted with its article)."""
+        try:
+            return self.story.article
+        except ObjectDoesNotExist:
+            return None
 
     @property
     def summary(self):

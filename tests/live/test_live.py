@@ -306,3 +306,11 @@ def test_the_live_desk_lists_entries_newest_first_with_a_form_for_a_new_one(admi
     assert "admin-newsroom/live-desk.css" in html
     assert html.index("Newer entry.") < html.index("Older entry.")
     assert 'name="entries-2-body"' in html  # the blank form for the next entry
+
+
+def test_deleting_a_live_article_deletes_its_story_and_entries(admin_client):
+    story = live_story()
+    entry(story, "<p>One.</p>", 3)
+    url = reverse("admin:articles_article_delete", args=[story.article_id])
+    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    assert not LiveStory.objects.exists() and not LiveEntry.objects.exists()
