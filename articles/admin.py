@@ -27,6 +27,7 @@ from articles.models import (
 )
 from channels.admin import TelegramPostInline
 from channels.models import TelegramPost
+from live.admin import LiveStoryInline
 
 
 class BodyEditorMixin:
@@ -237,7 +238,7 @@ class ArticleAdmin(
         "updated_at",
         "updated_by",
     )
-    inlines = (BylineInline, CorrectionInline, TelegramPostInline)
+    inlines = (BylineInline, CorrectionInline, TelegramPostInline, LiveStoryInline)
     actions = ("submit_for_review", "publish_now", "unpublish")
 
     def get_fieldsets(self, request, obj=None):
@@ -284,7 +285,7 @@ class ArticleAdmin(
     def get_inlines(self, request, obj):
         if obj is not None and obj.status == Article.Status.PUBLISHED:
             return self.inlines
-        return (BylineInline, TelegramPostInline)
+        return (BylineInline, TelegramPostInline, LiveStoryInline)
 
     def get_queryset(self, request):
         # Every page of this admin (the list, the change form, versions, compare, share,

@@ -31,6 +31,7 @@ RESERVED_SLUGS = frozenset(
         "fa",
         "feed",
         "healthz",
+        "live",
         "media",
         "news-sitemap.xml",
         "page",

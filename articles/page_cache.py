@@ -55,7 +55,16 @@ UNCACHED_SECONDS = 10
 RETRY_SECONDS = 5
 # A missing page: kept briefly, since a crawler can ask for any number of them.
 NOT_FOUND_SECONDS = 60
-SKIPPED_PREFIXES = ("/admin/", "/preview/", "/healthz", "/static/", "/media/", "/bench/")
+# /live/: polled every few seconds, kept by nginx and the CDN only that long (live.views).
+SKIPPED_PREFIXES = (
+    "/admin/",
+    "/preview/",
+    "/healthz",
+    "/static/",
+    "/media/",
+    "/bench/",
+    "/live/",
+)
 STORED_STATUSES = {200, 301, 404}
 KEPT_HEADERS = {"content-type", "location", "x-robots-tag", "content-language"}
 # Query parameters that only say where a reader came from (campaigns, ads, newsletters):

@@ -21,7 +21,7 @@ from django.utils.formats import date_format
 
 from articles import preview, workflow
 from articles.models import Article, Byline, Correction, PendingEdit, WorkflowEvent
-from channels import outbox
+from channels import notify, outbox
 
 Status = Article.Status
 
@@ -322,7 +322,7 @@ def _step_recorded(article, user, step, from_status, note):
         preview.revoke(article)
     # Outbound posts are queued, moved or cancelled in this same transaction.
     outbox.on_article_changed(article)
-    return WorkflowEvent.objects.create(
+    event = WorkflowEvent.objects.create(
         article=article,
         actor=user,
         action=step.name,
@@ -331,6 +331,9 @@ def _step_recorded(article, user, step, from_status, note):
         note=note.strip(),
         published_at=article.published_at,
     )
+    # Who must hear of it (submitted, sent back) is told through the same outbox.
+    notify.on_transition(event)
+    return event
 
 
 def _reschedule_recorded(article, user, previous_time):

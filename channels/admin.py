@@ -1,8 +1,10 @@
 from django.contrib import admin, messages
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 
 from channels import outbox, telegram
-from channels.models import TelegramPost
+from channels.models import Notification, NotificationPreference, TelegramPost
 from core.roles import is_editor
 
 
@@ -91,3 +93,61 @@ class TelegramPostAdmin(admin.ModelAdmin):
                 f"{refused} post(s) not queued: already sent, or the article is not on the site.",
                 messages.WARNING,
             )
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    """**My notifications**: each member of staff chooses what they are told by e-mail.
+    Everyone sees and changes only their own choices; the page opens straight on them."""
+
+    fields = ("by_email", "submitted", "sent_back", "schedule_failed", "telegram_failed")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(user=request.user)
+
+    def changelist_view(self, request, extra_context=None):
+        preference, _ = NotificationPreference.objects.get_or_create(user=request.user)
+        return HttpResponseRedirect(
+            reverse("admin:channels_notificationpreference_change", args=[preference.pk])
+        )
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request) and (obj is None or obj.user == request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return False  # made on the first visit (changelist_view)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """What the newsroom was told, and what could not be sent (with the reason)."""
+
+    list_display = ("subject", "channel", "address", "state", "attempts", "created_at")
+    list_filter = ("state", "channel", "event")
+    search_fields = ("subject", "address", "last_error")
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in Notification._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return is_editor(request.user)
+
+    def has_module_permission(self, request):
+        return is_editor(request.user)

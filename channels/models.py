@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -70,3 +71,77 @@ class TelegramPost(models.Model):
         if self.state == self.State.CANCELLED:
             return f"Not sent: {self.last_error}"
         return "Not posted to Telegram." if self.skip else "Posted when the article is published."
+
+
+class Event(models.TextChoices):
+    """What the newsroom is told about (channels.notify)."""
+
+    SUBMITTED = "submitted", "An article is submitted for review"
+    SENT_BACK = "sent_back", "My article is sent back to me"
+    SCHEDULE_FAILED = "schedule_failed", "A scheduled publication fails"
+    TELEGRAM_FAILED = "telegram_failed", "A Telegram post fails"
+
+
+class NotificationPreference(models.Model):
+    """What one member of staff is told by e-mail. Without a row, everything is on: a
+    newcomer misses nothing before visiting the page."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    by_email = models.BooleanField(
+        "by e-mail", default=True, help_text="Sent to the address on your account."
+    )
+    submitted = models.BooleanField(Event.SUBMITTED.label, default=True)
+    sent_back = models.BooleanField(Event.SENT_BACK.label, default=True)
+    schedule_failed = models.BooleanField(Event.SCHEDULE_FAILED.label, default=True)
+    telegram_failed = models.BooleanField(Event.TELEGRAM_FAILED.label, default=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "my notifications"
+
+    def __str__(self):
+        return f"Notifications of {self.user}"
+
+    def wants(self, event):
+        return self.by_email and getattr(self, event)
+
+
+class Notification(models.Model):
+    """One message to one person (e-mail) or to the desk's Telegram chat, and the outbox
+    row that sends it: written in the transaction of what it tells, sent by a task
+    (channels.notify) that claims it first, so it goes out once."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "E-mail"
+        TELEGRAM = "telegram", "Desk's Telegram chat"
+
+    class State(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    event = models.CharField(max_length=20, choices=Event.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    address = models.CharField(max_length=254, help_text="E-mail address or Telegram chat id.")
+    article = models.ForeignKey(
+        "articles.Article", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    subject = models.CharField(max_length=200)
+    text = models.TextField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.WAITING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        indexes = [models.Index(fields=["state", "created_at"], name="notification_state_idx")]
+
+    def __str__(self):
+        return self.subject

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from channels import telegram
+from channels import notify, telegram
 from channels.models import TelegramPost
 from core.tasks import queue_in_database, task
 
@@ -154,6 +154,15 @@ def send_post(post_id):
     post = claim(post_id, now)
     if post is None:
         return "nothing to send"
+    # The first attempt at the article's own time, run this late: no worker was running.
+    on_time = post.attempts == 0 and post.due_at == post.article.published_at
+    late = now - post.due_at if on_time else timedelta(0)
+    if late > timedelta(seconds=settings.TASKS_STUCK_SECONDS):
+        notify.on_schedule_failed(
+            post.article,
+            "it came out on time, but its Telegram post waited "
+            f"{int(late.total_seconds() // 60)} minutes for a task worker (none was running).",
+        )
     try:
         message_id, text, as_photo = telegram.send_article(post.article)
     except telegram.TelegramError as error:
@@ -295,3 +304,5 @@ def record_failure(post, error):
         post.save()
         if post.state == State.WAITING:
             enqueue(post)
+        else:
+            notify.on_telegram_failed(post)

@@ -20,6 +20,7 @@ from articles.origin import absolute_url
 from articles.sharing import share_targets
 from articles.structured_data import share_image
 from images import markup
+from live import coverage as live_coverage
 
 
 def date(value, format_string):
@@ -79,6 +80,7 @@ def environment(**options):
         standing_pages=site_extras.standing_pages,
         site_alert=site_extras.site_alert,
         most_read_lists=site_extras.most_read_lists,
+        live_coverage=live_coverage.for_article,
     )
     env.filters.update(
         age=age,

@@ -8,7 +8,7 @@ import zoneinfo
 from datetime import timedelta
 from importlib.util import find_spec
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 from csp.constants import NONCE
@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "staff",
     "articles",
     "channels",
+    "live",
 ]
 
 MIDDLEWARE = [
@@ -226,6 +227,48 @@ if TELEGRAM_PROXY_URL and urlsplit(TELEGRAM_PROXY_URL).scheme not in {
 TELEGRAM_MAX_ATTEMPTS = int(os.environ.get("TELEGRAM_MAX_ATTEMPTS", "6"))
 TELEGRAM_RETRY_SECONDS = int(os.environ.get("TELEGRAM_RETRY_SECONDS", "30"))
 
+# E-mail for editors' notifications (channels/notify.py), through any SMTP server: either
+# EMAIL_URL (smtp://user:password@host:587 with STARTTLS, smtps://… for TLS from the start,
+# smtp+insecure://… for neither, console:// to print them) or Django's own EMAIL_HOST,
+# EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS and EMAIL_USE_SSL. With
+# neither, no e-mail is queued or sent. DEFAULT_FROM_EMAIL: the sender.
+EMAIL_URL = os.environ.get("EMAIL_URL", "").strip()
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "").strip()
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=not env_bool("EMAIL_USE_SSL"))
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+if EMAIL_URL:
+    _email = urlsplit(EMAIL_URL)
+    if _email.scheme == "console":
+        EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    elif _email.scheme in {"smtp", "smtps", "smtp+insecure"} and _email.hostname:
+        EMAIL_HOST = _email.hostname
+        EMAIL_USE_SSL = _email.scheme == "smtps"
+        EMAIL_USE_TLS = _email.scheme == "smtp"
+        EMAIL_PORT = _email.port or {"smtps": 465, "smtp": 587}.get(_email.scheme, 25)
+        EMAIL_HOST_USER = unquote(_email.username or "")
+        EMAIL_HOST_PASSWORD = unquote(_email.password or "")
+    else:
+        raise ImproperlyConfigured(
+            "EMAIL_URL must look like smtp://user:password@host:587, smtps://…, "
+            f"smtp+insecure://… or console://, not {_email.scheme}://…"
+        )
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set EMAIL_USE_TLS or EMAIL_USE_SSL, not both.")
+NOTIFY_BY_EMAIL = bool(EMAIL_URL or EMAIL_HOST)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "IFP newsroom <newsroom@localhost>")
+# NOTIFY_TELEGRAM_CHAT_ID: the desk's Telegram chat (a group the bot is in), which gets every
+# notification as well; sent by TELEGRAM_BOT_TOKEN's bot.
+NOTIFY_TELEGRAM_CHAT_ID = os.environ.get("NOTIFY_TELEGRAM_CHAT_ID", "").strip()
+# A notification that could not be sent is tried this many times in all, waiting
+# NOTIFY_RETRY_SECONDS, then twice that, and so on (at most an hour).
+NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "5"))
+NOTIFY_RETRY_SECONDS = int(os.environ.get("NOTIFY_RETRY_SECONDS", "60"))
+
 # REDIS_URL: the cache every process shares, through Django's own Redis backend (redis-py);
 # without it each process keeps its own. Short timeouts: a Redis that is down or hung costs
 # a reader a fraction of a second, after which the page is rendered from the database
@@ -271,6 +314,12 @@ elif TASKS_BACKEND == "redis":
 else:
     raise ImproperlyConfigured(f"TASKS_BACKEND must be database or redis, not {TASKS_BACKEND!r}")
 TASKS_STUCK_SECONDS = int(os.environ.get("TASKS_STUCK_SECONDS", "300"))
+
+# Live coverage (live/): readers' pages ask for new entries every LIVE_POLL_SECONDS while
+# the coverage is open; the answer may be kept LIVE_CACHE_SECONDS by nginx, a CDN and the
+# browser, so a new entry reaches readers within the sum of the two.
+LIVE_POLL_SECONDS = int(os.environ.get("LIVE_POLL_SECONDS", "15"))
+LIVE_CACHE_SECONDS = int(os.environ.get("LIVE_CACHE_SECONDS", "5"))
 
 # The whole-page cache for anonymous readers (articles/page_cache.py); PAGE_CACHE=0 turns
 # it off (the benchmark's uncached runs). PAGE_CACHE_SECONDS: how long a page is kept.

@@ -71,6 +71,7 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots"),
     path("beacon/", most_read.beacon, name="beacon"),
     path("author/", include("staff.urls")),
+    path("live/", include("live.urls")),
     # The Persian edition: the same pages under /fa/ (its own URL namespace), each limited
     # to Persian content (articles.editions). Before the English catch-all /<slug>/.
     *(PERSIAN_EDITION if "fa" in settings.SITE_LANGUAGES else []),

@@ -188,3 +188,35 @@ def test_media_stays_on_local_disk_without_a_bucket():
         PRODUCTION, "s.STORAGES['default']['BACKEND'], s.IMAGE_MAX_UPLOAD_MB"
     )
     assert result.stdout.strip() == "django.core.files.storage.FileSystemStorage 25"
+
+
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        (
+            "smtp://news%40ifp.example:p%40ss@mail.example.org:2525",
+            "mail.example.org 2525 news@ifp.example p@ss True False True",
+        ),
+        ("smtps://mail.example.org", "mail.example.org 465   False True True"),
+        ("smtp+insecure://127.0.0.1:25", "127.0.0.1 25   False False True"),
+    ],
+)
+def test_email_url_sets_the_smtp_server(url, expected):
+    result = settings_in_subprocess(
+        {"DJANGO_DEBUG": "1", "EMAIL_URL": url},
+        "s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, s.EMAIL_HOST_PASSWORD, "
+        "s.EMAIL_USE_TLS, s.EMAIL_USE_SSL, s.NOTIFY_BY_EMAIL",
+    )
+    assert result.returncode == 0, result.stderr
+    assert " ".join(result.stdout.strip().split(" ")) == expected
+
+
+def test_a_mistyped_email_url_is_an_error_that_says_what_is_expected():
+    result = settings_in_subprocess({"DJANGO_DEBUG": "1", "EMAIL_URL": "smtq://mail"}, "1")
+    assert result.returncode != 0
+    assert "EMAIL_URL must look like smtp://" in result.stderr
+
+
+def test_without_email_settings_no_email_is_sent():
+    result = settings_in_subprocess({"DJANGO_DEBUG": "1"}, "s.NOTIFY_BY_EMAIL")
+    assert result.stdout.strip() == "False"

@@ -106,9 +106,9 @@ def test_seed_demo_is_idempotent():
     first = snapshot()
     seed_demo("--admin")
     assert snapshot() == first
-    # The English seven and the Persian edition's five, in 4 + 2 sections.
-    assert Article.objects.count() == 12
-    assert Article.objects.published().count() == 12
+    # The English seven, a live story and the Persian edition's five, in 4 + 2 sections.
+    assert Article.objects.count() == 13
+    assert Article.objects.published().count() == 13
     assert Section.objects.count() == 6
 
 

@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.utils import timezone
 
+from articles.management.commands.seed_demo import LIVE_STORY
 from tests.browser.checks import require_tool
 from tests.conftest import role_groups
 
@@ -208,6 +209,7 @@ def public_pages(site):
         ("home-page-2", "/?page=2", False),
         ("article", f"/{site['lead'].slug}/", False),
         ("article-rich", f"/{site['rich'].slug}/", False),
+        ("article-live", f"/{LIVE_STORY['slug']}/", False),
         ("section", "/category/politics/", False),
         ("section-page-2", "/category/world/?page=2", False),
         ("tag", "/tag/palestine/", False),

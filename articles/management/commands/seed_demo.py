@@ -187,6 +187,36 @@ ARTICLES = [
     },
 ]
 
+# A live story whose coverage is still open, with entries (newest last here), two of them
+# key points and one with a picture: create_live_story.
+LIVE_STORY = {
+    "slug": "live-magnitude-5-9-earthquake-strikes-southern-iran",
+    "title": "Live: magnitude 5.9 earthquake strikes southern Iran",
+    "kicker": "Live",
+    "section": "politics",
+    "authors": ["ifp-editorial-staff"],
+    "tags": ["Earthquake", "Hormozgan"],
+    "age": timedelta(hours=6),
+    "body": [
+        "A magnitude 5.9 earthquake struck Hormozgan province in southern Iran early on "
+        "Saturday, the Iranian Seismological Center said. This page follows the rescue "
+        "effort as it happens.",
+    ],
+}
+LIVE_ENTRIES = [
+    # minutes ago, text, key point, picture caption (or None)
+    (350, "The quake struck at a depth of 10 km, 30 km north of Bandar Abbas.", True, None),
+    (
+        240,
+        "The Red Crescent says 14 rescue teams have reached the villages worst hit.",
+        False,
+        "Red Crescent teams in Hormozgan province",
+    ),
+    (120, "Schools in three counties will stay closed on Sunday, the governor said.", False, None),
+    (45, "No deaths have been reported; 23 people were treated for light injuries.", True, None),
+    (10, "A 4.1 aftershock was felt in Bandar Abbas; no new damage is reported.", False, None),
+]
+
 DEMO_USERS = [
     # username, password, superuser, role group, author slug
     ("admin", "admin", True, None, None),
@@ -249,6 +279,7 @@ class Command(BaseCommand):
             self.create_article(data, sections, authors, now)
             created += 1
         created += demo_persian.create(authors=authors, now=now)
+        created += self.create_live_story(sections, authors, now)
         self.stdout.write(f"Demo content: {created} article(s) created.")
         if admin:
             self.create_users(authors)
@@ -281,6 +312,33 @@ class Command(BaseCommand):
             source="Created by the demo content",
             record_event=False,
         )
+
+    def create_live_story(self, sections, authors, now):
+        """The demo's live story (open coverage with entries); 1 if it was created."""
+        from live.models import LiveEntry, LiveStory
+
+        if Article.objects.filter(slug=LIVE_STORY["slug"]).exists():
+            return 0
+        self.create_article(LIVE_STORY, sections, authors, now)
+        article = Article.objects.get(slug=LIVE_STORY["slug"])
+        story = LiveStory.objects.create(article=article, coverage_start=now - LIVE_STORY["age"])
+        for minutes, text, key_point, caption in LIVE_ENTRIES:
+            picture = None
+            if caption:
+                upload = demo_image(caption)
+                upload.name = f"live-{minutes}.jpg"
+                picture, _new = image_from_file(
+                    file=upload, title=caption, alt=caption, caption=caption, credit="IFP"
+                )
+            LiveEntry.objects.create(
+                story=story,
+                published_at=now - timedelta(minutes=minutes),
+                body=f"<p>{text}</p>",
+                is_key_point=key_point,
+                image=picture,
+                author=authors["sara-ahmadi"],
+            )
+        return 1
 
     def create_users(self, authors):
         User = get_user_model()

@@ -1,0 +1,1 @@
+from tests.channels.conftest import bot_api  # noqa: F401  (the fake Bot API fixture)
