@@ -26,7 +26,6 @@ from articles.models import (
     WorkflowEvent,
 )
 from channels.admin import TelegramPostInline
-from channels.models import TelegramPost
 from live.admin import LiveStoryInline
 
 
@@ -350,7 +349,12 @@ class ArticleAdmin(
             transition=form.cleaned_data["transition"],
             note=form.cleaned_data.get("workflow_note", ""),
             expected_version=form.cleaned_data.get("expected_version"),
-            channel_settings=saved.get(TelegramPost, ()),
+            related_rows=[
+                row
+                for model, rows in saved.items()
+                if model not in (Byline, Correction)
+                for row in rows
+            ],
         )
 
     @staticmethod

@@ -100,7 +100,7 @@ def article_save(
     transition: str = "",
     note: str = "",
     expected_version: int | None = None,
-    channel_settings: Iterable = (),
+    related_rows: Iterable = (),
 ) -> Article | PendingEdit:
     """Save ``article`` as edited by ``user`` (the admin's change or add form), with the
     workflow step ``transition`` (a name of ``workflow.TRANSITIONS``, or "") in the same
@@ -109,10 +109,11 @@ def article_save(
     ``bylines`` are author ids, or (author id, role) pairs, in byline order, and ``tags``
     tag names (None keeps the stored ones); ``corrections`` the new or changed
     ``Correction`` rows of a live article (a new one moves its public "Updated" time).
-    ``channel_settings`` are rows of the article's outbound-channel settings
-    (``channels``: the "do not post to Telegram" switch), saved with the article before
-    its channels are told of the step, so a switch set in the same save as a publish is
-    obeyed. ``expected_version`` is the version the user's form was based on (required
+    ``related_rows`` are other apps' rows that belong to the article and come with its
+    form (the "do not post to Telegram" switch of ``channels``, the live story of
+    ``live``): saved with the article, in its transaction, before its channels are told
+    of the step, so a switch set in the same save as a publish is obeyed.
+    ``expected_version`` is the version the user's form was based on (required
     for a saved article). A writer's change to a published article is kept as a
     ``PendingEdit`` holding only what differs from the live article, which stays
     untouched; otherwise the saved article is returned.
@@ -158,7 +159,7 @@ def article_save(
             _set_bylines(article, bylines)
         if tags is not None:
             article.tags.set(list(tags))
-        for row in channel_settings:
+        for row in related_rows:
             row.article = article
             row.save()
 

@@ -9,9 +9,8 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import workflow
 from channels.models import Notification, NotificationPreference, TelegramPost
-from tests.channels.test_outbox import run_worker, time_passes
+from tests.channels.test_outbox import run_worker, step, time_passes
 from tests.factories import AuthorFactory, DraftArticleFactory, ReviewArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +40,7 @@ def sara_article(people, factory=DraftArticleFactory):
 
 def test_submitting_tells_the_editors_by_email_once(smtp_server, people):
     article = sara_article(people)
-    workflow.apply(article, people["sara"], "submit")
+    step(article, people["sara"], "submit")
     assert smtp_server.messages == []  # sent by the worker, not inside the request
     run_worker()
     run_worker()
@@ -59,7 +58,7 @@ def test_submitting_tells_the_editors_by_email_once(smtp_server, people):
 
 def test_sending_back_tells_the_writer_with_the_note(smtp_server, people):
     article = sara_article(people, ReviewArticleFactory)
-    workflow.apply(article, people["editor"], "send_back", note="Source the second quote.")
+    step(article, people["editor"], "send_back", note="Source the second quote.")
     run_worker()
     [([to], mail)] = smtp_server.mails()
     assert to == "sara@example.org"
@@ -82,7 +81,7 @@ def test_each_person_chooses_on_their_own_page(smtp_server, people, client):
     theirs.refresh_from_db()
     assert theirs.submitted
 
-    workflow.apply(sara_article(people), people["sara"], "submit")
+    step(sara_article(people), people["sara"], "submit")
     run_worker()
     assert [to for [to], _ in smtp_server.mails()] == ["editor@example.org"]
 
@@ -91,7 +90,7 @@ def test_a_refusing_smtp_server_is_tried_again_later(smtp_server, people, settin
     settings.NOTIFY_RETRY_SECONDS = 60
     smtp_server.refuse = 1
     article = sara_article(people, ReviewArticleFactory)
-    workflow.apply(article, people["editor"], "send_back", note="Shorter, please.")
+    step(article, people["editor"], "send_back", note="Shorter, please.")
     run_worker()
     row = Notification.objects.get()
     assert (row.state, row.attempts) == ("waiting", 1)
@@ -110,7 +109,7 @@ def test_a_notification_failing_for_good_is_listed_with_its_reason(
     settings.NOTIFY_MAX_ATTEMPTS = 1
     smtp_server.refuse = 1
     article = sara_article(people, ReviewArticleFactory)
-    workflow.apply(article, people["editor"], "send_back", note="x")
+    step(article, people["editor"], "send_back", note="x")
     run_worker()
     row = Notification.objects.get()
     assert row.state == "failed"
@@ -120,7 +119,7 @@ def test_a_notification_failing_for_good_is_listed_with_its_reason(
 
 def test_without_email_settings_nothing_is_queued(people, settings):
     settings.NOTIFY_BY_EMAIL = False
-    workflow.apply(sara_article(people), people["sara"], "submit")
+    step(sara_article(people), people["sara"], "submit")
     assert not Notification.objects.exists()
 
 
@@ -130,7 +129,7 @@ def test_a_failed_telegram_post_tells_editors_and_the_desk_chat(
     settings.NOTIFY_TELEGRAM_CHAT_ID = "-1001234"
     bot_api.answer_400("Bad Request: chat not found")
     article = DraftArticleFactory(title="Strike called off")
-    workflow.apply(article, people["editor"], "publish")
+    step(article, people["editor"], "publish")
     run_worker()  # the post fails for good and queues the notifications
     run_worker()
     assert TelegramPost.objects.get(article=article).state == TelegramPost.State.FAILED
@@ -143,7 +142,7 @@ def test_a_failed_telegram_post_tells_editors_and_the_desk_chat(
 def test_a_scheduled_article_whose_worker_was_down_is_reported(smtp_server, bot_api, people):
     article = DraftArticleFactory(title="Budget vote")
     at = timezone.now() + timedelta(hours=1)
-    workflow.apply(article, people["editor"], "publish", at=at)
+    step(article, people["editor"], "publish", at=at)
     time_passes(timedelta(hours=2))  # the time came an hour ago; no worker ran
     run_worker()
     run_worker()

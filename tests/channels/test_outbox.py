@@ -44,13 +44,17 @@ def time_passes(delta):
         Article.objects.filter(pk=article.pk).update(published_at=article.published_at - delta)
 
 
-def step(article, user, name, *, at=None):
+def step(article, user, name, *, at=None, note=""):
     """``user`` moves ``article`` through the workflow step ``name`` (a future ``at``
     schedules a publish), through the one write path, as the admin's form does."""
     if at is not None:
         article.published_at = at
     services.article_save(
-        article=article, user=user, transition=name, expected_version=article.version
+        article=article,
+        user=user,
+        transition=name,
+        note=note,
+        expected_version=article.version,
     )
     article.refresh_from_db()
 
