@@ -16,11 +16,16 @@ from tests.channels.fake_telegram import FakeBotApi
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 PUBLISH = """
-from articles import workflow
+from articles import services
 from django.contrib.auth import get_user_model
 from tests.factories import DraftArticleFactory
 article = DraftArticleFactory(title="Queued in Redis")
-workflow.apply(article, get_user_model().objects.get(username="admin"), "publish")
+services.article_save(
+    article=article,
+    user=get_user_model().objects.get(username="admin"),
+    transition="publish",
+    expected_version=article.version,
+)
 """
 
 # RQ's worker, running each job through django-tasks-rq's job class, with the scheduler
