@@ -55,3 +55,16 @@ def make_renditions(image_id):
         unused = old_files - set(current.stored_files)
         transaction.on_commit(lambda: renditions.delete_files(sorted(unused)))
     return "made"
+
+
+def catch_up():
+    """Enqueue ``make_renditions`` for every image whose renditions are not all made: for a
+    task backend outside the database, where an enqueued task can be lost
+    (``manage.py renditions_catch_up``). Extra runs are harmless. Returns how many."""
+    count = 0
+    waiting = Image.objects.only("pk", "sha256", "focal_x", "focal_y", "renditions")
+    for image in waiting.order_by("pk").iterator():
+        if not image.renditions_ready:
+            enqueue(image.pk)
+            count += 1
+    return count

@@ -349,3 +349,28 @@ def test_article_form_loads_the_picker_with_its_address(editor_client):
     html = response.content.decode()
     assert 'src="/static/admin-newsroom/image-picker.js"' in html
     assert f'data-picker-url="{reverse("admin:images_image_picker")}"' in html
+
+
+def test_renditions_catch_up_enqueues_only_images_without_renditions(admin_client):
+    """A task lost on its way to a queue outside the database (Redis) is enqueued again."""
+    import io
+
+    from django.core.management import call_command
+
+    done = post_picture(admin_client, seed=1)
+    run_worker()
+    lost = post_picture(admin_client, seed=2)
+    DBTaskResult.objects.all().delete()  # its task never reached the queue
+
+    out = io.StringIO()
+    call_command("renditions_catch_up", stdout=out)
+
+    assert out.getvalue() == "1 image(s) queued for renditions.\n"
+    assert waiting_tasks() == 1
+    run_worker()
+    lost.refresh_from_db()
+    done.refresh_from_db()
+    assert lost.renditions_ready and done.renditions_ready
+    out = io.StringIO()
+    call_command("renditions_catch_up", stdout=out)
+    assert out.getvalue() == "0 image(s) queued for renditions.\n"
