@@ -156,7 +156,9 @@ class ImageAdmin(admin.ModelAdmin):
         query = request.GET.get("q", "").strip()[:200]
         images = Image.objects.order_by("-created_at", "-pk")
         if query:
-            images, _duplicates = self.get_search_results(request, images, query)
+            images, duplicates = self.get_search_results(request, images, query)
+            if duplicates:  # a picture with two matching keywords is listed once
+                images = images.distinct()
         return JsonResponse(
             {
                 "results": [self.picker_json(image) for image in images[:PICKER_RESULTS]],

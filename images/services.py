@@ -34,8 +34,13 @@ def image_save(*, image, clean=None, user=None):
     if user is not None and image.uploaded_by_id is None:
         image.uploaded_by = user
     key = renditions.manifest_key(image.sha256, image.focal_point)
-    if not image.renditions or (clean is not None and image.renditions.get("key") != key):
+    if clean is not None and image.renditions.get("key") != key:
         image.renditions = renditions.build_preview(image)
+    elif not image.renditions:  # stored before previews were made (or by a migration)
+        try:
+            image.renditions = renditions.build_preview(image)
+        except (OSError, ValueError, SyntaxError):
+            pass  # an unreadable old file: pages keep its original, the task reports it
     with transaction.atomic():
         image.save()
         if not image.renditions_ready:

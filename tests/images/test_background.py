@@ -374,3 +374,14 @@ def test_renditions_catch_up_enqueues_only_images_without_renditions(admin_clien
     out = io.StringIO()
     call_command("renditions_catch_up", stdout=out)
     assert out.getvalue() == "0 image(s) queued for renditions.\n"
+
+
+def test_picker_lists_a_picture_with_two_matching_keywords_once(editor_client):
+    from tests.factories import ImageFactory
+
+    image = ImageFactory(title="Market day")
+    image.tags.add("Tabriz", "Tabriz bazaar")
+
+    found = editor_client.get(picker_url(q="tabriz")).json()["results"]
+
+    assert [picture["id"] for picture in found] == [image.pk]
