@@ -60,13 +60,17 @@ clean:
 # The load benchmark (bench/run.py): PostgreSQL and Redis on this machine, wrk from
 # Debian's packages. `make bench ARGS=--articles=100000` for the large site.
 ARGS ?=
-.PHONY: bench bench-images
+.PHONY: bench bench-images bench-upload
 bench: install
 	$(BIN)/python -m bench.run $(ARGS)
 
 # Image bytes per page at phone and desktop widths: bench/images.py.
 bench-images: install
 	$(BIN)/python -m bench.images
+
+# The request time of saving a 6000 x 4000 JPEG in the image library: bench/upload.py.
+bench-upload: install
+	$(BIN)/python -m bench.upload
 
 # Browser tests (tests/browser/): Playwright drives Debian's chromium against a live
 # server with the demo content; axe-core and the Nu Html Checker (vnu.jar from npm, kept in

@@ -26,6 +26,7 @@ from articles.models import (
     WorkflowEvent,
 )
 from channels.admin import TelegramPostInline
+from images.admin import picker_script
 from live.admin import LiveStoryInline
 
 
@@ -207,9 +208,10 @@ class ArticleAdmin(
     change_form_template = "admin/articles/article/change_form.html"
 
     class Media:
-        css = {"all": ("admin-newsroom/admin.css",)}
-        # Turns the form's text fields right to left while the language is Persian.
-        js = ("admin-newsroom/text-direction.js",)
+        css = {"all": ("admin-newsroom/admin.css", "admin-newsroom/image-picker.css")}
+        # Turns the form's text fields right to left while the language is Persian; the
+        # body editor's pictures come from the library (images.admin).
+        js = ("admin-newsroom/text-direction.js", picker_script())
 
     list_display = (
         "title",
@@ -480,7 +482,8 @@ class PageAdmin(LanguageMixin, BodyEditorMixin, admin.ModelAdmin):
     """Standing pages: About, Contact, Editorial standards, Corrections policy…"""
 
     class Media:
-        js = ("admin-newsroom/text-direction.js",)
+        css = {"all": ("admin-newsroom/image-picker.css",)}
+        js = ("admin-newsroom/text-direction.js", picker_script())
 
     list_display = ("title", "slug", "language", "role", "status", "updated_at")
     list_filter = ("status", "language", "role")

@@ -170,6 +170,7 @@ def main():
 
     from articles.models import Article, Section
     from images.services import image_from_file
+    from images.tasks import make_renditions
 
     settings.ALLOWED_HOSTS = ["testserver"]
     settings.STORAGES["staticfiles"] = {
@@ -186,6 +187,8 @@ def main():
         image, _new = image_from_file(
             file=ContentFile(data, name=f"photo-{index}.jpg"), alt=f"Photo {index}"
         )
+        make_renditions.call(image.pk)  # as the worker would, before readers come
+        image.refresh_from_db()
         articles.append(
             Article.objects.create(
                 title=f"Story {index}",

@@ -1,11 +1,16 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count
-from django.urls import reverse
+from django.forms import Script
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse, reverse_lazy
+from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_GET, require_POST
 
 from core.roles import is_editor
 from images import services, uploads
@@ -46,6 +51,33 @@ class ImageForm(forms.ModelForm):
         return cleaned_data
 
 
+get_only = method_decorator(require_GET)
+post_only = method_decorator(require_POST)
+
+# How many pictures the body editor's picker lists for one search.
+PICKER_RESULTS = 24
+
+
+def picker_script():
+    """The body editor's picture picker (``static/admin-newsroom/image-picker.js``) for an
+    admin form's ``Media``: the image button opens the library, and a picture dropped or
+    pasted into the text is uploaded into it. The script finds the library's addresses on
+    its own tag."""
+    return Script(
+        "admin-newsroom/image-picker.js",
+        **{"data-picker-url": reverse_lazy("admin:images_image_picker")},
+    )
+
+
+class PickerUploadForm(forms.Form):
+    """A picture uploaded from the body editor: the same sanitising as the library's own
+    form (``uploads.sanitize``, through ``services.image_from_file``), alt text required."""
+
+    file = forms.FileField()
+    alt = forms.CharField(max_length=250, strip=True)
+    title = forms.CharField(max_length=200, required=False, strip=True)
+
+
 @admin.register(Image)
 class ImageAdmin(admin.ModelAdmin):
     form = ImageForm
@@ -81,6 +113,98 @@ class ImageAdmin(admin.ModelAdmin):
     class Media:
         js = ("admin-newsroom/focal-point.js",)
         css = {"all": ("admin-newsroom/admin.css",)}
+
+    def get_urls(self):
+        picker = [
+            path(
+                "picker/", self.admin_site.admin_view(self.picker_view), name="images_image_picker"
+            ),
+            path(
+                "picker/upload/",
+                self.admin_site.admin_view(self.picker_upload_view),
+                name="images_image_picker_upload",
+            ),
+            path(
+                "<int:pk>/renditions/",
+                self.admin_site.admin_view(self.renditions_view),
+                name="images_image_renditions",
+            ),
+        ]
+        return picker + super().get_urls()
+
+    def picker_json(self, image):
+        """What the body editor's picker knows of a picture: ``src`` is the original's
+        address, which the body keeps (``images.markup`` serves the renditions for it);
+        ``thumb`` is [url, width, height]; ``ready`` whether the renditions exist."""
+        return {
+            "id": image.pk,
+            "title": image.title,
+            "alt": image.alt,
+            "src": image.url,
+            "thumb": list(image.rendition("thumb", at_most=160)),
+            "ready": image.renditions_ready,
+            "status": reverse("admin:images_image_renditions", args=[image.pk]),
+        }
+
+    @get_only
+    def picker_view(self, request):
+        """GET ``?q=words``: the newest library pictures matching the admin's own search
+        (title, alt text, caption, credit, keyword), at most ``PICKER_RESULTS``, as JSON
+        ``{"results": [picture…], "upload": url, "can_upload": bool}``."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        query = request.GET.get("q", "").strip()[:200]
+        images = Image.objects.order_by("-created_at", "-pk")
+        if query:
+            images, duplicates = self.get_search_results(request, images, query)
+            if duplicates:  # a picture with two matching keywords is listed once
+                images = images.distinct()
+        return JsonResponse(
+            {
+                "results": [self.picker_json(image) for image in images[:PICKER_RESULTS]],
+                "upload": reverse("admin:images_image_picker_upload"),
+                "can_upload": self.has_add_permission(request),
+            }
+        )
+
+    @post_only
+    def picker_upload_view(self, request):
+        """POST ``file`` and ``alt`` (``title`` optional), multipart: the picture stored in
+        the library at once, its renditions left to the worker. Answers 201 with the
+        picture (200 with ``"existing": true`` when this exact file is already there), or
+        400 with ``{"errors": {field: [message…]}}`` for a missing alt text or a file
+        that is not an acceptable picture; 403 without the permission to add."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = PickerUploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+        try:
+            image, created = services.image_from_file(
+                file=form.cleaned_data["file"],
+                alt=form.cleaned_data["alt"],
+                title=form.cleaned_data["title"],
+                user=request.user,
+            )
+        except ValidationError as error:
+            return JsonResponse(
+                {"errors": {"file": [{"message": m, "code": ""} for m in error.messages]}},
+                status=400,
+            )
+        return JsonResponse(
+            {**self.picker_json(image), "existing": not created}, status=201 if created else 200
+        )
+
+    @get_only
+    def renditions_view(self, request, pk):
+        """GET: ``{"ready": bool}``, whether the picture's renditions exist yet (the
+        editor's progress indicator asks until they do)."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        image = get_object_or_404(
+            Image.objects.only("sha256", "focal_x", "focal_y", "renditions"), pk=pk
+        )
+        return JsonResponse({"ready": image.renditions_ready})
 
     def get_queryset(self, request):
         # The annotation's GROUP BY drops Meta.ordering: newest first, stated again.
@@ -123,8 +247,9 @@ class ImageAdmin(admin.ModelAdmin):
         if not obj or not obj.pk:
             return "—"
         return format_html(
-            "<code>{}</code><br>Give this address to the body editor's image button: "
-            "readers then get the sizes that fit their screens.",
+            "<code>{}</code><br>Stories use it when the picture is chosen with the body "
+            "editor's image button or dropped into the text: readers then get the sizes "
+            "that fit their screens.",
             obj.url,
         )
 

@@ -30,8 +30,10 @@ def picture(image, spec, sizes, *, alt="", loading="lazy", fetchpriority=""):
     if fetchpriority:
         attributes["fetchpriority"] = fetchpriority
     if not manifest or spec not in manifest.get("specs", {}):
-        # Not made yet (rebuild_renditions makes them): the original, at its size.
-        return _img(src=image.url, width=image.width, height=image.height, **attributes)
+        # Not made yet (a task is making them): the small preview made with the upload,
+        # or the original for an image stored before previews were (rebuild_renditions).
+        src, width, height = image.rendition(spec)
+        return _img(src=src, width=width, height=height, **attributes)
     sources = format_html_join(
         "",
         '<source type="{}" srcset="{}" sizes="{}">',

@@ -124,10 +124,19 @@ class Image(models.Model):
         """(url, width, height) for link previews: a 16:9 JPEG about 1,200 pixels wide."""
         return self.rendition("lead", at_most=1280)
 
+    @property
+    def renditions_ready(self):
+        """Whether every rendition of the current picture and crop exists; until then
+        pages serve the preview (or an older crop's renditions)."""
+        return renditions.is_complete(
+            self.renditions, renditions.manifest_key(self.sha256, self.focal_point)
+        )
+
     def rendition(self, spec, fmt="jpeg", *, at_most=None):
-        """(url, width, height) of a rendition, or of the original while none is made."""
-        return renditions.largest(self.renditions, spec, fmt, at_most=at_most) or (
-            self.file.url,
-            self.width,
-            self.height,
+        """(url, width, height) of a rendition; while none is made, of the small preview,
+        and of the original only for an image stored before previews were made."""
+        return (
+            renditions.largest(self.renditions, spec, fmt, at_most=at_most)
+            or renditions.preview(self.renditions)
+            or (self.file.url, self.width, self.height)
         )

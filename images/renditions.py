@@ -1,9 +1,13 @@
 """Renditions: the sizes and crops of a library image that pages serve.
 
-They are made once, when the image is saved (or by ``manage.py rebuild_renditions``
-after the sizes below change), never while a reader waits. Each slot has a fixed shape,
-cropped around the image's focal point, in a few widths and in every format the browser
-may choose from (AVIF where this Pillow can write it, WebP, and JPEG for the rest).
+They are made by a background task after the image is saved (``images.tasks``; or by
+``manage.py rebuild_renditions`` after the sizes below change), never while an editor's
+request or a reader waits. Until they exist, pages serve one small preview made in the
+request (``build_preview``; docs/decisions/renditions-in-the-background.md).
+
+Each slot has a fixed shape, cropped around the image's focal point, in a few widths and
+in every format the browser may choose from (AVIF where this Pillow can write it, WebP,
+and JPEG for the rest).
 
 A rendition's file name carries a key made from the original's content, the focal point
 and the settings below, so a changed picture or crop always gets new addresses: a CDN
@@ -56,17 +60,66 @@ def file_name(key, spec, width, fmt):
     return f"renditions/{key[:2]}/{key}/{spec}-{width}.{ENCODINGS[fmt][0]}"
 
 
+def preview_name(key, width):
+    return f"renditions/{key[:2]}/{key}/preview-{width}.jpg"
+
+
 def files(manifest):
     """Every storage name a manifest refers to."""
     if not manifest:
         return []
     key = manifest["key"]
-    return [
+    names = [
         file_name(key, spec, width, fmt)
-        for spec, sizes in manifest["specs"].items()
+        for spec, sizes in manifest.get("specs", {}).items()
         for width, _height in sizes
         for fmt in manifest["formats"]
     ]
+    if "preview" in manifest:
+        names.append(preview_name(key, manifest["preview"][0]))
+    return names
+
+
+def is_complete(manifest, key):
+    """Whether ``manifest`` holds every rendition of the recipe ``key`` (see
+    ``manifest_key``), not only a preview or the renditions of an older crop."""
+    return bool(manifest) and manifest.get("key") == key and "specs" in manifest
+
+
+# The preview's longest side, in pixels: wide enough for a story's text column at 2x on
+# a phone and 1x on a desktop, a few hundred kilobytes at most whatever the original.
+PREVIEW_SIDE = 1280
+
+
+def build_preview(image):
+    """Make the one small JPEG that pages serve until the renditions exist, and return
+    its manifest (``{"key", "formats": [], "preview": [width, height]}``). Quick enough
+    for the upload's request (about 0.1 s for a 6000 x 4000 JPEG): a JPEG is decoded at
+    a reduced scale (``draft``), never at full size."""
+    from PIL import Image as PILImage
+
+    key = manifest_key(image.sha256, image.focal_point)
+    scale = min(1, PREVIEW_SIDE / max(image.width, image.height))
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    with image.file.open("rb") as handle:
+        picture = PILImage.open(handle)
+        # A JPEG decodes at 1/2, 1/4 or 1/8 of its size, the smallest still covering
+        # ``size`` (other formats ignore it): a quarter of the work, or less.
+        picture.draft(None, size)
+        picture.load()
+    picture = _flat_mode(picture)
+    if size != picture.size:
+        picture = picture.resize(size, PILImage.Resampling.BILINEAR, reducing_gap=2.0)
+    _store(preview_name(key, size[0]), _encode(picture, "jpeg"))
+    return {"key": key, "formats": [], "preview": list(size)}
+
+
+def preview(manifest):
+    """(url, width, height) of the manifest's preview, or None."""
+    if not manifest or "preview" not in manifest:
+        return None
+    width, height = manifest["preview"]
+    return default_storage.url(preview_name(manifest["key"], width)), width, height
 
 
 def crop_box(width, height, shape, focal):
@@ -186,7 +239,7 @@ def largest(manifest, spec, fmt="jpeg", *, at_most=None):
     """(url, width, height) of the largest rendition in ``spec`` (not wider than
     ``at_most``), or None when the manifest has no such slot."""
     sizes = (manifest or {}).get("specs", {}).get(spec)
-    if not sizes or fmt not in manifest["formats"]:
+    if not sizes or fmt not in manifest.get("formats", ()):
         return None
     fitting = [size for size in sizes if at_most is None or size[0] <= at_most] or sizes[:1]
     width, height = fitting[-1]

@@ -1,10 +1,11 @@
-"""Writing library images: the admin, the WordPress importer and the demo content all
-store pictures through here, so every stored file is sanitized and has its renditions."""
+"""Writing library images: the admin, the body editor's picker, the WordPress importer and
+the demo content all store pictures through here, so every stored file is sanitized and
+gets its renditions (from a background task, ``images.tasks``)."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from images import renditions, uploads
+from images import renditions, tasks, uploads
 from images.models import Image
 
 
@@ -15,8 +16,12 @@ def duplicate_of(clean, *, exclude_pk=None):
 
 def image_save(*, image, clean=None, user=None):
     """Save ``image``: store ``clean`` (a ``uploads.CleanImage``) as its file when given,
-    make its renditions, and once committed remove the files it no longer uses (the
-    replaced original, renditions of an old crop)."""
+    and enqueue the task that makes its renditions; once committed, remove the files it
+    no longer uses (the replaced original and its renditions).
+
+    Answers in well under a second for a camera-size picture: the renditions are made by
+    the task. A new picture gets a small preview at once, which pages serve until then; a
+    moved focal point keeps the old crop's renditions until the new ones replace them."""
     old_files = []
     if image.pk is not None:
         stored = Image.objects.filter(pk=image.pk).first()
@@ -28,8 +33,18 @@ def image_save(*, image, clean=None, user=None):
         image.file.save(clean.content.name, clean.content, save=False)
     if user is not None and image.uploaded_by_id is None:
         image.uploaded_by = user
-    image.renditions = renditions.build(image)
-    image.save()
+    key = renditions.manifest_key(image.sha256, image.focal_point)
+    if clean is not None and image.renditions.get("key") != key:
+        image.renditions = renditions.build_preview(image)
+    elif not image.renditions:  # stored before previews were made (or by a migration)
+        try:
+            image.renditions = renditions.build_preview(image)
+        except (OSError, ValueError, SyntaxError):
+            pass  # an unreadable old file: pages keep its original, the task reports it
+    with transaction.atomic():
+        image.save()
+        if not image.renditions_ready:
+            tasks.enqueue(image.pk)
     unused = set(old_files) - set(image.stored_files)
     if unused:
         transaction.on_commit(lambda: renditions.delete_files(sorted(unused)))

@@ -183,7 +183,8 @@ def _decode(source, *, only_first=False):
     profile = source.info.get("icc_profile")
     for frame in ImageSequence.Iterator(source):
         frame.load()
-        upright = colour.to_web(ImageOps.exif_transpose(frame.copy()), profile)
+        # A new picture, turned or copied: the frame itself is left as it was.
+        upright = colour.to_web(ImageOps.exif_transpose(frame), profile)
         # Pillow's savers write back what ``info`` holds (comments, EXIF, XMP): keep only
         # what the picture needs to look the same.
         upright.info = {key: frame.info[key] for key in KEEP_INFO if key in frame.info}

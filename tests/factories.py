@@ -2,11 +2,13 @@ from datetime import timedelta
 
 import factory
 from django.core.files.base import ContentFile
+from django.test import TestCase
 from django.utils import timezone
 
 from articles.models import Article, Byline, Section
 from images.models import Image
 from images.services import image_from_file
+from images.tasks import make_renditions
 from staff.models import Author
 from tests.images import picture_bytes
 
@@ -38,7 +40,8 @@ class DeskAuthorFactory(AuthorFactory):
 
 class ImageFactory(factory.Factory):
     """A library image stored the way the admin stores one: a real picture made by Pillow,
-    sanitized, with its renditions. Each gets its own colour, so none is a duplicate."""
+    sanitized, with its renditions (made by their task, as the worker would). Each gets its
+    own colour, so none is a duplicate."""
 
     class Meta:
         model = Image
@@ -59,6 +62,9 @@ class ImageFactory(factory.Factory):
         image, _created = image_from_file(
             file=ContentFile(data, name=f"picture-{seed}.{extension}"), **fields
         )
+        with TestCase.captureOnCommitCallbacks(execute=True):  # the preview is removed
+            make_renditions.call(image.pk)
+        image.refresh_from_db()
         return image
 
 

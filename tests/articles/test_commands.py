@@ -9,6 +9,7 @@ from django.core.management import call_command
 
 from articles.models import Article, Byline, Section
 from staff.models import Author
+from tests.images.support import run_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +80,13 @@ def test_seed_demo_recreates_the_seed_article_page(client):
     assert "understands the language of force.</p>" in html
     assert 'rel="author">IFP Editorial Staff</a>' in html
     assert "The IFP Editorial Staff is composed of dozens of skilled journalists" in html
-    # The demo illustration is a library picture, served as 16:9 renditions.
+    # The demo illustration is a library picture: its small preview until the worker
+    # (beside the server in make run) has made its renditions, then 16:9 renditions, on
+    # the next page view (the renditions' save starts a new page-cache generation).
+    assert re.search(r'<img src="/media/renditions/[^"]+/preview-\d+\.jpg"', html)
+    assert "<source" not in html
+    run_worker()
+    html = client.get(f"/{SEED_SLUG}/").content.decode()
     assert re.search(r'<source type="image/webp" srcset="/media/renditions/[^"]+-640\.webp', html)
     assert re.search(r'<img src="/media/renditions/[^"]+\.jpg" srcset=[^>]+ alt="[^"]+"', html)
     assert "<figcaption>" in html and "IFP illustration" in html

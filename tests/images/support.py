@@ -7,12 +7,15 @@ import random
 import struct
 import zlib
 from pathlib import Path
+from unittest import mock
 from urllib.parse import urlsplit
 
 import lxml.html
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.test import TestCase
 from django.urls import reverse
 from PIL import Image as PILImage
 
@@ -20,6 +23,22 @@ from tests.images import picture_bytes
 
 # Rendition file extension -> the format Pillow detects in the file's content.
 PILLOW_FORMAT = {"avif": "AVIF", "webp": "WEBP", "jpg": "JPEG"}
+
+
+def run_worker():
+    """A worker runs every task that is due (the renditions of what was uploaded), then
+    stops, as ``manage.py db_worker --batch`` does.
+
+    In this process, inside the test's transaction: the worker's closing of connections
+    between tasks (which would end that transaction on PostgreSQL) is left out, and what
+    the tasks leave for after the commit (removing replaced files) runs at once."""
+    with (
+        mock.patch(
+            "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+        ),
+        TestCase.captureOnCommitCallbacks(execute=True),
+    ):
+        call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
 
 
 # Admin URLs and forms

@@ -19,6 +19,7 @@ from tests.images.support import (
     jpeg_upload,
     media_files,
     open_stored,
+    run_worker,
 )
 
 pytestmark = pytest.mark.django_db
@@ -41,12 +42,14 @@ def listed(response):
 
 @pytest.fixture
 def upload_as(django_capture_on_commit_callbacks):
-    """Uploads a picture through the admin add form as ``client``; returns the Image."""
+    """Uploads a picture through the admin add form as ``client``, and lets the worker
+    make its renditions; returns the Image."""
 
     def upload(client, file=None, **fields):
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(add_url(), add_data(file or jpeg_upload(), **fields))
         assert response.status_code == 302, form_errors(response)
+        run_worker()
         return Image.objects.latest()
 
     return upload
@@ -104,6 +107,10 @@ def test_changing_the_focal_point_replaces_the_renditions(
     assert response.status_code == 302, form_errors(response)
     image.refresh_from_db()
     assert image.focal_point == (15, 30)
+    # Until the worker has made the new crop, pages keep the old one.
+    assert set(image.stored_files) - {image.file.name} == old_renditions
+    run_worker()
+    image.refresh_from_db()
     new_renditions = set(image.stored_files) - {image.file.name}
     assert new_renditions.isdisjoint(old_renditions)
     assert_all_stored(image.stored_files)

@@ -20,6 +20,7 @@ from tests.images.support import (
     media_files,
     open_stored,
     parse,
+    run_worker,
     srcset_urls,
     storage_name,
 )
@@ -243,6 +244,7 @@ def test_upload_and_article_page_work_on_storage_without_local_paths(
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(add_url(), add_data(jpeg_upload(1200, 800)))
     assert response.status_code == 302, form_errors(response)
+    run_worker()
     image = Image.objects.get()
     article = PublishedArticleFactory(image=image)
 

@@ -18,6 +18,7 @@ from tests.images.support import (
     jpeg_upload,
     open_stored,
     red_share,
+    run_worker,
     split_picture,
     upload,
 )
@@ -34,6 +35,7 @@ def uploaded(admin_client):
     def make(file, **fields):
         response = admin_client.post(add_url(), add_data(file, **fields))
         assert response.status_code == 302, form_errors(response)
+        run_worker()
         return Image.objects.latest()
 
     return make

@@ -29,6 +29,7 @@ from tests.images.support import (
     media_files,
     noise_png,
     open_stored,
+    run_worker,
     stored_bytes,
     upload,
 )
@@ -43,7 +44,10 @@ SVG = (
 
 
 def post_upload(client, file, **fields):
-    return client.post(add_url(), add_data(file, **fields))
+    """The admin's add form, then the worker (which makes the renditions, if stored)."""
+    response = client.post(add_url(), add_data(file, **fields))
+    run_worker()
+    return response
 
 
 def the_stored_picture():

@@ -18,7 +18,7 @@ from PIL import ImageChops, ImageCms, ImageOps, ImageStat, features
 
 from images import renditions
 from images.models import Image
-from tests.images.support import add_data, add_url, error_codes, form_errors, upload
+from tests.images.support import add_data, add_url, error_codes, form_errors, run_worker, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -189,6 +189,7 @@ def test_a_real_world_picture_is_stored_and_rendered_as_browsers_show_it(
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(add_url(), add_data(upload(name, path.read_bytes())))
     assert response.status_code == 302, form_errors(response)
+    run_worker()
     image = Image.objects.get()
     assert (image.width, image.height) == expected["size"]
     with default_storage.open(image.file.name, "rb") as handle:
