@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django_prose_editor.fields import ProseEditorField
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
@@ -916,9 +917,10 @@ class Alert(models.Model):
     """A breaking-news alert shown at the top of every page until it expires."""
 
     class Level(models.TextChoices):
-        BREAKING = "breaking", "Breaking news"
-        DEVELOPING = "developing", "Developing story"
-        NOTICE = "notice", "Notice"
+        # Lazy: the label readers see is in the language of the page's edition.
+        BREAKING = "breaking", gettext_lazy("Breaking news")
+        DEVELOPING = "developing", gettext_lazy("Developing story")
+        NOTICE = "notice", gettext_lazy("Notice")
 
     text = CleanCharField(max_length=200, help_text="One short sentence, shown on every page.")
     link = models.CharField(
@@ -932,6 +934,13 @@ class Alert(models.Model):
         choices=Level.choices,
         default=Level.BREAKING,
         help_text="Breaking news is shown in red; the others in the site's dark colour.",
+    )
+    language = models.CharField(
+        max_length=8,
+        blank=True,
+        db_default="",
+        choices=editions.LANGUAGE_CHOICES,
+        help_text="The edition that shows the alert, in its language; blank: every edition.",
     )
     expires_at = models.DateTimeField(
         help_text="When the alert disappears by itself, from every page and every cache."

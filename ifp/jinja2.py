@@ -86,6 +86,7 @@ def environment(**options):
         alternates=editions.alternates,
         other_editions=editions.other_editions,
         persian_digits=persian_dates.digits,
+        direction=lambda code: editions.get(code).direction,
         share_targets=share_targets,
         standing_pages=site_extras.standing_pages,
         site_alert=site_extras.site_alert,
