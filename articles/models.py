@@ -755,7 +755,8 @@ class Page(models.Model):
         blank=True,
         help_text="The standing page this is, if any: a published one is linked from every "
         "page's footer and named in the publisher's JSON-LD (Trust Project properties). "
-        "One page per role.",
+        "One page per role in each language: the Persian edition's footer links its own, "
+        "or the English one where it has none.",
     )
     wp_id = models.PositiveBigIntegerField(
         "WordPress page id",
@@ -773,10 +774,10 @@ class Page(models.Model):
         ordering = ("title",)
         constraints = [
             models.UniqueConstraint(
-                fields=["role"],
+                fields=["role", "language"],
                 condition=~Q(role=""),
-                name="page_unique_role",
-                violation_error_message="Another page has this role already.",
+                name="page_unique_role_language",
+                violation_error_message="Another page in this language has this role already.",
             ),
         ]
 
