@@ -3,6 +3,7 @@ Persian (locale/fa/LC_MESSAGES/django.po, through Django's gettext) and its numb
 Persian digits, on /fa/ pages only; the English pages keep their words; the translation
 catalogue is complete and compiled."""
 
+import json
 import re
 from datetime import timedelta
 from gettext import GNUTranslations
@@ -78,6 +79,9 @@ def test_persian_article_page_speaks_persian(client, persian_section):
     assert labels == ["تلگرام", "واتس‌اپ", "X", "فیسبوک", "ایمیل"]
     assert page.xpath("//button[@data-share='copy']/text()") == ["رونوشت پیوند"]
     assert page.xpath("//aside[@class='layout__aside']/@aria-label") == ["خبرهای بیشتر"]
+    [script] = page.xpath("//script[@type='application/ld+json']")
+    [crumbs] = [item for item in json.loads(script.text)["@graph"] if "itemListElement" in item]
+    assert crumbs["itemListElement"][0]["name"] == "خانه"
 
 
 def test_persian_search_counts_and_pages_in_persian_digits(client, persian_section):
