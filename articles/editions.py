@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.urls import get_resolver, reverse
+from django.utils import translation
 
 
 @dataclass(frozen=True)
@@ -122,12 +123,19 @@ def current():
 
 
 class EditionMiddleware:
+    """Sets the request's edition (``current``) and activates its language, so that the
+    interface's words (``gettext``, ``locale/``) are the edition's; the language is the
+    page's address's, never the reader's Accept-Language, so a cached page is the same
+    for every reader of its address."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        token = _current.set(of_request(request))
+        edition = of_request(request)
+        token = _current.set(edition)
         try:
-            return self.get_response(request)
+            with translation.override(edition.code):
+                return self.get_response(request)
         finally:
             _current.reset(token)

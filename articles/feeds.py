@@ -11,6 +11,7 @@ from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
+from django.utils.translation import gettext
 from taggit.models import Tag
 
 from articles import editions
@@ -97,7 +98,7 @@ class ArticleFeed(Feed):
 
     def description(self, obj):
         if obj is None:
-            return f"The latest news from {settings.SITE_NAME}."
+            return gettext("The latest news from %(site)s.") % {"site": settings.SITE_NAME}
         return getattr(obj, "description", "") or f"{settings.SITE_NAME}: {obj}."
 
     def author_name(self, obj):

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.template import loader
 
+from articles import editions
 from articles.models import Article, ImportedPost, Page, Redirect
 
 # WordPress's own feed spellings, all of which mean the RSS feed here (Atom keeps its own).
@@ -55,7 +56,11 @@ def _moved(location, query=None):
 
 def gone():
     """410 Gone, in the site's own error page."""
-    context = {"site_name": settings.SITE_NAME, "site_short_name": settings.SITE_SHORT_NAME}
+    context = {
+        "site_name": settings.SITE_NAME,
+        "site_short_name": settings.SITE_SHORT_NAME,
+        "edition_home": editions.url(editions.current().code, "home"),
+    }
     return HttpResponse(loader.render_to_string("410.html", context), status=410)
 
 

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django_prose_editor.fields import ProseEditorField
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
@@ -755,7 +756,8 @@ class Page(models.Model):
         blank=True,
         help_text="The standing page this is, if any: a published one is linked from every "
         "page's footer and named in the publisher's JSON-LD (Trust Project properties). "
-        "One page per role.",
+        "One page per role in each language: the Persian edition's footer links its own, "
+        "or the English one where it has none.",
     )
     wp_id = models.PositiveBigIntegerField(
         "WordPress page id",
@@ -773,10 +775,10 @@ class Page(models.Model):
         ordering = ("title",)
         constraints = [
             models.UniqueConstraint(
-                fields=["role"],
+                fields=["role", "language"],
                 condition=~Q(role=""),
-                name="page_unique_role",
-                violation_error_message="Another page has this role already.",
+                name="page_unique_role_language",
+                violation_error_message="Another page in this language has this role already.",
             ),
         ]
 
@@ -917,9 +919,10 @@ class Alert(models.Model):
     """A breaking-news alert shown at the top of every page until it expires."""
 
     class Level(models.TextChoices):
-        BREAKING = "breaking", "Breaking news"
-        DEVELOPING = "developing", "Developing story"
-        NOTICE = "notice", "Notice"
+        # Lazy: the label readers see is in the language of the page's edition.
+        BREAKING = "breaking", gettext_lazy("Breaking news")
+        DEVELOPING = "developing", gettext_lazy("Developing story")
+        NOTICE = "notice", gettext_lazy("Notice")
 
     text = CleanCharField(max_length=200, help_text="One short sentence, shown on every page.")
     link = models.CharField(
@@ -933,6 +936,13 @@ class Alert(models.Model):
         choices=Level.choices,
         default=Level.BREAKING,
         help_text="Breaking news is shown in red; the others in the site's dark colour.",
+    )
+    language = models.CharField(
+        max_length=8,
+        blank=True,
+        db_default="",
+        choices=editions.LANGUAGE_CHOICES,
+        help_text="The edition that shows the alert, in its language; blank: every edition.",
     )
     expires_at = models.DateTimeField(
         help_text="When the alert disappears by itself, from every page and every cache."

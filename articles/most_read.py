@@ -227,28 +227,37 @@ class MostRead(NamedTuple):
     views: int
 
 
-def most_read(since, count=MOST_READ_COUNT):
-    """The ``count`` published articles read most since ``since``: one query."""
+def most_read(since, count=MOST_READ_COUNT, language=None):
+    """The ``count`` published articles (of ``language``, or of any) read most since
+    ``since``: one query."""
+    views = ArticleViews.objects.filter(public_q("article__"), hour__gte=hour_of(since))
+    if language is not None:
+        views = views.filter(article__language=language)
     rows = (
-        ArticleViews.objects.filter(public_q("article__"), hour__gte=hour_of(since))
-        .values("article_id", "article__title", "article__slug")
+        views.values("article_id", "article__title", "article__slug", "article__language")
         .annotate(total=Sum("count"))
         .order_by("-total", "-article_id")[:count]
     )
     return [
         MostRead(
             row["article__title"],
-            Article(slug=row["article__slug"]).get_absolute_url(),
+            Article(
+                slug=row["article__slug"], language=row["article__language"]
+            ).get_absolute_url(),
             row["total"],
         )
         for row in rows
     ]
 
 
-def most_read_lists(now=None):
-    """The widget's two lists: the last 24 hours and the last 7 days (two queries)."""
+def most_read_lists(now=None, language=None):
+    """The widget's two lists: the last 24 hours and the last 7 days (two queries), of
+    ``language``'s articles (an edition's), or of every language's."""
     now = now or timezone.now()
-    return most_read(now - timedelta(hours=24)), most_read(now - timedelta(days=7))
+    return (
+        most_read(now - timedelta(hours=24), language=language),
+        most_read(now - timedelta(days=7), language=language),
+    )
 
 
 def views_since(article, since=None):

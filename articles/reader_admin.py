@@ -32,8 +32,8 @@ class AlertAdmin(admin.ModelAdmin):
     once (saving one starts a new page-cache generation) and disappears by itself at its
     expiry (the page cache never keeps a page past it)."""
 
-    list_display = ("text", "level", "expires_at", "is_live")
-    list_filter = ("level",)
+    list_display = ("text", "level", "language", "expires_at", "is_live")
+    list_filter = ("level", "language")
     search_fields = ("text",)
     date_hierarchy = "expires_at"
 

@@ -6,6 +6,8 @@ adds the "Copy link" button and, where the browser has the Web Share API, a "Sha
 from typing import NamedTuple
 from urllib.parse import quote, urlencode
 
+from django.utils.translation import gettext as _
+
 from articles.origin import absolute_url
 
 
@@ -26,12 +28,14 @@ def share_targets(article):
     title = article.title
     return [
         ShareTarget(
-            "telegram", "Telegram", f"https://t.me/share/url?{_query(url=url, text=title)}"
+            "telegram", _("Telegram"), f"https://t.me/share/url?{_query(url=url, text=title)}"
         ),
-        ShareTarget("whatsapp", "WhatsApp", f"https://wa.me/?{_query(text=f'{title} {url}')}"),
+        ShareTarget("whatsapp", _("WhatsApp"), f"https://wa.me/?{_query(text=f'{title} {url}')}"),
         ShareTarget("x", "X", f"https://x.com/intent/post?{_query(url=url, text=title)}"),
         ShareTarget(
-            "facebook", "Facebook", f"https://www.facebook.com/sharer/sharer.php?{_query(u=url)}"
+            "facebook",
+            _("Facebook"),
+            f"https://www.facebook.com/sharer/sharer.php?{_query(u=url)}",
         ),
-        ShareTarget("email", "E-mail", f"mailto:?{_query(subject=title, body=url)}"),
+        ShareTarget("email", _("E-mail"), f"mailto:?{_query(subject=title, body=url)}"),
     ]

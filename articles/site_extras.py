@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from django.utils import timezone
 
-from articles import most_read
+from articles import editions, most_read
 from articles.models import Alert, Page
 
 # The footer's order, and the Trust Project property each standing page answers
@@ -48,20 +48,29 @@ class Extras(NamedTuple):
     most_read_week: list
 
 
-def read():
-    """The published standing pages in the footer's order, the newest live alert and the
-    most read lists (``articles.most_read``): four queries, whatever their lengths."""
-    pages = {
-        page.role: StandingLink(page.role, page.title, page.get_absolute_url())
-        for page in Page.objects.published().exclude(role="").only("title", "slug", "role")
-    }
-    alert = Alert.objects.live().first()
+def read(language=editions.DEFAULT):
+    """The edition ``language``'s extras: its published standing pages in the footer's
+    order (for a role it has no page of, the English one), the newest live alert for it
+    (one of its language or of every edition) and its most read lists
+    (``articles.most_read``): four queries, whatever their lengths."""
+    languages = {language, editions.DEFAULT}
+    pages = {}
+    found = (
+        Page.objects.published()
+        .exclude(role="")
+        .filter(language__in=languages)
+        .only("title", "slug", "role", "language")
+    )
+    for page in found:
+        if page.role not in pages or page.language == language:
+            pages[page.role] = StandingLink(page.role, page.title, page.get_absolute_url())
+    alert = Alert.objects.live().filter(language__in=("", language)).first()
     live = None
     if alert is not None:
         live = LiveAlert(
             alert.text, alert.link, alert.level, alert.get_level_display(), alert.expires_at
         )
-    day, week = most_read.most_read_lists()
+    day, week = most_read.most_read_lists(language=language)
     return Extras([pages[role] for role in STANDING_ROLES if role in pages], live, day, week)
 
 

@@ -79,7 +79,7 @@ def site_widgets(request):
                 now + state.lifetime,
                 _nav_links(language),
                 _newest(RECENT_POSTS + 1, language),
-                site_extras.read(),
+                site_extras.read(language),
             )
             if state.answered:
                 page_cache.guarded("set", key, found, timeout=state.lifetime + GRACE_SECONDS)

@@ -8,6 +8,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from articles import editions, site_extras, sources
 from articles.origin import absolute_url
@@ -155,7 +156,7 @@ def news_article(article, relations, request):
     breadcrumbs = {
         "@type": "BreadcrumbList",
         "itemListElement": [
-            {"@type": "ListItem", "position": 1, "name": "Home", "item": home},
+            {"@type": "ListItem", "position": 1, "name": gettext("Home"), "item": home},
             {
                 "@type": "ListItem",
                 "position": 2,

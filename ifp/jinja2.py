@@ -12,7 +12,7 @@ from django.template.backends.jinja2 import Jinja2
 from django.template.backends.jinja2 import Template as Jinja2Template
 from django.template.defaultfilters import linebreaks_filter, pluralize
 from django.templatetags.static import static
-from django.utils import dateformat, timezone
+from django.utils import dateformat, timezone, translation
 from django.utils.text import Truncator
 
 from articles import editions, persian_dates, site_extras, site_widgets, templating
@@ -53,6 +53,13 @@ def age(value):
     return templating.age(value)
 
 
+def number(value):
+    """A number of the interface ("Page 2 of 5"), in Persian digits on the Persian edition."""
+    if editions.current().code == "fa":
+        return persian_dates.digits(value)
+    return str(value)
+
+
 def truncatewords(value, count):
     return Truncator(value).words(count, truncate=" …")
 
@@ -61,7 +68,11 @@ def environment(**options):
     # A name a template uses but nobody passed is an error, not an empty string: the tests
     # render every page, so a typo fails them instead of vanishing from the HTML.
     options["undefined"] = jinja2.StrictUndefined
+    # The interface's words through Django's gettext, in the language the page's edition
+    # activated (articles.editions.EditionMiddleware): {{ _("Home") }}, {% trans %}.
+    options["extensions"] = [*options.get("extensions", ()), "jinja2.ext.i18n"]
     env = jinja2.Environment(**options)
+    env.install_gettext_translations(translation, newstyle=True)
     env.globals.update(
         url=url,
         static=static,
@@ -76,6 +87,7 @@ def environment(**options):
         alternates=editions.alternates,
         other_editions=editions.other_editions,
         persian_digits=persian_dates.digits,
+        direction=lambda code: editions.get(code).direction,
         share_targets=share_targets,
         standing_pages=site_extras.standing_pages,
         site_alert=site_extras.site_alert,
@@ -88,6 +100,7 @@ def environment(**options):
         date=date,
         linebreaks=lambda value: linebreaks_filter(value, autoescape=True),
         truncatewords=truncatewords,
+        number=number,
         pluralize=pluralize,
     )
     return env

@@ -105,9 +105,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "articles.middleware.RedirectFallbackMiddleware",
-    # The page's edition (English, Persian) for what formats dates and ages.
+    # The page's edition (English, Persian): its language for the interface's words, dates
+    # and ages. Before the redirects, so that their 410 page speaks the edition's language.
     "articles.editions.EditionMiddleware",
+    "articles.middleware.RedirectFallbackMiddleware",
     # Last: counts failed logins and answers a locked-out login with the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -358,9 +359,11 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
-# One language: Django's translation machinery would only cost time (about 3 % of an
-# uncached article page). Turn it on with the first translated edition.
-USE_I18N = False
+# The reader pages' interface is translated (locale/fa/LC_MESSAGES/django.po): each page's
+# edition activates its language (articles.editions.EditionMiddleware); the admin stays in
+# English, LANGUAGE_CODE.
+USE_I18N = True
+LOCALE_PATHS = [BASE_DIR / "locale"]
 # The site's editions, one per language of its content (articles/editions.py knows each
 # language's direction, address prefix and search configuration): English first and at /,
 # then Persian at /fa/. A language the code does not know stops the start.
@@ -369,6 +372,7 @@ if not SITE_LANGUAGES or SITE_LANGUAGES[0] != "en" or not set(SITE_LANGUAGES) <=
     raise ImproperlyConfigured(
         f"SITE_LANGUAGES must be en, optionally followed by fa, not {SITE_LANGUAGES!r}"
     )
+LANGUAGES = [(code, {"en": "English", "fa": "Persian"}[code]) for code in SITE_LANGUAGES]
 USE_TZ = True
 # Times are stored in UTC and shown to readers and editors in the newsroom's zone.
 NEWSROOM_TIME_ZONE = os.environ.get("NEWSROOM_TIME_ZONE", "Asia/Tehran")

@@ -9,6 +9,7 @@ from django.template import loader
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
 
+from articles import editions
 from core.tasks import queue_is_stuck
 
 
@@ -58,6 +59,9 @@ def _error_page(request, template, status, **extra):
         "site_name": settings.SITE_NAME,
         "site_short_name": settings.SITE_SHORT_NAME,
         "request_id": getattr(request, "id", ""),
+        # The home page of the edition whose language the request activated: /fa/ on a
+        # Persian page's error.
+        "edition_home": editions.url(editions.current().code, "home"),
         **extra,
     }
     # Rendered without the request's context processors: they may need the database.

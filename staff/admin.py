@@ -32,8 +32,8 @@ class AuthorAdmin(admin.ModelAdmin):
     search_fields = ("name", "job_title", "slug")
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("user",)
-    fields = ("name", "slug", "kind", "job_title", "bio", "photo", "user")
-    own_bio_fields = ("job_title", "bio", "photo")
+    fields = ("name", "slug", "kind", "job_title", "bio", "language", "photo", "user")
+    own_bio_fields = ("job_title", "bio", "language", "photo")
 
     @staticmethod
     def own_author(request):

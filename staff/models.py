@@ -6,6 +6,12 @@ from core.fields import CleanCharField, CleanTextField
 from core.slugs import fill_slug
 
 
+def bio_language_choices():
+    """The site's languages (``LANGUAGES``, from ``SITE_LANGUAGES``): a callable, so that
+    the migration does not freeze the setting's value."""
+    return list(settings.LANGUAGES)
+
+
 class Author(models.Model):
     """A byline: a person on the staff, or a desk such as "IFP Editorial Staff"."""
 
@@ -33,6 +39,15 @@ class Author(models.Model):
         blank=True,
         help_text="Plain text shown in the author box under every article and on the "
         "author page. Separate paragraphs with a blank line.",
+    )
+    language = models.CharField(
+        "bio language",
+        max_length=8,
+        blank=True,
+        db_default="",
+        choices=bio_language_choices,
+        help_text="The language the bio is written in, so that it is set right to left for "
+        "Persian; blank when unknown (each line's own direction is then used).",
     )
     photo = models.ImageField(
         upload_to="authors/",

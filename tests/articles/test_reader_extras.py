@@ -154,7 +154,7 @@ def test_one_page_per_standing_role(admin_client):
         {"title": "About again", "slug": "", "role": "about", "status": "draft", "body": ""},
     )
     assert response.status_code == 200
-    assert "Another page has this role already." in response.content.decode()
+    assert "Another page in this language has this role already." in response.content.decode()
     assert Page.objects.filter(role="about").count() == 1
 
 

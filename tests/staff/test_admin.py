@@ -13,8 +13,8 @@ from staff.models import Author
 from tests.factories import AuthorFactory
 
 CHANGELIST = "admin:staff_author_changelist"
-OWN_BIO_FIELDS = {"job_title", "bio", "photo"}
-ALL_FIELDS = {"name", "slug", "kind", "job_title", "bio", "photo", "user"}
+OWN_BIO_FIELDS = {"job_title", "bio", "language", "photo"}
+ALL_FIELDS = {"name", "slug", "kind", "job_title", "bio", "language", "photo", "user"}
 
 
 def change_url(author):
