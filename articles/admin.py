@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from js_asset.media import Media as NoncedMedia
 
 from articles import editions, services, workflow
+from articles.admin_editing import ArticleEditingViews
 from articles.admin_views import ArticleHistoryViews, ArticleWorkflowActions
 from articles.models import (
     Article,
@@ -191,6 +192,7 @@ class StateFilter(admin.SimpleListFilter):
 @admin.register(Article)
 class ArticleAdmin(
     LanguageMixin,
+    ArticleEditingViews,
     ArticleHistoryViews,
     ArticleWorkflowActions,
     BodyEditorMixin,
@@ -207,7 +209,7 @@ class ArticleAdmin(
     class Media:
         css = {"all": ("admin-newsroom/admin.css",)}
         # Turns the form's text fields right to left while the language is Persian.
-        js = ("admin-newsroom/text-direction.js",)
+        js = ("admin-newsroom/text-direction.js", "admin-newsroom/editing.js")
 
     list_display = (
         "title",
@@ -294,7 +296,9 @@ class ArticleAdmin(
     def has_change_permission(self, request, obj=None):
         if obj is None:
             return super().has_change_permission(request)
-        return workflow.can_edit(request.user, obj)
+        # An article someone else has open, or that the user asked to read, is shown
+        # read-only (ArticleEditingViews.reading); saving it is not refused for that.
+        return workflow.can_edit(request.user, obj) and not self.reading(request, obj)
 
     def has_publish_permission(self, request):
         return workflow.is_editor(request.user)
@@ -378,7 +382,9 @@ class ArticleAdmin(
         transitions = workflow.available_transitions(user, article) if may_change else []
         context.update(
             transitions=[(t.name, t.label_for(article)) for t in transitions],
-            edits_need_review=obj is not None and workflow.edits_need_review(user, obj),
+            edits_need_review=obj is not None
+            and may_change
+            and workflow.edits_need_review(user, obj),
             events=obj.events.select_related("actor") if obj else (),
             pending_edits=obj.pending_edits.filter(state=PendingEdit.State.PENDING).select_related(
                 "proposed_by"

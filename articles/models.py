@@ -1,3 +1,4 @@
+from datetime import timedelta
 from typing import NamedTuple
 
 from django.conf import settings
@@ -599,6 +600,72 @@ class PendingEdit(models.Model):
 
     def __str__(self):
         return f"Changes to “{self.article}” proposed {self.proposed_at:%Y-%m-%d %H:%M}"
+
+
+class Autosave(models.Model):
+    """The text a user was typing in an article's form, sent by the browser at least every
+    30 seconds while it changes and when the page is left (``static/admin-newsroom/
+    autosave.js``), kept until that user saves the article or discards it. One per user
+    and article; ``article`` is empty for the article a user is writing in the add form
+    (one per user)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, null=True, blank=True, related_name="autosaves"
+    )
+    data = models.JSONField(help_text="The form's fields as typed: field name to text.")
+    saved_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(
+                fields=("user", "article"),
+                condition=Q(article__isnull=False),
+                name="one_autosave_per_user_and_article",
+            ),
+            models.UniqueConstraint(
+                fields=("user",),
+                condition=Q(article__isnull=True),
+                name="one_new_article_autosave_per_user",
+            ),
+        )
+
+    def __str__(self):
+        return f"Text typed by {self.user} at {self.saved_at:%Y-%m-%d %H:%M}"
+
+
+class EditLockQuerySet(models.QuerySet):
+    def held(self):
+        """Locks whose holder's browser said it is still editing within
+        ``EditLock.EXPIRES_AFTER``: an older one has expired by itself (a closed tab, a
+        lost connection) and binds no one."""
+        return self.filter(heartbeat_at__gt=timezone.now() - EditLock.EXPIRES_AFTER)
+
+
+class EditLock(models.Model):
+    """Who has an article's form open, as WordPress's post lock: a soft lock, renewed by a
+    heartbeat of the open form every 30 seconds and released when the page is left.
+    Another user opening the article is told who and since when, and may take over or
+    read; nothing is refused because of it (a stale save still is, by its version)."""
+
+    EXPIRES_AFTER = timedelta(seconds=150)
+
+    article = models.OneToOneField(
+        Article, on_delete=models.CASCADE, primary_key=True, related_name="edit_lock"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    since = models.DateTimeField(default=timezone.now, help_text="When this user took it.")
+    heartbeat_at = models.DateTimeField(
+        default=timezone.now, help_text="When the holder's open form last said so."
+    )
+
+    objects = EditLockQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "edit lock"
+
+    def __str__(self):
+        return f"{self.user} editing “{self.article}” since {self.since:%Y-%m-%d %H:%M}"
 
 
 class Correction(models.Model):

@@ -20,7 +20,15 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from articles import preview, workflow
-from articles.models import Article, Byline, Correction, PendingEdit, WorkflowEvent
+from articles.models import (
+    Article,
+    Autosave,
+    Byline,
+    Correction,
+    EditLock,
+    PendingEdit,
+    WorkflowEvent,
+)
 from channels import outbox
 
 Status = Article.Status
@@ -130,6 +138,7 @@ def article_save(
             workflow.check_edit(user, stored)
         step = workflow.check_transition(user, stored, transition, note) if transition else None
         if not adding and workflow.edits_need_review(user, stored):
+            autosave_discard(user=user, article=stored)
             return _propose(article, stored, user, bylines, tags, expected_version)
 
         new_corrections = []
@@ -162,6 +171,8 @@ def article_save(
             event = _reschedule_recorded(article, user, previous_time)
             comment = f"{comment}; {event.note}"
         workflow.record_version(article, user, comment)
+        # What the user typed is in the article now: no restore prompt for it.
+        autosave_discard(user=user, article=None if adding else article)
     return article
 
 
@@ -292,6 +303,69 @@ def version_restore(
         _apply_snapshot(article, data)
         workflow.record_version(article, user, f"Restored the version of {when:%Y-%m-%d %H:%M}")
     return article, left_out
+
+
+# Autosave and the soft lock of the open form
+
+
+def autosave_store(*, user, article: Article | None, data: dict[str, str]) -> Autosave:
+    """Keep ``data`` (the article form's field names to the text typed in them) as what
+    ``user`` is writing in ``article``'s form (None: the add form), replacing the text
+    kept before. The caller checks that the user may edit the article."""
+    autosave, _ = Autosave.objects.update_or_create(
+        user=user, article=article, defaults={"data": data, "saved_at": timezone.now()}
+    )
+    return autosave
+
+
+def autosave_discard(*, user, article: Article | None) -> None:
+    """Forget what ``user`` typed in ``article``'s form (None: the add form): it was saved
+    or the user said so."""
+    Autosave.objects.filter(user=user, article=article).delete()
+
+
+def lock_take(*, article: Article, user, take_over: bool = False) -> EditLock:
+    """Mark ``article`` as open in ``user``'s form, unless someone else's lock still holds
+    (``EditLockQuerySet.held``) and ``take_over`` is false: then that lock is returned
+    unchanged, its holder named by it. A user reopening their own lock keeps its
+    ``since``."""
+    now = timezone.now()
+    with transaction.atomic():
+        lock = EditLock.objects.select_for_update().filter(article=article).first()
+        if lock is None:
+            return EditLock.objects.create(article=article, user=user, since=now, heartbeat_at=now)
+        held = EditLock.objects.held().filter(pk=lock.pk).exists()
+        if held and lock.user_id != user.pk and not take_over:
+            return lock
+        if lock.user_id != user.pk or not held:
+            lock.user, lock.since = user, now
+        lock.heartbeat_at = now
+        lock.save()
+    return lock
+
+
+def lock_heartbeat(*, article: Article, user) -> EditLock | None:
+    """Renew ``user``'s lock of ``article`` from their open form; returns the lock as it
+    now is: ``user``'s, or the one of a user who took over (the form tells its writer),
+    or None when there is none (it expired and was released; it is then taken again)."""
+    now = timezone.now()
+    with transaction.atomic():
+        lock = EditLock.objects.select_for_update().filter(article=article).first()
+        if lock is not None and lock.user_id != user.pk:
+            if EditLock.objects.held().filter(pk=lock.pk).exists():
+                return lock
+            lock.delete()
+            lock = None
+        if lock is None:
+            return EditLock.objects.create(article=article, user=user, since=now, heartbeat_at=now)
+        lock.heartbeat_at = now
+        lock.save(update_fields=["heartbeat_at"])
+    return lock
+
+
+def lock_release(*, article: Article, user) -> None:
+    """``user`` left ``article``'s form: their lock, if they still hold it, ends."""
+    EditLock.objects.filter(article=article, user=user).delete()
 
 
 # The parts
