@@ -71,6 +71,14 @@ class BylineInline(admin.TabularInline):
     verbose_name = "author"
     verbose_name_plural = "byline"
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # A table row's fields have a column header but no label of their own: name them.
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and db_field.name in ("author", "position"):
+            widget = getattr(field.widget, "widget", field.widget)
+            widget.attrs["aria-label"] = f"Byline {db_field.name}"
+        return field
+
     def get_formset(self, request, obj=None, **kwargs):
         # min_num alone only shows the empty rows; validate_min refuses a byline-less save.
         return super().get_formset(request, obj, validate_min=True, **kwargs)
@@ -209,7 +217,11 @@ class ArticleAdmin(
     class Media:
         css = {"all": ("admin-newsroom/admin.css",)}
         # Turns the form's text fields right to left while the language is Persian.
-        js = ("admin-newsroom/text-direction.js", "admin-newsroom/editing.js")
+        js = (
+            "admin-newsroom/text-direction.js",
+            "admin-newsroom/editing.js",
+            "admin-newsroom/form-names.js",
+        )
 
     list_display = (
         "title",
