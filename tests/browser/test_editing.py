@@ -38,7 +38,8 @@ def test_leaving_warns_and_the_typed_text_is_offered_back(demo_site, live_url, p
     no_axe_violations(page, "add form with the restore prompt")
     notice.get_by_role("link", name="Restore it").click()
     expect(page.locator("#id_title")).to_have_value("A headline typed and never saved")
-    expect(page.locator(".ProseMirror[contenteditable=true]")).to_contain_text("A first paragraph that must not")
+    body = page.locator(".ProseMirror[contenteditable=true]")
+    expect(body).to_contain_text("A first paragraph that must not be lost.")
     expect(page.locator(".autosave-restored")).to_contain_text("is back in the form below")
 
 
