@@ -27,6 +27,7 @@ from articles.models import (
     WorkflowEvent,
 )
 from channels.admin import TelegramPostInline
+from core.newsroom_time import newsroom_time, zone_name
 
 
 class BodyEditorMixin:
@@ -158,6 +159,19 @@ class ArticleAdminForm(forms.ModelForm):
             raise ValidationError(f"“{transition}” is not a step of the workflow.")
         if transition == "send_back" and not cleaned_data.get("workflow_note", "").strip():
             self.add_error("workflow_note", "Tell the writer what to change.")
+        when = cleaned_data.get("published_at")
+        future = when is not None and when > timezone.now()
+        if transition == "schedule" and not future and "published_at" in self.fields:
+            self.add_error(
+                "published_at",
+                "Set a publication time in the future (newsroom time) to schedule the article.",
+            )
+        if transition == "publish" and future and self.instance.status != Article.Status.PUBLISHED:
+            self.add_error(
+                "published_at",
+                "This time is in the future: press “Schedule” to publish then, or clear it "
+                "to publish now.",
+            )
         cleaned_data["transition"] = transition
         if self.instance.pk is not None:
             stored = Article.objects.select_related("updated_by").filter(pk=self.instance.pk)
@@ -376,7 +390,24 @@ class ArticleAdmin(
         if not self.proposed(request, obj):
             return super().log_change(request, obj, message)
 
+    def step_done(self, request, obj):
+        """The workflow step this save made (the form's "_transition" button), as its
+        event, or None; told to the user by name, time and person."""
+        name = request.POST.get("_transition", "")
+        if name not in workflow.TRANSITIONS or self.proposed(request, obj):
+            return None
+        return obj.events.filter(actor=request.user).first()
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if event := self.step_done(request, obj):
+            self.message_user(request, workflow.step_message(event, obj), messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:articles_article_change", args=[obj.pk]))
+        return super().response_add(request, obj, post_url_continue)
+
     def response_change(self, request, obj):
+        if event := self.step_done(request, obj):
+            self.message_user(request, workflow.step_message(event, obj), messages.SUCCESS)
+            return HttpResponseRedirect(request.path)
         if self.proposed(request, obj):
             self.message_user(
                 request,
@@ -404,7 +435,16 @@ class ArticleAdmin(
             if obj
             else (),
             can_share=obj is not None and workflow.is_editor(user),
+            schedulable=any(t.name == "schedule" for t in transitions),
+            newsroom_zone=zone_name(),
+            newsroom_now=newsroom_time(timezone.now()),
         )
+        if obj is not None and obj.status == Article.Status.DRAFT:
+            sent_back = Article.objects.sent_back().filter(pk=obj.pk).first()
+            context.update(
+                sent_back=sent_back,
+                sent_back_when=newsroom_time(sent_back.sent_back_at) if sent_back else "",
+            )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # Columns

@@ -1,8 +1,8 @@
 """The open article form, kept safe: what the user types is sent to the server as they
 type and when they leave (an autosave per user and article, a new article's too), offered
 back with "Restore the text you were writing at 14:05?", and the form holds a soft lock
-(as WordPress's post lock) that tells a second user who is editing and since when, and
-lets them take over or read. A mixin of ``ArticleAdmin``; the browser's side is
+(as WordPress's post lock): a second user opening the article is told, in a dialog over
+the form, who is editing it and since when, and takes over or reads it. A mixin of ``ArticleAdmin``; the browser's side is
 ``static/admin-newsroom/editing.js``; every write is a call to ``articles.services``."""
 
 from django.contrib import messages
@@ -160,15 +160,11 @@ class ArticleEditingViews:
 
     def reading(self, request, obj):
         """Whether this GET of the change form shows ``obj`` read-only although the user
-        may edit it: they asked to read it, or someone else's lock holds it."""
+        may edit it: they chose to read it (the soft lock's dialog offers it)."""
         match = request.resolver_match
         if request.method != "GET" or match is None:
             return False
-        if match.url_name != "articles_article_change":
-            return False
-        if "read_only" in request.GET:
-            return True
-        return EditLock.objects.held().filter(article=obj).exclude(user=request.user).exists()
+        return match.url_name == "articles_article_change" and "read_only" in request.GET
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "GET" and "read_only" not in request.GET:
@@ -195,10 +191,10 @@ class ArticleEditingViews:
         return RestoredForm
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        # The user may edit and is editing: not reading, by choice or because of a lock.
+        # The user may edit and chose to: not reading.
         editing = obj is None or self.has_change_permission(request, obj)
         lock = None
-        if obj is not None:
+        if obj is not None and editing:
             lock = (
                 EditLock.objects.held()
                 .select_related("user")
@@ -211,7 +207,9 @@ class ArticleEditingViews:
             autosave = self.autosaved(request, obj)
         pk = None if obj is None else obj.pk
         context.update(
-            editing=editing,
+            # Someone else's lock: the form waits behind a dialog (take over or read),
+            # without autosave or heartbeat until the user takes over.
+            editing=editing and lock is None,
             restoring="restore" in request.GET and autosave is not None,
             autosave=autosave,
             autosave_time=newsroom_time(autosave.saved_at, with_date=False) if autosave else "",
@@ -226,6 +224,6 @@ class ArticleEditingViews:
             lock_release_url=reverse("admin:article_lock_release", args=[pk]) if pk else "",
             other_lock=lock,
             other_lock_since=newsroom_time(lock.since) if lock else "",
-            may_take_over=obj is not None and workflow.can_edit(request.user, obj),
+            read_only_url=f"{self.form_url(obj)}?read_only=1" if obj else "",
         )
         return super().render_change_form(request, context, add, change, form_url, obj)

@@ -168,6 +168,23 @@ class ArticleQuerySet(models.QuerySet):
         """Articles with a writer's change awaiting an editor's decision."""
         return self.filter(pending_edits__state=PendingEdit.State.PENDING).distinct()
 
+    def sent_back(self):
+        """Drafts an editor sent back with a note, until they are submitted again: the
+        latest step of each was "send back". Each carries that step's ``sent_back_note``,
+        ``sent_back_at`` and ``sent_back_by`` (the editor's username), from one subquery
+        each, so a list of them costs one query."""
+        latest = WorkflowEvent.objects.filter(article=OuterRef("pk")).order_by("-at", "-id")
+        return (
+            self.drafts()
+            .annotate(
+                last_step=Subquery(latest.values("action")[:1]),
+                sent_back_note=Subquery(latest.values("note")[:1]),
+                sent_back_at=Subquery(latest.values("at")[:1]),
+                sent_back_by=Subquery(latest.values("actor__username")[:1]),
+            )
+            .filter(last_step="send_back")
+        )
+
     def owned_by(self, user):
         """A writer's own articles: the ones they created, and the ones under their
         byline. The one definition of "mine" (``workflow.is_owner`` asks it of one

@@ -373,8 +373,15 @@ def lock_release(*, article: Article, user) -> None:
 
 def _move(article, stored, step):
     """Set what the step ``step`` changes on ``article``, in memory; ``stored`` is the
-    article as stored, which the rules judge."""
-    if step.name == "publish":
+    article as stored, which the rules judge. Raises ``ValidationError`` for "schedule"
+    without a publication time in the future."""
+    if step.name == "schedule":
+        if article.published_at is None or article.published_at <= timezone.now():
+            raise ValidationError(
+                "Set a publication time in the future to schedule the article.",
+                code="schedule_time",
+            )
+    elif step.name == "publish":
         keep = None if stored.is_scheduled() else article.published_at
         # Whole seconds: what the admin's time field can show and post back unchanged.
         article.published_at = keep or timezone.now().replace(microsecond=0)
@@ -382,7 +389,7 @@ def _move(article, stored, step):
 
 
 def _step_recorded(article, user, step, from_status, note):
-    if step.name == "publish":
+    if step.name in ("publish", "schedule"):
         # Readers now have its address; a link shared for review must not outlive
         # that, even if the article is unpublished again.
         preview.revoke(article)

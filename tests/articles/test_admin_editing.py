@@ -122,18 +122,26 @@ def test_opening_an_article_takes_its_lock(editor_client, editor):
     assert lock.user == editor
 
 
-def test_a_second_user_is_told_who_edits_and_reads_it(editor, newsroom_user):
+def test_a_second_user_is_told_who_edits_and_chooses_to_take_over_or_read(
+    editor, newsroom_user
+):
     article = DraftArticleFactory(title="Held headline")
     client_for(editor).get(change_url(article))
     other = client_for(newsroom_user("sara", "Editors"))
     page = other.get(change_url(article)).content.decode()
+    assert 'role="dialog"' in page
     assert "<strong>editor</strong> has been editing this article since" in page
     assert "Tehran time" in page
     assert "Take over" in page
-    # Read-only: no field to type in, no save button, no autosave script's target.
-    assert 'name="title"' not in page
-    assert 'name="_save"' not in page
+    assert f'href="{change_url(article)}?read_only=1"' in page
+    # No autosave or heartbeat of a form that waits behind the dialog.
     assert 'id="newsroom-editing"' not in page
+    assert EditLock.objects.get(article=article).user == editor
+
+    reading = other.get(change_url(article) + "?read_only=1").content.decode()
+    assert 'name="title"' not in reading
+    assert 'name="_save"' not in reading
+    assert 'role="dialog"' not in reading
     assert EditLock.objects.get(article=article).user == editor
 
 

@@ -67,17 +67,20 @@ def test_a_second_user_is_told_who_edits_and_may_take_over(demo_site, live_url, 
 
     editor = new_page()
     login(editor, live_url, "editor", "editor", next_path=change)
-    notice = editor.locator(".edit-lock-notice")
-    expect(notice).to_contain_text("sara has been editing this article since")
-    expect(notice).to_contain_text("Tehran time")
-    expect(editor.locator("#id_title")).to_have_count(0)
+    dialog = editor.get_by_role("dialog")
+    expect(dialog).to_contain_text("sara has been editing this article since")
+    expect(dialog).to_contain_text("Tehran time")
     no_axe_violations(editor, "change form locked by another user")
 
-    notice.get_by_role("button", name="Take over").click()
+    dialog.get_by_role("button", name="Take over").click()
+    expect(editor.get_by_role("dialog")).to_have_count(0)
     expect(editor.locator("#id_title")).to_be_editable()
     expect(editor.locator(".messagelist")).to_contain_text("You took over this article.")
 
     sara.reload()
-    expect(sara.locator(".edit-lock-notice")).to_contain_text(
+    expect(sara.get_by_role("dialog")).to_contain_text(
         "editor has been editing this article since"
     )
+    sara.get_by_role("link", name="Open read-only").click()
+    expect(sara.locator("#id_title")).to_have_count(0)
+    expect(sara.locator(".field-title")).to_contain_text(draft.title)
