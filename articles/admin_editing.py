@@ -2,8 +2,9 @@
 type and when they leave (an autosave per user and article, a new article's too), offered
 back with "Restore the text you were writing at 14:05?", and the form holds a soft lock
 (as WordPress's post lock): a second user opening the article is told, in a dialog over
-the form, who is editing it and since when, and takes over or reads it. A mixin of ``ArticleAdmin``; the browser's side is
-``static/admin-newsroom/editing.js``; every write is a call to ``articles.services``."""
+the form, who is editing it and since when, and takes over or reads it. A mixin of
+``ArticleAdmin``; the browser's side is ``static/admin-newsroom/editing.js``; every write
+is a call to ``articles.services``."""
 
 from django.contrib import messages
 from django.contrib.admin.utils import unquote

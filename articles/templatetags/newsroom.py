@@ -10,8 +10,9 @@ DASHBOARD_ROWS = 8
 
 @register.inclusion_tag("admin/includes/newsroom_dashboard.html")
 def newsroom_dashboard(user):
-    """The admin start page: my drafts sent back with an editor's note, my drafts, awaiting review, scheduled next, recently published,
-    and (for editors) changes to live articles awaiting review."""
+    """The admin start page: my drafts sent back with an editor's note, my drafts,
+    awaiting review, scheduled next, recently published, and (for editors) changes to live
+    articles awaiting review."""
     if not user.has_perm("articles.view_article"):
         return {"show": False}
     articles = Article.objects.visible_to(user).select_related("updated_by").defer("body")

@@ -53,7 +53,8 @@ def test_writer_submits_an_article_with_a_picture_and_an_editor_publishes_it(
     )
     choose(writer, "id_bylines-0-author", "Sara Ahmadi")
     writer.get_by_role("button", name="Submit for review").click()
-    expect(writer.locator(".messagelist")).to_contain_text(f"“{HEADLINE}” was submitted for review.")
+    submitted = f"“{HEADLINE}” was submitted for review."
+    expect(writer.locator(".messagelist")).to_contain_text(submitted)
 
     editor = new_page()
     login(editor, live_url, "editor", "editor", next_path="/admin/articles/article/")
