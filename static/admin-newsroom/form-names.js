@@ -29,6 +29,26 @@
         }
       });
     });
+    // Inputs with no label of their own (the date and time of a split field, which Django
+    // heads with a legend; a row's delete box) are named from their field.
+    form.querySelectorAll("input:not([type=hidden]), select, textarea").forEach(function (el) {
+      if ((el.labels && el.labels.length) || el.hasAttribute("aria-label")) {
+        return;
+      }
+      if (el.hasAttribute("aria-labelledby") || el.closest(".select2")) {
+        return;
+      }
+      var row = el.closest(".form-row");
+      var heading = row && row.querySelector("label, legend");
+      var base = heading ? heading.textContent.replace(/:\s*$/, "").trim() : "";
+      var part = /-DELETE$/.test(el.name) ? "delete this row" : "";
+      var split = /_([01])$/.exec(el.id || "");
+      if (split) {
+        part = split[1] === "0" ? "date" : "time";
+      }
+      var text = [base, part].filter(Boolean).join(", ");
+      el.setAttribute("aria-label", text || el.name);
+    });
     form.querySelectorAll("thead th:empty").forEach(function (header) {
       var hidden = document.createElement("span");
       hidden.className = "newsroom-hidden-text";

@@ -122,9 +122,7 @@ def test_opening_an_article_takes_its_lock(editor_client, editor):
     assert lock.user == editor
 
 
-def test_a_second_user_is_told_who_edits_and_chooses_to_take_over_or_read(
-    editor, newsroom_user
-):
+def test_a_second_user_is_told_who_edits_and_chooses_to_take_over_or_read(editor, newsroom_user):
     article = DraftArticleFactory(title="Held headline")
     client_for(editor).get(change_url(article))
     other = client_for(newsroom_user("sara", "Editors"))

@@ -109,9 +109,7 @@ def test_submitting_says_so(sara):
     assert messages_of(response) == ["“Rial slides” was submitted for review."]
 
 
-def test_a_send_back_names_the_writer_and_its_note_stays_until_she_resubmits(
-    editor_client, sara
-):
+def test_a_send_back_names_the_writer_and_its_note_stays_until_she_resubmits(editor_client, sara):
     article = ReviewArticleFactory(title="Rial slides", created_by=sara)
     note = "Needs a second source for the minister's quote."
     response = step(editor_client, article, "send_back", workflow_note=note)
