@@ -6,15 +6,18 @@ the form, who is editing it and since when, and takes over or reads it. A mixin 
 ``ArticleAdmin``; the browser's side is ``static/admin-newsroom/editing.js``; every write
 is a call to ``articles.services``."""
 
+from types import SimpleNamespace
+
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
+from taggit.utils import edit_string_for_tags
 
 from articles import services, workflow
-from articles.models import Autosave, EditLock
+from articles.models import Autosave, EditLock, PendingEdit
 from core.newsroom_time import newsroom_time
 
 # The fields of the article form an autosave keeps: its own text and choices (the byline,
@@ -37,6 +40,20 @@ AUTOSAVED_FIELDS = (
 )
 # The longest text one field may keep (the body of a long feature is far below it).
 MAX_FIELD_CHARS = 1_000_000
+
+
+def form_values(data):
+    """A pending change's data (``workflow.snapshot`` fields) as the article form's
+    initial values; the byline is left to its rows."""
+    values = {}
+    for key, value in data.items():
+        if key == "tags":
+            values["tags"] = edit_string_for_tags([SimpleNamespace(name=tag) for tag in value])
+        elif key.endswith("_id"):
+            values[key.removesuffix("_id")] = value
+        elif key != "authors":
+            values[key] = value
+    return values
 
 
 class ArticleEditingViews:
@@ -175,13 +192,20 @@ class ArticleEditingViews:
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
+        """The form, starting (on a GET) from the text the user asked to restore, or, for
+        a writer's live article, from her change awaiting review, so that her next save
+        carries all her changes and she sees what she proposed."""
         form = super().get_form(request, obj, change, **kwargs)
-        if request.method != "GET" or "restore" not in request.GET:
+        if request.method != "GET":
             return form
-        autosave = self.autosaved(request, obj)
-        if autosave is None:
+        typed = {}
+        if obj is not None and workflow.edits_need_review(request.user, obj):
+            if edit := PendingEdit.objects.of(article=obj, user=request.user).first():
+                typed = form_values(edit.data)
+        if "restore" in request.GET and (autosave := self.autosaved(request, obj)):
+            typed = {**typed, **autosave.data}
+        if not typed:
             return form
-        typed = autosave.data
 
         class RestoredForm(form):
             def __init__(self, *args, **kwargs):

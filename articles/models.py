@@ -582,6 +582,16 @@ class WorkflowEvent(models.Model):
         return f"{self.article}: {self.from_status} → {self.to_status}"
 
 
+class PendingEditQuerySet(models.QuerySet):
+    def awaiting_review(self):
+        return self.filter(state=PendingEdit.State.PENDING)
+
+    def of(self, *, article, user):
+        """``user``'s change to ``article`` awaiting review: at most one (``services``
+        updates it with each of her saves); her form starts from it."""
+        return self.awaiting_review().filter(article=article, proposed_by=user)
+
+
 class PendingEdit(models.Model):
     """Changes proposed to a live article. The live page stays as it is until an editor
     approves; approval applies them in one transaction."""
@@ -610,6 +620,8 @@ class PendingEdit(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(blank=True, help_text="The editor's note on the decision.")
+
+    objects = PendingEditQuerySet.as_manager()
 
     class Meta:
         ordering = ("-proposed_at", "-id")

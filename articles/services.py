@@ -443,16 +443,22 @@ def _set_bylines(article, author_ids, *, replace=False):
 def _propose(article, stored, user, bylines, tags, expected_version):
     """Keep a writer's change to a live article as a pending change: only what differs from
     the stored article, so that approving later does not undo an editor's edits of the
-    other fields made in the meantime."""
+    other fields made in the meantime.
+
+    One pending change per article and writer: a later save replaces what her earlier one
+    kept (her form shows her pending text, ``PendingEditQuerySet.of``, so a save carries all of
+    her changes), and an editor reviews one change, never several that undo each other."""
     proposed = workflow.snapshot(article, authors=bylines, tags=tags)
     current = workflow.snapshot(stored)
     data = {key: value for key, value in proposed.items() if current.get(key) != value}
-    return PendingEdit.objects.create(
-        article=stored,
-        proposed_by=user,
-        base_version=expected_version or stored.version,
-        data=data,
-    )
+    edit = PendingEdit.objects.select_for_update().of(article=stored, user=user).first()
+    if edit is None:
+        edit = PendingEdit(article=stored, proposed_by=user)
+    edit.base_version = expected_version or stored.version
+    edit.data = data
+    edit.proposed_at = timezone.now()
+    edit.save()
+    return edit
 
 
 def _apply_snapshot(article, data):

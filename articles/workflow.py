@@ -220,7 +220,7 @@ def check_transition(user, article, name, note=""):
 def describe(event):
     label = TRANSITIONS[event.action].label if event.action in TRANSITIONS else event.action
     if event.action == "publish":
-        label = "Published"
+        label = "Publish"  # the versions' comments say so since before "Publish now"
     if event.action in ("publish", "schedule") and event.published_at > event.at:
         label = f"Scheduled for {timezone.localtime(event.published_at):%Y-%m-%d %H:%M}"
     return f"{label}: {event.note}" if event.note else label

@@ -10,11 +10,17 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, PendingEdit
 from core.newsroom_time import newsroom_time
-from tests.admin_forms import change_url, form_errors, messages_of, open_change_form
+from tests.admin_forms import (
+    change_url,
+    form_errors,
+    messages_of,
+    open_change_form,
+    save_in_admin,
+)
 from tests.conftest import client_for
-from tests.factories import DraftArticleFactory, ReviewArticleFactory
+from tests.factories import DraftArticleFactory, PublishedArticleFactory, ReviewArticleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +134,42 @@ def test_a_send_back_names_the_writer_and_its_note_stays_until_she_resubmits(edi
     article.refresh_from_db()
     assert article.status == Article.Status.REVIEW
     assert "Sent back to you" not in writer.get(reverse("admin:index")).content.decode()
+
+
+# A writer's change to her live article: one pending change, updated by each save.
+
+
+def test_a_writers_saves_to_her_live_article_make_one_pending_change(
+    editor_client, sara, settings
+):
+    article = PublishedArticleFactory(title="Live headline", created_by=sara, tags=["Iran"])
+    writer = client_for(sara)
+    save_in_admin(writer, article, title="Her better headline")
+    # The form shows her proposed text, not the live one: nothing seems to vanish.
+    page = writer.get(change_url(article)).content.decode()
+    assert 'value="Her better headline"' in page
+    save_in_admin(writer, article, standfirst="And a standfirst.", tags="Iran, Rial")
+
+    (edit,) = PendingEdit.objects.all()
+    assert edit.data["title"] == "Her better headline"
+    assert edit.data["standfirst"] == "And a standfirst."
+    assert edit.data["tags"] == ["Iran", "Rial"]
+    article.refresh_from_db()
+    assert article.title == "Live headline"
+
+    start = editor_client.get(reverse("admin:index")).content.decode()
+    assert start.count("Changes to “Live headline”") == 1
+    review = editor_client.get(reverse("admin:article_pending", args=[article.pk, edit.pk]))
+    shown = review.content.decode()
+    # One diff of every field she changed (the words of the new text marked).
+    assert shown.count('<tr><th scope="row">') == 3
+    for word in ("better", "standfirst", "Rial"):
+        assert word in shown
+
+
+def test_a_read_only_page_shows_the_body_as_formatted_text(writer_client):
+    body = "<p>First <strong>bold</strong> words.</p><h2>Next</h2>"
+    article = PublishedArticleFactory(body=body)
+    page = writer_client.get(change_url(article)).content.decode()
+    assert body in page
+    assert "&lt;p&gt;" not in page
