@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from js_asset.media import Media as NoncedMedia
 
-from articles import editions, services, workflow
+from articles import editions, search, services, workflow
 from articles.admin_editing import ArticleEditingViews
 from articles.admin_views import ArticleHistoryViews, ArticleWorkflowActions
 from articles.models import (
@@ -26,6 +26,7 @@ from articles.models import (
     Redirect,
     Section,
     WorkflowEvent,
+    newsroom_ordering,
 )
 from channels.admin import TelegramPostInline
 from core.newsroom_time import newsroom_time, zone_name
@@ -212,6 +213,21 @@ class StateFilter(admin.SimpleListFilter):
         }.get(self.value(), queryset.all)()
 
 
+class MineFilter(admin.SimpleListFilter):
+    """The user's own articles (``ArticleQuerySet.owned_by``)."""
+
+    title = "whose"
+    parameter_name = "whose"
+
+    def lookups(self, request, model_admin):
+        return (("mine", "Mine"),)
+
+    def queryset(self, request, queryset):
+        if self.value() == "mine":
+            return queryset.owned_by(request.user)
+        return queryset
+
+
 @admin.register(Article)
 class ArticleAdmin(
     LanguageMixin,
@@ -236,6 +252,7 @@ class ArticleAdmin(
             "admin-newsroom/text-direction.js",
             "admin-newsroom/editing.js",
             "admin-newsroom/form-names.js",
+            "admin-newsroom/writing.js",
         )
 
     list_display = (
@@ -247,9 +264,19 @@ class ArticleAdmin(
         "published_at",
         "updated_at",
     )
-    list_filter = (StateFilter, "status", "section", "language", "is_featured", "published_at")
+    list_filter = (
+        StateFilter,
+        MineFilter,
+        ("bylines__author", admin.RelatedOnlyFieldListFilter),
+        "section",
+        "language",
+        "is_featured",
+        "published_at",
+    )
     list_select_related = ("section",)
-    search_fields = ("title", "slug", "standfirst", "kicker")
+    # What the search box looks in; get_search_results searches (articles.search).
+    search_fields = ("title", "standfirst", "body", "bylines__author__name")
+    search_help_text = "Searches headlines, standfirsts, story text and bylines."
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("section", "image", "translation_of")
@@ -327,6 +354,16 @@ class ArticleAdmin(
             )
         )
 
+    def get_ordering(self, request):
+        return newsroom_ordering()
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        matches = search.newsroom_matches(queryset, search_term)
+        # A slug typed or pasted whole finds its article too.
+        return matches | queryset.filter(slug=search_term.strip()), False
+
     def has_change_permission(self, request, obj=None):
         if obj is None:
             return super().has_change_permission(request)
@@ -343,6 +380,15 @@ class ArticleAdmin(
             zone = f"Newsroom time ({settings.NEWSROOM_TIME_ZONE})."
             formfield.help_text = f"{formfield.help_text} {zone}".strip()
         return formfield
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        author = getattr(request.user, "author", None)
+        if obj.pk is None and isinstance(inline, BylineInline) and request.method == "GET":
+            # A new article's byline starts with the writer's own author, if she has one.
+            if author is not None:
+                kwargs["initial"] = [{"author": author.pk, "position": 0}]
+        return kwargs
 
     # Saving: the form, its byline, tags, corrections and the step clicked, in one call.
 

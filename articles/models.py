@@ -6,7 +6,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models import Case, F, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models.functions import Now
 from django.utils import timezone
 from django_prose_editor.fields import ProseEditorField
 from taggit.managers import TaggableManager
@@ -142,6 +143,17 @@ def public_q(prefix=""):
     )
 
 
+def newsroom_ordering():
+    """``ArticleQuerySet.newsroom_order`` as order_by expressions (the admin's list sorts
+    by them until a column is chosen)."""
+    in_hand = Q(status__in=(Article.Status.DRAFT, Article.Status.REVIEW)) | Q(
+        status=Article.Status.PUBLISHED, published_at__gt=Now()
+    )
+    first = Case(When(in_hand, then=Value(0)), default=Value(1))
+    when = Case(When(in_hand, then=F("updated_at")), default=F("published_at"))
+    return (first.asc(), when.desc(nulls_last=True))
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """What a reader may see: status published and ``published_at`` not in the future.
@@ -167,6 +179,11 @@ class ArticleQuerySet(models.QuerySet):
     def with_pending_edits(self):
         """Articles with a writer's change awaiting an editor's decision."""
         return self.filter(pending_edits__state=PendingEdit.State.PENDING).distinct()
+
+    def newsroom_order(self):
+        """The newsroom's list order: the work in hand first (drafts, articles in review and
+        scheduled ones, by last change), then the rest by publication time, newest first."""
+        return self.order_by(*newsroom_ordering())
 
     def sent_back(self):
         """Drafts an editor sent back with a note, until they are submitted again: the

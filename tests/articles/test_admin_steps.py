@@ -173,3 +173,23 @@ def test_a_read_only_page_shows_the_body_as_formatted_text(writer_client):
     page = writer_client.get(change_url(article)).content.decode()
     assert body in page
     assert "&lt;p&gt;" not in page
+
+
+# The form as a writer's tool.
+
+
+def test_a_new_articles_byline_starts_with_the_writers_own_author(sara, editor_client):
+    from tests.admin_forms import posted_fields
+    from tests.factories import AuthorFactory
+
+    author = AuthorFactory(name="Sara Ahmadi", user=sara)
+    add = reverse("admin:articles_article_add")
+    data = posted_fields(client_for(sara).get(add))
+    assert data["bylines-0-author"] == str(author.pk)
+    # Someone with no author of their own starts with an empty byline.
+    assert posted_fields(editor_client.get(add)).get("bylines-0-author", "") == ""
+
+
+def test_the_form_loads_the_writing_aids(editor_client):
+    page = editor_client.get(reverse("admin:articles_article_add")).content.decode()
+    assert "admin-newsroom/writing.js" in page

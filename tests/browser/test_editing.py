@@ -2,6 +2,7 @@
 asks first, the text comes back with "Restore the text you were writing at …?", and a
 second user opening an article in use is told who has it, and may take over."""
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.checks import axe_violations, format_violations
@@ -10,6 +11,17 @@ from tests.browser.conftest import BROWSER_DB, login
 pytestmark = BROWSER_DB
 
 ADD = "/admin/articles/article/add/"
+
+
+@pytest.fixture(autouse=True)
+def _no_requests_after_the_test(new_page, browser):
+    """The form tells the server when it is left (the lock released, the last text kept):
+    those requests, sent as the test's pages close, must not reach the server while the
+    test's tables are emptied."""
+    yield
+    for context in browser.contexts:
+        context.route("**/lock/release/", lambda route: route.abort())
+        context.route("**/autosave/", lambda route: route.abort())
 
 
 def no_axe_violations(page, name):
@@ -84,3 +96,77 @@ def test_a_second_user_is_told_who_edits_and_may_take_over(demo_site, live_url, 
     sara.get_by_role("link", name="Open read-only").click()
     expect(sara.locator("#id_title")).to_have_count(0)
     expect(sara.locator(".field-title")).to_contain_text(draft.title)
+
+
+def test_the_body_is_a_writers_tool(demo_site, live_url, page):
+    login(page, live_url, "sara", "sara", next_path=ADD)
+    expect(page.locator("#id_title")).to_be_focused()
+    body = page.locator(".ProseMirror[contenteditable=true]")
+    expect(body).to_have_attribute("spellcheck", "true")
+    assert body.bounding_box()["height"] >= 300
+    body.click()
+    page.keyboard.type("Three short words")
+    expect(page.locator(".body-counts")).to_have_text("3 words, 17 characters")
+    expect(page.locator("#bylines-group")).to_contain_text("Sara Ahmadi")
+
+
+def test_ctrl_s_saves_and_keeps_the_form_open(demo_site, live_url, page):
+    draft = demo_site["draft"]
+    change = f"/admin/articles/article/{draft.pk}/change/"
+    login(page, live_url, "sara", "sara", next_path=change)
+    page.fill("#id_title", "Saved with the keyboard")
+    page.keyboard.press("Control+s")
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    expect(page.locator("#id_title")).to_have_value("Saved with the keyboard")
+    assert page.url.endswith(change)
+
+
+def test_the_schedule_button_says_when_in_newsroom_time(demo_site, live_url, page):
+    draft = demo_site["draft"]
+    login(page, live_url, "editor", "editor", f"/admin/articles/article/{draft.pk}/change/")
+    expect(page.locator(".workflow-actions")).to_contain_text("in Tehran time (it is")
+    page.fill("#id_published_at_0", "2099-11-29")
+    page.fill("#id_published_at_1", "18:05:00")
+    page.get_by_role("button", name="Schedule", exact=True).click()
+    message = f"“{draft.title}” was scheduled for 29 Nov 18:05 Tehran time."
+    expect(page.locator(".messagelist")).to_contain_text(message)
+    expect(page.locator(".workflow-state")).to_contain_text("Scheduled for")
+    no_axe_violations(page, "change form of a scheduled article")
+
+
+def test_a_writers_change_to_her_live_article_goes_through_one_review(
+    demo_site, live_url, new_page
+):
+    from django.contrib.auth import get_user_model
+
+    from articles.models import Article
+
+    live = demo_site["rich"]
+    Article.objects.filter(pk=live.pk).update(
+        created_by=get_user_model().objects.get(username="sara")
+    )
+    change = f"/admin/articles/article/{live.pk}/change/"
+    writer = new_page()
+    login(writer, live_url, "sara", "sara", next_path=change)
+    expect(writer.locator(".workflow-review-note")).to_contain_text("kept for an editor's review")
+    writer.fill("#id_title", "What the new budget means for Tehran and Isfahan")
+    writer.locator("input[name=_continue]").click()
+    expect(writer.locator(".messagelist")).to_contain_text("kept for an editor's review")
+    expect(writer.locator("#id_title")).to_have_value(
+        "What the new budget means for Tehran and Isfahan"
+    )
+    writer.fill("#id_standfirst", "Six numbers that explain the plan.")
+    writer.locator("input[name=_continue]").click()
+    expect(writer.locator(".workflow-pending")).to_have_count(1)
+
+    editor = new_page()
+    login(editor, live_url, "editor", "editor")
+    expect(editor.locator("#newsroom")).to_contain_text("Changes to “What the new budget")
+    editor.locator("#newsroom a", has_text="Changes to").click()
+    expect(editor.locator(".diff-fields tbody tr")).to_have_count(2)
+    no_axe_violations(editor, "pending change")
+    editor.get_by_role("button", name="Approve and publish the changes").click()
+    expect(editor.locator(".messagelist")).to_contain_text("The changes are live.")
+    reader = new_page()
+    reader.goto(f"{live_url}/{live.slug}/")
+    expect(reader.locator("h1")).to_have_text("What the new budget means for Tehran and Isfahan")
