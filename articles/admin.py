@@ -274,8 +274,8 @@ class ArticleAdmin(
         "published_at",
     )
     list_select_related = ("section",)
-    # What the search box looks in; get_search_results searches (articles.search).
-    search_fields = ("title", "standfirst", "body", "bylines__author__name")
+    # Parts of these, and (get_search_results) the story text and bylines' names.
+    search_fields = ("title", "slug", "standfirst", "kicker")
     search_help_text = "Searches headlines, standfirsts, story text and bylines."
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ("title",)}
@@ -358,11 +358,10 @@ class ArticleAdmin(
         return newsroom_ordering()
 
     def get_search_results(self, request, queryset, search_term):
+        fields, duplicates = super().get_search_results(request, queryset, search_term)
         if not search_term.strip():
-            return queryset, False
-        matches = search.newsroom_matches(queryset, search_term)
-        # A slug typed or pasted whole finds its article too.
-        return matches | queryset.filter(slug=search_term.strip()), False
+            return fields, duplicates
+        return fields | search.newsroom_matches(queryset, search_term), duplicates
 
     def has_change_permission(self, request, obj=None):
         if obj is None:
