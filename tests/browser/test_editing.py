@@ -2,6 +2,8 @@
 asks first, the text comes back with "Restore the text you were writing at …?", and a
 second user opening an article in use is told who has it, and may take over."""
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
@@ -11,6 +13,7 @@ from tests.browser.conftest import BROWSER_DB, login
 pytestmark = BROWSER_DB
 
 ADD = "/admin/articles/article/add/"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture(autouse=True)
@@ -175,3 +178,36 @@ def test_a_writers_change_to_her_live_article_goes_through_one_review(
     reader = new_page()
     reader.goto(f"{live_url}/{live.slug}/")
     expect(reader.locator("h1")).to_have_text("What the new budget means for Tehran and Isfahan")
+
+
+def test_a_sent_back_draft_on_the_start_page_and_atop_the_form(demo_site, live_url, page):
+    """Also saves the README's screenshots of the start page and the article form."""
+    from django.contrib.auth import get_user_model
+
+    from articles import services
+
+    users = get_user_model().objects
+    draft = demo_site["draft"]
+    services.article_transition(article=draft, user=users.get(username="sara"), name="submit")
+    note = "Please add the minister's full name and a second source."
+    services.article_transition(
+        article=draft, user=users.get(username="editor"), name="send_back", note=note
+    )
+    login(page, live_url, "sara", "sara")
+    sent_back = page.locator(".newsroom-dashboard__sent-back")
+    expect(sent_back).to_contain_text(draft.title)
+    expect(sent_back).to_contain_text(note)
+    no_axe_violations(page, "start page")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "admin-start-desktop.png", full_page=True)
+
+    sent_back.get_by_role("link", name=draft.title).click()
+    expect(page.locator(".workflow-sent-back")).to_contain_text(note)
+    page.locator(".ProseMirror[contenteditable=true]").click()
+    page.keyboard.press("End")
+    page.keyboard.type(" The minister, Abbas Araghchi, confirmed it.")
+    page.locator("#id_title").focus()
+    page.screenshot(path=SCREENSHOTS / "admin-article-form-desktop.png", full_page=True)
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.locator(".messagelist")).to_contain_text("was submitted for review.")
+    expect(page.locator(".workflow-sent-back")).to_have_count(0)
