@@ -5,7 +5,7 @@ second user opening an article in use is told who has it, and may take over."""
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Error, expect
 
 from tests.browser.checks import axe_violations, format_violations
 from tests.browser.conftest import BROWSER_DB, login
@@ -26,10 +26,18 @@ def _no_requests_after_the_test(new_page, browser):
         for page in context.pages:
             sent = []
             page.on("request", lambda request, sent=sent: sent.append(request))
+            page.on("dialog", _leave)  # the warning of a form with unsaved changes
             page.goto("about:blank")
             for request in sent:
                 if "/lock/release/" in request.url or "/autosave/" in request.url:
                     request.response()
+
+
+def _leave(dialog):
+    try:
+        dialog.accept()
+    except Error:
+        pass  # the test's own handler answered it
 
 
 def no_axe_violations(page, name):
