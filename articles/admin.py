@@ -10,9 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from js_asset.media import Media as NoncedMedia
 
-from articles import editions, reader_admin, services, workflow
+from articles import editions, reader_admin, search, services, workflow
+from articles.admin_editing import ArticleEditingViews
 from articles.admin_views import ArticleHistoryViews, ArticleWorkflowActions
 from articles.models import (
     Article,
@@ -24,8 +26,10 @@ from articles.models import (
     Redirect,
     Section,
     WorkflowEvent,
+    newsroom_ordering,
 )
 from channels.admin import TelegramPostInline
+from core.newsroom_time import newsroom_time, zone_name
 from images.admin import picker_script
 from live.admin import LiveStoryInline
 
@@ -71,6 +75,14 @@ class BylineInline(admin.TabularInline):
     min_num = 1
     verbose_name = "author"
     verbose_name_plural = "byline"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # A table row's fields have a column header but no label of their own: name them.
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and db_field.name in ("author", "position"):
+            widget = getattr(field.widget, "widget", field.widget)
+            widget.attrs["aria-label"] = f"Byline {db_field.name}"
+        return field
 
     def get_formset(self, request, obj=None, **kwargs):
         # min_num alone only shows the empty rows; validate_min refuses a byline-less save.
@@ -151,6 +163,19 @@ class ArticleAdminForm(forms.ModelForm):
             raise ValidationError(f"“{transition}” is not a step of the workflow.")
         if transition == "send_back" and not cleaned_data.get("workflow_note", "").strip():
             self.add_error("workflow_note", "Tell the writer what to change.")
+        when = cleaned_data.get("published_at")
+        future = when is not None and when > timezone.now()
+        if transition == "schedule" and not future and "published_at" in self.fields:
+            self.add_error(
+                "published_at",
+                "Set a publication time in the future (newsroom time) to schedule the article.",
+            )
+        if transition == "publish" and future and self.instance.status != Article.Status.PUBLISHED:
+            self.add_error(
+                "published_at",
+                "This time is in the future: press “Schedule” to publish then, or clear it "
+                "to publish now.",
+            )
         cleaned_data["transition"] = transition
         if self.instance.pk is not None:
             stored = Article.objects.select_related("updated_by").filter(pk=self.instance.pk)
@@ -190,9 +215,25 @@ class StateFilter(admin.SimpleListFilter):
         }.get(self.value(), queryset.all)()
 
 
+class MineFilter(admin.SimpleListFilter):
+    """The user's own articles (``ArticleQuerySet.owned_by``)."""
+
+    title = "whose"
+    parameter_name = "whose"
+
+    def lookups(self, request, model_admin):
+        return (("mine", "Mine"),)
+
+    def queryset(self, request, queryset):
+        if self.value() == "mine":
+            return queryset.owned_by(request.user)
+        return queryset
+
+
 @admin.register(Article)
 class ArticleAdmin(
     LanguageMixin,
+    ArticleEditingViews,
     ArticleHistoryViews,
     ArticleWorkflowActions,
     BodyEditorMixin,
@@ -211,7 +252,13 @@ class ArticleAdmin(
         css = {"all": ("admin-newsroom/admin.css", "admin-newsroom/image-picker.css")}
         # Turns the form's text fields right to left while the language is Persian; the
         # body editor's pictures come from the library (images.admin).
-        js = ("admin-newsroom/text-direction.js", picker_script())
+        js = (
+            "admin-newsroom/text-direction.js",
+            "admin-newsroom/editing.js",
+            "admin-newsroom/form-names.js",
+            "admin-newsroom/writing.js",
+            picker_script(),
+        )
 
     list_display = (
         "title",
@@ -223,9 +270,19 @@ class ArticleAdmin(
         "updated_at",
         "views_week",
     )
-    list_filter = (StateFilter, "status", "section", "language", "is_featured", "published_at")
+    list_filter = (
+        StateFilter,
+        MineFilter,
+        ("bylines__author", admin.RelatedOnlyFieldListFilter),
+        "section",
+        "language",
+        "is_featured",
+        "published_at",
+    )
     list_select_related = ("section",)
+    # Parts of these, and (get_search_results) the story text and bylines' names.
     search_fields = ("title", "slug", "standfirst", "kicker")
+    search_help_text = "Searches headlines, standfirsts, story text and bylines."
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("section", "image", "translation_of", "source_outlet")
@@ -247,8 +304,10 @@ class ArticleAdmin(
         if workflow.is_editor(request.user):
             publishing.append("workflow_note")
         history = ("created_at", "created_by", "updated_at", "updated_by", "expected_version")
+        # Read-only, the body is shown as the formatted text it is, not as its HTML.
+        body = "body" if obj is None or self.has_change_permission(request, obj) else "text"
         return (
-            (None, {"fields": ("language", "kicker", "title", "slug", "standfirst", "body")}),
+            (None, {"fields": ("language", "kicker", "title", "slug", "standfirst", body)}),
             ("Filing", {"fields": ("section", "tags", "is_featured", "translation_of")}),
             ("Source", {"fields": ("source_outlet", "source_url", "source_language")}),
             (
@@ -262,6 +321,11 @@ class ArticleAdmin(
         )
 
     readers = reader_admin.readers_field
+
+    @admin.display(description="Body")
+    def text(self, obj):
+        # Sanitized against the editor's allowlist on every save (articles.richtext).
+        return mark_safe(obj.body)  # noqa: S308
 
     @admin.display(description="Current picture")
     def image_preview(self, obj):
@@ -304,10 +368,21 @@ class ArticleAdmin(
 
     views_week = reader_admin.views_week_column
 
+    def get_ordering(self, request):
+        return newsroom_ordering()
+
+    def get_search_results(self, request, queryset, search_term):
+        fields, duplicates = super().get_search_results(request, queryset, search_term)
+        if not search_term.strip():
+            return fields, duplicates
+        return fields | search.newsroom_matches(queryset, search_term), duplicates
+
     def has_change_permission(self, request, obj=None):
         if obj is None:
             return super().has_change_permission(request)
-        return workflow.can_edit(request.user, obj)
+        # An article someone else has open, or that the user asked to read, is shown
+        # read-only (ArticleEditingViews.reading); saving it is not refused for that.
+        return workflow.can_edit(request.user, obj) and not self.reading(request, obj)
 
     def has_publish_permission(self, request):
         return workflow.is_editor(request.user)
@@ -318,6 +393,15 @@ class ArticleAdmin(
             zone = f"Newsroom time ({settings.NEWSROOM_TIME_ZONE})."
             formfield.help_text = f"{formfield.help_text} {zone}".strip()
         return formfield
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        author = getattr(request.user, "author", None)
+        if obj.pk is None and isinstance(inline, BylineInline) and request.method == "GET":
+            # A new article's byline starts with the writer's own author, if she has one.
+            if author is not None:
+                kwargs["initial"] = [{"author": author.pk, "position": 0}]
+        return kwargs
 
     # Saving: the form, its byline, tags, corrections and the step clicked, in one call.
 
@@ -380,7 +464,24 @@ class ArticleAdmin(
         if not self.proposed(request, obj):
             return super().log_change(request, obj, message)
 
+    def step_done(self, request, obj):
+        """The workflow step this save made (the form's "_transition" button), as its
+        event, or None; told to the user by name, time and person."""
+        name = request.POST.get("_transition", "")
+        if name not in workflow.TRANSITIONS or self.proposed(request, obj):
+            return None
+        return obj.events.filter(actor=request.user).first()
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if event := self.step_done(request, obj):
+            self.message_user(request, workflow.step_message(event, obj), messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:articles_article_change", args=[obj.pk]))
+        return super().response_add(request, obj, post_url_continue)
+
     def response_change(self, request, obj):
+        if event := self.step_done(request, obj):
+            self.message_user(request, workflow.step_message(event, obj), messages.SUCCESS)
+            return HttpResponseRedirect(request.path)
         if self.proposed(request, obj):
             self.message_user(
                 request,
@@ -398,7 +499,9 @@ class ArticleAdmin(
         transitions = workflow.available_transitions(user, article) if may_change else []
         context.update(
             transitions=[(t.name, t.label_for(article)) for t in transitions],
-            edits_need_review=obj is not None and workflow.edits_need_review(user, obj),
+            edits_need_review=obj is not None
+            and may_change
+            and workflow.edits_need_review(user, obj),
             events=obj.events.select_related("actor") if obj else (),
             pending_edits=obj.pending_edits.filter(state=PendingEdit.State.PENDING).select_related(
                 "proposed_by"
@@ -406,7 +509,16 @@ class ArticleAdmin(
             if obj
             else (),
             can_share=obj is not None and workflow.is_editor(user),
+            schedulable=any(t.name == "schedule" for t in transitions),
+            newsroom_zone=zone_name(),
+            newsroom_now=newsroom_time(timezone.now()),
         )
+        if obj is not None and obj.status == Article.Status.DRAFT:
+            sent_back = Article.objects.sent_back().filter(pk=obj.pk).first()
+            context.update(
+                sent_back=sent_back,
+                sent_back_when=newsroom_time(sent_back.sent_back_at) if sent_back else "",
+            )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # Columns

@@ -1,3 +1,4 @@
+from datetime import timedelta
 from typing import NamedTuple
 
 from django.conf import settings
@@ -5,7 +6,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models import Case, F, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -146,6 +148,17 @@ def public_q(prefix=""):
     )
 
 
+def newsroom_ordering():
+    """``ArticleQuerySet.newsroom_order`` as order_by expressions (the admin's list sorts
+    by them until a column is chosen)."""
+    in_hand = Q(status__in=(Article.Status.DRAFT, Article.Status.REVIEW)) | Q(
+        status=Article.Status.PUBLISHED, published_at__gt=Now()
+    )
+    first = Case(When(in_hand, then=Value(0)), default=Value(1))
+    when = Case(When(in_hand, then=F("updated_at")), default=F("published_at"))
+    return (first.asc(), when.desc(nulls_last=True))
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """What a reader may see: status published and ``published_at`` not in the future.
@@ -171,6 +184,28 @@ class ArticleQuerySet(models.QuerySet):
     def with_pending_edits(self):
         """Articles with a writer's change awaiting an editor's decision."""
         return self.filter(pending_edits__state=PendingEdit.State.PENDING).distinct()
+
+    def newsroom_order(self):
+        """The newsroom's list order: the work in hand first (drafts, articles in review and
+        scheduled ones, by last change), then the rest by publication time, newest first."""
+        return self.order_by(*newsroom_ordering())
+
+    def sent_back(self):
+        """Drafts an editor sent back with a note, until they are submitted again: the
+        latest step of each was "send back". Each carries that step's ``sent_back_note``,
+        ``sent_back_at`` and ``sent_back_by`` (the editor's username), from one subquery
+        each, so a list of them costs one query."""
+        latest = WorkflowEvent.objects.filter(article=OuterRef("pk")).order_by("-at", "-id")
+        return (
+            self.drafts()
+            .annotate(
+                last_step=Subquery(latest.values("action")[:1]),
+                sent_back_note=Subquery(latest.values("note")[:1]),
+                sent_back_at=Subquery(latest.values("at")[:1]),
+                sent_back_by=Subquery(latest.values("actor__username")[:1]),
+            )
+            .filter(last_step="send_back")
+        )
 
     def owned_by(self, user):
         """A writer's own articles: the ones they created, and the ones under their
@@ -600,6 +635,16 @@ class WorkflowEvent(models.Model):
         return f"{self.article}: {self.from_status} → {self.to_status}"
 
 
+class PendingEditQuerySet(models.QuerySet):
+    def awaiting_review(self):
+        return self.filter(state=PendingEdit.State.PENDING)
+
+    def of(self, *, article, user):
+        """``user``'s change to ``article`` awaiting review: at most one (``services``
+        updates it with each of her saves); her form starts from it."""
+        return self.awaiting_review().filter(article=article, proposed_by=user)
+
+
 class PendingEdit(models.Model):
     """Changes proposed to a live article. The live page stays as it is until an editor
     approves; approval applies them in one transaction."""
@@ -629,12 +674,80 @@ class PendingEdit(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(blank=True, help_text="The editor's note on the decision.")
 
+    objects = PendingEditQuerySet.as_manager()
+
     class Meta:
         ordering = ("-proposed_at", "-id")
         verbose_name = "pending change"
 
     def __str__(self):
         return f"Changes to “{self.article}” proposed {self.proposed_at:%Y-%m-%d %H:%M}"
+
+
+class Autosave(models.Model):
+    """The text a user was typing in an article's form, sent by the browser at least every
+    30 seconds while it changes and when the page is left (``static/admin-newsroom/
+    autosave.js``), kept until that user saves the article or discards it. One per user
+    and article; ``article`` is empty for the article a user is writing in the add form
+    (one per user)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, null=True, blank=True, related_name="autosaves"
+    )
+    data = models.JSONField(help_text="The form's fields as typed: field name to text.")
+    saved_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(
+                fields=("user", "article"),
+                condition=Q(article__isnull=False),
+                name="one_autosave_per_user_and_article",
+            ),
+            models.UniqueConstraint(
+                fields=("user",),
+                condition=Q(article__isnull=True),
+                name="one_new_article_autosave_per_user",
+            ),
+        )
+
+    def __str__(self):
+        return f"Text typed by {self.user} at {self.saved_at:%Y-%m-%d %H:%M}"
+
+
+class EditLockQuerySet(models.QuerySet):
+    def held(self):
+        """Locks whose holder's browser said it is still editing within
+        ``EditLock.EXPIRES_AFTER``: an older one has expired by itself (a closed tab, a
+        lost connection) and binds no one."""
+        return self.filter(heartbeat_at__gt=timezone.now() - EditLock.EXPIRES_AFTER)
+
+
+class EditLock(models.Model):
+    """Who has an article's form open, as WordPress's post lock: a soft lock, renewed by a
+    heartbeat of the open form every 30 seconds and released when the page is left.
+    Another user opening the article is told who and since when, and may take over or
+    read; nothing is refused because of it (a stale save still is, by its version)."""
+
+    EXPIRES_AFTER = timedelta(seconds=150)
+
+    article = models.OneToOneField(
+        Article, on_delete=models.CASCADE, primary_key=True, related_name="edit_lock"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    since = models.DateTimeField(default=timezone.now, help_text="When this user took it.")
+    heartbeat_at = models.DateTimeField(
+        default=timezone.now, help_text="When the holder's open form last said so."
+    )
+
+    objects = EditLockQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "edit lock"
+
+    def __str__(self):
+        return f"{self.user} editing “{self.article}” since {self.since:%Y-%m-%d %H:%M}"
 
 
 class Correction(models.Model):

@@ -20,7 +20,15 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from articles import preview, workflow
-from articles.models import Article, Byline, Correction, PendingEdit, WorkflowEvent
+from articles.models import (
+    Article,
+    Autosave,
+    Byline,
+    Correction,
+    EditLock,
+    PendingEdit,
+    WorkflowEvent,
+)
 from channels import notify, outbox
 
 Status = Article.Status
@@ -136,6 +144,7 @@ def article_save(
             workflow.check_edit(user, stored)
         step = workflow.check_transition(user, stored, transition, note) if transition else None
         if not adding and workflow.edits_need_review(user, stored):
+            autosave_discard(user=user, article=stored)
             return _propose(article, stored, user, bylines, tags, expected_version)
 
         new_corrections = []
@@ -171,6 +180,8 @@ def article_save(
             event = _reschedule_recorded(article, user, previous_time)
             comment = f"{comment}; {event.note}"
         workflow.record_version(article, user, comment)
+        # What the user typed is in the article now: no restore prompt for it.
+        autosave_discard(user=user, article=None if adding else article)
     return article
 
 
@@ -303,13 +314,83 @@ def version_restore(
     return article, left_out
 
 
+# Autosave and the soft lock of the open form
+
+
+def autosave_store(*, user, article: Article | None, data: dict[str, str]) -> Autosave:
+    """Keep ``data`` (the article form's field names to the text typed in them) as what
+    ``user`` is writing in ``article``'s form (None: the add form), replacing the text
+    kept before. The caller checks that the user may edit the article."""
+    autosave, _ = Autosave.objects.update_or_create(
+        user=user, article=article, defaults={"data": data, "saved_at": timezone.now()}
+    )
+    return autosave
+
+
+def autosave_discard(*, user, article: Article | None) -> None:
+    """Forget what ``user`` typed in ``article``'s form (None: the add form): it was saved
+    or the user said so."""
+    Autosave.objects.filter(user=user, article=article).delete()
+
+
+def lock_take(*, article: Article, user, take_over: bool = False) -> EditLock:
+    """Mark ``article`` as open in ``user``'s form, unless someone else's lock still holds
+    (``EditLockQuerySet.held``) and ``take_over`` is false: then that lock is returned
+    unchanged, its holder named by it. A user reopening their own lock keeps its
+    ``since``."""
+    now = timezone.now()
+    with transaction.atomic():
+        lock = EditLock.objects.select_for_update().filter(article=article).first()
+        if lock is None:
+            return EditLock.objects.create(article=article, user=user, since=now, heartbeat_at=now)
+        held = EditLock.objects.held().filter(pk=lock.pk).exists()
+        if held and lock.user_id != user.pk and not take_over:
+            return lock
+        if lock.user_id != user.pk or not held:
+            lock.user, lock.since = user, now
+        lock.heartbeat_at = now
+        lock.save()
+    return lock
+
+
+def lock_heartbeat(*, article: Article, user) -> EditLock | None:
+    """Renew ``user``'s lock of ``article`` from their open form; returns the lock as it
+    now is: ``user``'s, or the one of a user who took over (the form tells its writer),
+    or None when there is none (it expired and was released; it is then taken again)."""
+    now = timezone.now()
+    with transaction.atomic():
+        lock = EditLock.objects.select_for_update().filter(article=article).first()
+        if lock is not None and lock.user_id != user.pk:
+            if EditLock.objects.held().filter(pk=lock.pk).exists():
+                return lock
+            lock.delete()
+            lock = None
+        if lock is None:
+            return EditLock.objects.create(article=article, user=user, since=now, heartbeat_at=now)
+        lock.heartbeat_at = now
+        lock.save(update_fields=["heartbeat_at"])
+    return lock
+
+
+def lock_release(*, article: Article, user) -> None:
+    """``user`` left ``article``'s form: their lock, if they still hold it, ends."""
+    EditLock.objects.filter(article=article, user=user).delete()
+
+
 # The parts
 
 
 def _move(article, stored, step):
     """Set what the step ``step`` changes on ``article``, in memory; ``stored`` is the
-    article as stored, which the rules judge."""
-    if step.name == "publish":
+    article as stored, which the rules judge. Raises ``ValidationError`` for "schedule"
+    without a publication time in the future."""
+    if step.name == "schedule":
+        if article.published_at is None or article.published_at <= timezone.now():
+            raise ValidationError(
+                "Set a publication time in the future to schedule the article.",
+                code="schedule_time",
+            )
+    elif step.name == "publish":
         keep = None if stored.is_scheduled() else article.published_at
         # Whole seconds: what the admin's time field can show and post back unchanged.
         article.published_at = keep or timezone.now().replace(microsecond=0)
@@ -317,7 +398,7 @@ def _move(article, stored, step):
 
 
 def _step_recorded(article, user, step, from_status, note):
-    if step.name == "publish":
+    if step.name in ("publish", "schedule"):
         # Readers now have its address; a link shared for review must not outlive
         # that, even if the article is unpublished again.
         preview.revoke(article)
@@ -386,17 +467,23 @@ def _author_ids(bylines):
 def _propose(article, stored, user, bylines, tags, expected_version):
     """Keep a writer's change to a live article as a pending change: only what differs from
     the stored article, so that approving later does not undo an editor's edits of the
-    other fields made in the meantime."""
+    other fields made in the meantime.
+
+    One pending change per article and writer: a later save replaces what her earlier one
+    kept (her form shows her pending text, ``PendingEditQuerySet.of``, so a save carries all of
+    her changes), and an editor reviews one change, never several that undo each other."""
     authors = None if bylines is None else _author_ids(bylines)
     proposed = workflow.snapshot(article, authors=authors, tags=tags)
     current = workflow.snapshot(stored)
     data = {key: value for key, value in proposed.items() if current.get(key) != value}
-    return PendingEdit.objects.create(
-        article=stored,
-        proposed_by=user,
-        base_version=expected_version or stored.version,
-        data=data,
-    )
+    edit = PendingEdit.objects.select_for_update().of(article=stored, user=user).first()
+    if edit is None:
+        edit = PendingEdit(article=stored, proposed_by=user)
+    edit.base_version = expected_version or stored.version
+    edit.data = data
+    edit.proposed_at = timezone.now()
+    edit.save()
+    return edit
 
 
 def _apply_snapshot(article, data):

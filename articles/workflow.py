@@ -147,22 +147,26 @@ class Transition:
     needs_note: bool = False
 
     def label_for(self, article):
-        if self.name != "publish":
-            return self.label
-        if article.is_scheduled():
-            return "Publish now"
-        if article.published_at and article.published_at > timezone.now():
-            return "Schedule"
+        """The button's words (``article`` kept for steps whose words may depend on it)."""
         return self.label
 
 
+# In the order of their buttons: the primary step of each state comes first.
 TRANSITIONS = {
     t.name: t
     for t in (
-        Transition("submit", "Submit for review", (Status.DRAFT,), Status.REVIEW, False),
         Transition(
             "publish",
-            "Publish",
+            "Publish now",
+            (Status.DRAFT, Status.REVIEW, Status.UNPUBLISHED),
+            Status.PUBLISHED,
+            True,
+        ),
+        Transition("submit", "Submit for review", (Status.DRAFT,), Status.REVIEW, False),
+        # Publish at the publication time of the form, which must be in the future.
+        Transition(
+            "schedule",
+            "Schedule",
             (Status.DRAFT, Status.REVIEW, Status.UNPUBLISHED),
             Status.PUBLISHED,
             True,
@@ -170,7 +174,7 @@ TRANSITIONS = {
         Transition("unpublish", "Unpublish", (Status.PUBLISHED,), Status.UNPUBLISHED, True),
         Transition(
             "send_back",
-            "Send back to the writer",
+            "Send back",
             (Status.REVIEW, Status.UNPUBLISHED),
             Status.DRAFT,
             True,
@@ -215,9 +219,37 @@ def check_transition(user, article, name, note=""):
 
 def describe(event):
     label = TRANSITIONS[event.action].label if event.action in TRANSITIONS else event.action
-    if event.action == "publish" and event.published_at and event.published_at > event.at:
+    if event.action == "publish":
+        label = "Publish"  # the versions' comments say so since before "Publish now"
+    if event.action in ("publish", "schedule") and event.published_at > event.at:
         label = f"Scheduled for {timezone.localtime(event.published_at):%Y-%m-%d %H:%M}"
     return f"{label}: {event.note}" if event.note else label
+
+
+def writer_of(article):
+    """The person a step's message names as the article's writer: who created it, by name
+    when the account has one."""
+    user = article.created_by
+    if user is None:
+        return "the writer"
+    return user.get_full_name() or user.get_username()
+
+
+def step_message(event, article):
+    """What the newsroom is told after the step ``event`` of ``article``: the step, the
+    time in newsroom time and the person ("“Rial slides” was scheduled for 29 Nov 18:05
+    Tehran time.", "… was sent back to Sara.")."""
+    from core.newsroom_time import newsroom_time
+
+    title = f"“{article}”"
+    if event.action in ("publish", "schedule") and event.published_at > event.at:
+        return f"{title} was scheduled for {newsroom_time(event.published_at)}."
+    return {
+        "submit": f"{title} was submitted for review.",
+        "publish": f"{title} was published at {newsroom_time(event.published_at)}.",
+        "unpublish": f"{title} was unpublished: readers no longer see it.",
+        "send_back": f"{title} was sent back to {writer_of(article)} with your note.",
+    }.get(event.action, f"{title} was saved: {describe(event)}.")
 
 
 # Versions (django-reversion) and pending changes

@@ -68,17 +68,17 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     # The search column (SearchVectorField); Django 6 checks that this app is installed.
     "django.contrib.postgres",
-    # Third party
-    "axes",
+    # Third party, the ones with admin pages under readable names (core/app_labels.py)
+    "core.app_labels.LockoutsConfig",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "taggit",
+    "core.app_labels.TwoFactorConfig",
+    "core.app_labels.TagsConfig",
     "django_prose_editor",
-    "reversion",
+    "core.app_labels.HistoryConfig",
     # Background tasks (core/tasks.py): the backport on Django 5.2, and the database backend
     # with its table and worker (manage.py db_worker) on either.
     *([] if find_spec("django.tasks") else ["django_tasks"]),
-    "django_tasks_db",
+    "core.app_labels.TaskQueueConfig",
     # Local
     "images",
     "staff",

@@ -8,7 +8,7 @@ from django.urls import include, path
 
 from articles import feeds, most_read, sitemaps, views
 from articles.sitemaps import SITEMAPS
-from ifp.views import healthz
+from ifp.views import favicon, healthz
 from staff import twofactor
 from staff.twofactor import NewsroomLoginForm
 from staff.views import AuthorDetailView
@@ -70,6 +70,7 @@ urlpatterns = [
     path("news-sitemap.xml", views.news_sitemap, name="news-sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),
     path("beacon/", most_read.beacon, name="beacon"),
+    path("favicon.ico", favicon, name="favicon"),
     path("author/", include("staff.urls")),
     path("live/", include("live.urls")),
     # The Persian edition: the same pages under /fa/ (its own URL namespace), each limited

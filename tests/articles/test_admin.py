@@ -38,8 +38,9 @@ from tests.pages import json_ld, json_time, text_of, updated_time
 
 # The whole article changelist page: session, user, the section filter's choices, the
 # filtered and total counts, the page of articles joined to their sections, one prefetch
-# of bylines with their authors, and the date hierarchy's range and dates.
-ARTICLE_CHANGELIST_QUERIES = 9
+# of bylines with their authors, the author filter's choices (the authors with a byline),
+# and the date hierarchy's range and dates.
+ARTICLE_CHANGELIST_QUERIES = 10
 
 SLUG = "smog-closes-schools-in-tehran"
 
@@ -175,13 +176,13 @@ def test_article_changelist_search_finds_by_field(admin_client, field, value):
 
 
 @pytest.mark.django_db
-def test_article_changelist_filters_by_status(admin_client):
+def test_article_changelist_filters_by_state(admin_client):
     published = PublishedArticleFactory()
     DraftArticleFactory()
     UnpublishedArticleFactory()
-    link = filter_links(admin_client.get(article_changelist_url()), "status")["Published"]
+    link = filter_links(admin_client.get(article_changelist_url()), "state")["Live"]
 
-    response = admin_client.get(article_changelist_url(), {"status": "published"})
+    response = admin_client.get(article_changelist_url(), {"state": "live"})
 
     assert response.status_code == 200
     assert listed(response) == {published.pk}

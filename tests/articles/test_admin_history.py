@@ -800,7 +800,7 @@ def test_a_scheduled_article_ends_its_share_links(editor_client, client):
     data.update(
         published_at_0=later.strftime("%Y-%m-%d"),
         published_at_1=later.strftime("%H:%M:%S"),
-        _transition="publish",
+        _transition="schedule",
     )
     assert editor_client.post(change_url(article), data).status_code == 302
     article.refresh_from_db()

@@ -49,12 +49,14 @@ STATUS_OF = {
 SOURCES = {
     "submit": {"draft"},
     "publish": {"draft", "review", "unpublished", "scheduled"},
+    "schedule": {"draft", "review", "unpublished"},
     "unpublish": {"live", "scheduled"},
     "send_back": {"review", "unpublished"},
 }
 TARGETS = {
     "submit": Status.REVIEW,
     "publish": Status.PUBLISHED,
+    "schedule": Status.PUBLISHED,
     "unpublish": Status.UNPUBLISHED,
     "send_back": Status.DRAFT,
 }
@@ -771,7 +773,7 @@ def test_editor_bulk_publish_publishes_the_eligible_and_reports_the_rest(client,
     assert live.published_at == live_published_at
     assert events_of(live) == []
     messages = messages_of(response)
-    assert "Publish: 4 article(s)." in messages
+    assert "Publish now: 4 article(s)." in messages
     assert [m for m in messages if m.startswith("Not done for “Already live”")]
 
 
@@ -813,7 +815,7 @@ def schedule(client, editor, article, moment):
     response = post_transition(
         client,
         article,
-        "publish",
+        "schedule",
         published_at_0=moment.strftime("%Y-%m-%d"),
         published_at_1=moment.strftime("%H:%M:%S"),
     )
@@ -857,7 +859,7 @@ def test_editor_schedules_an_article_from_the_change_form(client, editor, moment
     )
     html = client.get(change_url(article)).content.decode()
     assert "State: <strong>Scheduled for" in html
-    assert "Save and publish now" in html
+    assert ">Publish now</button>" in html
 
 
 @pytest.mark.django_db
@@ -903,7 +905,7 @@ def test_editor_publishes_a_scheduled_article_now_from_the_change_form(client, r
 def test_editor_publishes_a_scheduled_article_now_after_setting_the_time_to_now(
     client, reader, editor
 ):
-    """The admin's "Now" shortcut fills in the current time before "Save and publish now"."""
+    """The admin's "Now" shortcut fills in the current time before "Publish now"."""
     article = ScheduledArticleFactory(published_at=timezone.now() + timedelta(days=1))
     client.force_login(editor)
     date, time = split_time(timezone.now())

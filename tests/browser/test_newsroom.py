@@ -52,15 +52,16 @@ def test_writer_submits_an_article_with_a_picture_and_an_editor_publishes_it(
         "A metro train waiting at an underground platform"
     )
     choose(writer, "id_bylines-0-author", "Sara Ahmadi")
-    writer.get_by_role("button", name="Save and submit for review").click()
-    expect(writer.locator(".messagelist")).to_contain_text("was added successfully")
+    writer.get_by_role("button", name="Submit for review").click()
+    submitted = f"“{HEADLINE}” was submitted for review."
+    expect(writer.locator(".messagelist")).to_contain_text(submitted)
 
     editor = new_page()
     login(editor, live_url, "editor", "editor", next_path="/admin/articles/article/")
     editor.get_by_role("link", name=HEADLINE).click()
     expect(editor.locator(".workflow-state")).to_contain_text("In review")
-    editor.get_by_role("button", name="Save and publish").click()
-    expect(editor.locator(".messagelist")).to_contain_text("was changed successfully")
+    editor.get_by_role("button", name="Publish now").click()
+    expect(editor.locator(".messagelist")).to_contain_text(f"“{HEADLINE}” was published at")
 
     reader = new_page()
     reader.goto(live_url + "/")
