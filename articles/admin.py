@@ -4,16 +4,13 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Prefetch
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 from js_asset.media import Media as NoncedMedia
 
-from articles import editions, reader_admin, search, services, workflow
+from articles import editions, reader_admin, services, workflow
+from articles.admin_display import ArticleDisplay
 from articles.admin_editing import ArticleEditingViews
 from articles.admin_views import ArticleHistoryViews, ArticleWorkflowActions
 from articles.models import (
@@ -26,7 +23,6 @@ from articles.models import (
     Redirect,
     Section,
     WorkflowEvent,
-    newsroom_ordering,
 )
 from channels.admin import TelegramPostInline
 from core.newsroom_time import newsroom_time, zone_name
@@ -190,49 +186,10 @@ class ArticleAdminForm(forms.ModelForm):
         return cleaned_data
 
 
-class StateFilter(admin.SimpleListFilter):
-    title = "state"
-    parameter_name = "state"
-
-    def lookups(self, request, model_admin):
-        return (
-            ("draft", "Draft"),
-            ("review", "In review"),
-            ("scheduled", "Scheduled"),
-            ("live", "Live"),
-            ("unpublished", "Unpublished"),
-            ("pending", "Live, with changes awaiting review"),
-        )
-
-    def queryset(self, request, queryset):
-        return {
-            "draft": queryset.drafts,
-            "review": queryset.in_review,
-            "scheduled": queryset.scheduled,
-            "live": queryset.published,
-            "unpublished": queryset.unpublished,
-            "pending": queryset.with_pending_edits,
-        }.get(self.value(), queryset.all)()
-
-
-class MineFilter(admin.SimpleListFilter):
-    """The user's own articles (``ArticleQuerySet.owned_by``)."""
-
-    title = "whose"
-    parameter_name = "whose"
-
-    def lookups(self, request, model_admin):
-        return (("mine", "Mine"),)
-
-    def queryset(self, request, queryset):
-        if self.value() == "mine":
-            return queryset.owned_by(request.user)
-        return queryset
-
-
 @admin.register(Article)
 class ArticleAdmin(
     LanguageMixin,
+    ArticleDisplay,
     ArticleEditingViews,
     ArticleHistoryViews,
     ArticleWorkflowActions,
@@ -241,7 +198,9 @@ class ArticleAdmin(
 ):
     """The newsroom's article desk, an adapter: every save and workflow step is one call
     to ``articles.services``, which keeps writers' changes to live articles for an editor.
-    Versions, pending changes, share links and the list's workflow actions are in
+    What it shows (the list, its filters and columns, read-only fields) is in
+    ``articles.admin_display``; autosave and the soft lock in ``articles.admin_editing``;
+    versions, pending changes, share links and the list's workflow actions in
     ``articles.admin_views``."""
 
     form = ArticleAdminForm
@@ -260,30 +219,6 @@ class ArticleAdmin(
             picker_script(),
         )
 
-    list_display = (
-        "title",
-        "section",
-        "byline",
-        "state",
-        "is_published",
-        "published_at",
-        "updated_at",
-        "views_week",
-    )
-    list_filter = (
-        StateFilter,
-        MineFilter,
-        ("bylines__author", admin.RelatedOnlyFieldListFilter),
-        "section",
-        "language",
-        "is_featured",
-        "published_at",
-    )
-    list_select_related = ("section",)
-    # Parts of these, and (get_search_results) the story text and bylines' names.
-    search_fields = ("title", "slug", "standfirst", "kicker")
-    search_help_text = "Searches headlines, standfirsts, story text and bylines."
-    date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("section", "image", "translation_of", "source_outlet")
     readonly_fields = (
@@ -320,27 +255,6 @@ class ArticleAdmin(
             ("History", {"classes": ("collapse",), "fields": history}),
         )
 
-    readers = reader_admin.readers_field
-
-    @admin.display(description="Body")
-    def text(self, obj):
-        # Sanitized against the editor's allowlist on every save (articles.richtext).
-        return mark_safe(obj.body)  # noqa: S308
-
-    @admin.display(description="Current picture")
-    def image_preview(self, obj):
-        if obj is None or obj.image_id is None:
-            return "None yet."
-        url, width, height = obj.image.rendition("card", at_most=320)
-        return format_html(
-            '<img src="{}" alt="{}" width="{}" height="{}" class="featured-preview"><br>{}',
-            url,
-            obj.image.alt,
-            width,
-            height,
-            obj.image.credit,
-        )
-
     def get_readonly_fields(self, request, obj=None):
         if workflow.is_editor(request.user):
             return self.readonly_fields
@@ -351,31 +265,6 @@ class ArticleAdmin(
         if obj is not None and obj.status == Article.Status.PUBLISHED:
             return self.inlines
         return (BylineInline, TelegramPostInline, LiveStoryInline)
-
-    def get_queryset(self, request):
-        # Every page of this admin (the list, the change form, versions, compare, share,
-        # pending changes, autocomplete) reads through here: a writer never reaches a
-        # colleague's draft. One query for all bylines on the page, not one per row.
-        return (
-            super()
-            .get_queryset(request)
-            .visible_to(request.user)
-            .prefetch_related(
-                Prefetch("bylines", queryset=Byline.objects.select_related("author"))
-            )
-            .annotate(views_week=reader_admin.views_week())
-        )
-
-    views_week = reader_admin.views_week_column
-
-    def get_ordering(self, request):
-        return newsroom_ordering()
-
-    def get_search_results(self, request, queryset, search_term):
-        fields, duplicates = super().get_search_results(request, queryset, search_term)
-        if not search_term.strip():
-            return fields, duplicates
-        return fields | search.newsroom_matches(queryset, search_term), duplicates
 
     def has_change_permission(self, request, obj=None):
         if obj is None:
@@ -520,22 +409,6 @@ class ArticleAdmin(
                 sent_back_when=newsroom_time(sent_back.sent_back_at) if sent_back else "",
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
-
-    # Columns
-
-    @admin.display(description="byline")
-    def byline(self, obj):
-        return ", ".join(author.name for author in obj.byline_authors)
-
-    @admin.display(description="state", ordering="status")
-    def state(self, obj):
-        if obj.is_scheduled():
-            return f"Scheduled for {date_format(timezone.localtime(obj.published_at), 'j M H:i')}"
-        return obj.get_status_display()
-
-    @admin.display(boolean=True, description="public")
-    def is_published(self, obj):
-        return obj.is_published()
 
 
 @admin.register(PendingEdit)
