@@ -9,6 +9,7 @@ next scheduled article), so a change that somehow started no generation shows wi
 minutes.
 """
 
+import weakref
 from datetime import datetime
 from typing import NamedTuple
 
@@ -59,13 +60,17 @@ WIDGETS_KEY = "site-widgets:" + page_cache.shape_key(
 )
 
 
+# What each request in flight has read (a page asks several times); gone with the request.
+_read_this_request = weakref.WeakKeyDictionary()
+
+
 def site_widgets(request):
     """The sections, the newest published articles (one more than Recent Posts shows,
     so that an article's own page can leave itself out) and the footer's standing pages,
     alert and most read (``site_extras``), as of the current generation.
     Read once a request; from the database once a generation, or when the entry is older
     than a cached page may be."""
-    found = getattr(request, "_site_widgets", None)
+    found = _read_this_request.get(request)
     if found is None:
         # Each edition has its own: its sections and its language's newest articles.
         language = editions.of_request(request).code
@@ -83,7 +88,7 @@ def site_widgets(request):
             )
             if state.answered:
                 page_cache.guarded("set", key, found, timeout=state.lifetime + GRACE_SECONDS)
-        request._site_widgets = found
+        _read_this_request[request] = found
     return found
 
 
