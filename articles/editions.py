@@ -8,6 +8,7 @@ PostgreSQL has no Persian stemmer, and the English one would cut Persian words b
 rules.
 """
 
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -132,10 +133,20 @@ class EditionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        edition = of_request(request)
-        token = _current.set(edition)
-        try:
-            with translation.override(edition.code):
-                return self.get_response(request)
-        finally:
-            _current.reset(token)
+        with rendering_in(of_request(request)):
+            return self.get_response(request)
+
+
+@contextmanager
+def rendering_in(edition):
+    """Render as a page of ``edition`` (an ``Edition``, or a language code) does: its
+    dates, digits and interface words. For what is rendered outside the edition's own
+    addresses, such as the live block a story's page polls from /live/."""
+    if isinstance(edition, str):
+        edition = KNOWN.get(edition, KNOWN[DEFAULT])
+    token = _current.set(edition)
+    try:
+        with translation.override(edition.code):
+            yield edition
+    finally:
+        _current.reset(token)

@@ -3,6 +3,7 @@ from django.http import Http404, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
 
+from articles import editions
 from articles.models import Article
 from live import coverage
 
@@ -18,7 +19,9 @@ def entries(request, article_id):
     live = coverage.for_article(article) if article is not None else None
     if live is None:
         raise Http404("No live coverage here.")
-    html = render_to_string("live/block.html", {"live": live}, request=request)
+    # In the story's own language, as its page shows the block.
+    with editions.rendering_in(article.language):
+        html = render_to_string("live/block.html", {"live": live}, request=request)
     response = JsonResponse({"open": live.is_open, "count": len(live.entries), "html": html})
     seconds = settings.LIVE_CACHE_SECONDS
     patch_cache_control(response, public=True, max_age=seconds, s_maxage=seconds)

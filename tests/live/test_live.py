@@ -314,3 +314,23 @@ def test_deleting_a_live_article_deletes_its_story_and_entries(admin_client):
     url = reverse("admin:articles_article_delete", args=[story.article_id])
     assert admin_client.post(url, {"post": "yes"}).status_code == 302
     assert not LiveStory.objects.exists() and not LiveEntry.objects.exists()
+
+
+def test_a_persian_live_story_speaks_persian_on_its_page_and_in_what_it_polls(client):
+    """The live block is in the story's language, on the /fa/ page and from /live/<id>/
+    (an address outside the edition), dates included."""
+    from tests.factories import SectionFactory
+
+    section = SectionFactory(language="fa", slug="fa-news", name="اخبار")
+    article = PublishedArticleFactory(section=section, language="fa", title="زلزله در کرمان")
+    story = live_story(article)
+    entry(story, "<p>امدادگران رسیدند.</p>", 5, is_key_point=True)
+
+    page = client.get(article.get_absolute_url()).content.decode()
+    polled = client.get(f"/live/{article.pk}/").json()["html"]
+    for html in (page, polled):
+        assert "پوشش زنده" in html and "نکته‌های کلیدی" in html
+        assert "Live coverage" not in html and "Key points" not in html
+    # An English story's block stays English.
+    english = live_story()
+    assert "Live coverage" in client.get(f"/live/{english.article_id}/").json()["html"]
