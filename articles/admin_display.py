@@ -4,13 +4,12 @@ applies is a queryset method (``articles.models``)."""
 
 from django.contrib import admin
 from django.db.models import Prefetch
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from articles import reader_admin, search
 from articles.models import Byline, newsroom_ordering
+from core.newsroom_time import newsroom_time
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -134,7 +133,7 @@ class ArticleDisplay:
     @admin.display(description="state", ordering="status")
     def state(self, obj):
         if obj.is_scheduled():
-            return f"Scheduled for {date_format(timezone.localtime(obj.published_at), 'j M H:i')}"
+            return f"Scheduled for {newsroom_time(obj.published_at)}"
         return obj.get_status_display()
 
     @admin.display(boolean=True, description="public")

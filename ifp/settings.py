@@ -376,6 +376,8 @@ LANGUAGES = [(code, {"en": "English", "fa": "Persian"}[code]) for code in SITE_L
 USE_TZ = True
 # Times are stored in UTC and shown to readers and editors in the newsroom's zone.
 NEWSROOM_TIME_ZONE = os.environ.get("NEWSROOM_TIME_ZONE", "Asia/Tehran")
+# The admin's dates in one format, newsroom time with the zone named (ifp/formats/en/).
+FORMAT_MODULE_PATH = ["ifp.formats"]
 TIME_ZONE = NEWSROOM_TIME_ZONE
 # The zone rules ship with the site (the tzdata package, a dependency) and are the only ones
 # read: a slim container has none, and a host with old rules would put Tehran an hour off
