@@ -244,9 +244,12 @@ class ArticleQuerySet(models.QuerySet):
         return self.with_bylines().defer("body", *SEARCH_COLUMNS)
 
     def for_page(self):
-        """The article page's row with its section and picture joined; its bylines, tags
-        and corrections come from ``page_relations``."""
-        return self.select_related("section", "image", "source_outlet").defer(*SEARCH_COLUMNS)
+        """The article page's row with its section, picture, source outlet and live story
+        (if it is one: ``live``) joined; its bylines, tags and corrections come from
+        ``page_relations``."""
+        return self.select_related("section", "image", "source_outlet", "live_story").defer(
+            *SEARCH_COLUMNS
+        )
 
     def for_feed(self):
         """Feed items carry the full body, their bylines and their tags."""

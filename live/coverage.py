@@ -73,10 +73,19 @@ def entries_of(story):
 
 def for_article(article):
     """The live coverage of ``article`` (a ``Coverage``), or None when it is no live story:
-    one query for an ordinary article, two for a live one. Remembered on the article, so
-    that the page's template may ask in each of its blocks."""
+    no query for an ordinary article read with its live story joined (the article page's
+    ``for_page``), one otherwise; one more for a live one's entries. Remembered on the
+    article, so that the page's template may ask in each of its blocks."""
     if not hasattr(article, "_live_coverage"):
-        story = LiveStory.objects.filter(article=article, is_live=True).first()
+        if type(article).live_story.is_cached(article):
+            try:
+                story = article.live_story
+            except LiveStory.DoesNotExist:
+                story = None
+            if story is not None and not story.is_live:
+                story = None
+        else:
+            story = LiveStory.objects.filter(article=article, is_live=True).first()
         coverage = None
         if story is not None:
             story.article = article

@@ -77,7 +77,7 @@ def test_related_stories_cost_one_query_however_many_match(
     for n in range(12):
         PublishedArticleFactory(section=section, tags=[f"t{n % 8}", f"t{(n + 1) % 8}"])
     warm_site()
-    with django_assert_num_queries(6 + SITE_WIDGETS_WARM):
+    with django_assert_num_queries(5 + SITE_WIDGETS_WARM):
         assert len(related_titles(client, article)) == 6
 
 
@@ -96,5 +96,5 @@ def test_related_stories_of_a_persian_article_are_persian_and_cost_no_query_each
     ]
     titles = related_titles(client, article)
     assert sorted(titles) == sorted(other.title for other in others)
-    with django_assert_num_queries(6 + SITE_WIDGETS_WARM):
+    with django_assert_num_queries(5 + SITE_WIDGETS_WARM):
         assert client.get(article.get_absolute_url()).status_code == 200

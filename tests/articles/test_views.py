@@ -157,13 +157,13 @@ def test_published_article_for_staff_has_no_preview_banner(admin_client):
 
 
 def test_article_page_query_count_is_fixed(client, django_assert_num_queries):
-    """The article, its bylines, tags, corrections, related stories and whether it is a
-    live story: 6 queries, however many authors, tags, corrections, related stories and
-    recent posts the page shows; plus the site-wide parts (the section menu, Recent Posts),
-    read once a content generation. Raised from 4 by the related stories, ranked in one
-    query (articles/related.py), and the live-coverage check (live.coverage)."""
+    """The article (with its live story, if any, joined), its bylines, tags, corrections and
+    related stories: 5 queries, however many authors, tags, corrections, related stories
+    and recent posts the page shows; plus the site-wide parts (the section menu, Recent
+    Posts), read once a content generation. Raised from 4 by the related stories, ranked in
+    one query (articles/related.py)."""
     small = PublishedArticleFactory(authors=[AuthorFactory()], tags=["one"])
-    with django_assert_num_queries(6 + SITE_WIDGETS_COLD):
+    with django_assert_num_queries(5 + SITE_WIDGETS_COLD):
         assert client.get(small.get_absolute_url()).status_code == 200
 
     for _ in range(8):
@@ -174,7 +174,7 @@ def test_article_page_query_count_is_fixed(client, django_assert_num_queries):
     SectionFactory.create_batch(5)
     for text in ("First fix.", "Second fix."):
         big.corrections.create(text=text)
-    with django_assert_num_queries(6 + SITE_WIDGETS_WARM):
+    with django_assert_num_queries(5 + SITE_WIDGETS_WARM):
         response = client.get(big.get_absolute_url())
     assert text_of(response).count('rel="tag"') == 10
     assert text_of(response).count('class="author-box"') == 4
@@ -516,16 +516,16 @@ def test_article_page_query_count_is_the_same_with_corrections(
     client, django_assert_num_queries, warm_site
 ):
     """Corrections come in one query for notice and JSON-LD alike, not one query each.
-    The article page's own queries: 6 since related stories and live coverage."""
+    The article page's own queries: 5 since related stories (one ranking query)."""
     plain = PublishedArticleFactory()
     corrected = PublishedArticleFactory()
     for n in range(3):
         corrected.corrections.create(text=f"Fix number {n}.")
 
     warm_site()
-    with django_assert_num_queries(6 + SITE_WIDGETS_WARM):
+    with django_assert_num_queries(5 + SITE_WIDGETS_WARM):
         assert client.get(plain.get_absolute_url()).status_code == 200
-    with django_assert_num_queries(6 + SITE_WIDGETS_WARM):
+    with django_assert_num_queries(5 + SITE_WIDGETS_WARM):
         response = client.get(corrected.get_absolute_url())
     assert text_of(response).count('class="correction ') == 3
     assert len(json_ld(response)["correction"]) == 3
