@@ -7,6 +7,8 @@ where IFP_REQUIRE_BROWSER=1 (.ci/run, which installs it)."""
 import io
 import os
 import shutil
+import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -91,6 +93,20 @@ def new_page(browser):
     yield make
     for context in contexts:
         context.close()
+    wait_for_requests_to_finish()
+
+
+def wait_for_requests_to_finish(timeout=5.0):
+    """Let the live server finish what closing pages sent (the article form saves what was
+    typed, and lets go of its lock, as it closes) before the test's database is emptied: a
+    request still reading would lock SQLite's tables under the flush."""
+    time.sleep(0.3)  # what a closing page sends reaches the server
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        # The live server answers each request in a thread of its own.
+        if not any("process_request" in thread.name for thread in threading.enumerate()):
+            return
+        time.sleep(0.05)
 
 
 @pytest.fixture
