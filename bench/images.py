@@ -10,12 +10,11 @@ pictures against serving the uploaded original.
 """
 
 import io
-import os
 import re
-import sys
-import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from bench.scratch import scratch_site
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "images.md"
@@ -147,24 +146,9 @@ def report(rows, original):
 
 
 def main():
-    workdir = tempfile.mkdtemp(prefix="ifp-bench-images-")
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="ifp.settings",
-        DJANGO_SECRET_KEY="bench-only-throwaway-key-" + "0123456789abcdef" * 3,
-        DATABASE_URL=f"sqlite:///{workdir}/bench.sqlite3",
-        DJANGO_MEDIA_ROOT=f"{workdir}/media",
-        DJANGO_STATIC_ROOT=workdir,
-        PAGE_CACHE="0",
-    )
-    os.environ.pop("REDIS_URL", None)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.conf import settings
+    scratch_site("ifp-bench-images-")
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
-    from django.core.management import call_command
     from django.test import Client
     from django.utils import timezone
 
@@ -172,11 +156,6 @@ def main():
     from images.services import image_from_file
     from images.tasks import make_renditions
 
-    settings.ALLOWED_HOSTS = ["testserver"]
-    settings.STORAGES["staticfiles"] = {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-    }
-    call_command("migrate", verbosity=0)
     section = Section.objects.create(name="Politics", slug="politics")
     now = timezone.now()
     articles = []

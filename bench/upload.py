@@ -7,38 +7,20 @@ answer; then times the renditions the worker makes of one of them (``images.task
 which the request no longer waits for. Prints the figures, median and slowest.
 """
 
-import os
 import statistics
-import sys
-import tempfile
 import time
 from pathlib import Path
+
+from bench.scratch import scratch_site
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 10
 
 
 def main():
-    workdir = tempfile.mkdtemp(prefix="ifp-bench-upload-")
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="ifp.settings",
-        DJANGO_SECRET_KEY="bench-only-throwaway-key-" + "0123456789abcdef" * 3,
-        DATABASE_URL=f"sqlite:///{workdir}/bench.sqlite3",
-        DJANGO_MEDIA_ROOT=f"{workdir}/media",
-        DJANGO_STATIC_ROOT=workdir,
-        DJANGO_HTTPS="0",
-        SITE_URL="http://testserver",
-        PAGE_CACHE="0",
-    )
-    os.environ.pop("REDIS_URL", None)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.conf import settings
+    scratch_site("ifp-bench-upload-")
     from django.contrib.auth import get_user_model
     from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.core.management import call_command
     from django.test import Client
     from django.urls import reverse
 
@@ -46,11 +28,6 @@ def main():
     from images.models import Image
     from images.tasks import make_renditions
 
-    settings.ALLOWED_HOSTS = ["testserver"]
-    settings.STORAGES["staticfiles"] = {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-    }
-    call_command("migrate", verbosity=0)
     admin = get_user_model().objects.create_superuser("bench", password="bench-pw")
     client = Client()
     client.force_login(admin)
