@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
-from articles import feeds, most_read, sitemaps, views
+from articles import editions, feeds, most_read, sitemaps, views
 from articles.sitemaps import SITEMAPS
 from ifp.views import favicon, healthz
 from staff import twofactor
@@ -17,25 +17,38 @@ admin.site.site_header = f"{settings.SITE_SHORT_NAME} newsroom"
 admin.site.site_title = f"{settings.SITE_SHORT_NAME} newsroom"
 admin.site.index_title = "Newsroom"
 
-site_rss, site_atom = feeds.feed_pair()
-section_rss, section_atom = feeds.feed_pair("section")
-tag_rss, tag_atom = feeds.feed_pair("tag")
-author_rss, author_atom = feeds.feed_pair("author")
+# The lists that have feeds, each with the address its feeds hang under.
+FEED_LISTS = [
+    (None, ""),
+    ("section", "category/<str:slug>/"),
+    ("tag", "tag/<str:slug>/"),
+    ("author", "author/<str:slug>/"),
+]
 
-fa_site_rss, fa_site_atom = feeds.feed_pair(language="fa")
-fa_section_rss, fa_section_atom = feeds.feed_pair("section", language="fa")
-fa_tag_rss, fa_tag_atom = feeds.feed_pair("tag", language="fa")
-fa_author_rss, fa_author_atom = feeds.feed_pair("author", language="fa")
+
+def feed_routes(language="en", prefix=""):
+    """The routes of one edition's feeds at WordPress's addresses: RSS at ``…/feed/`` and
+    Atom at ``…/feed/atom/``, for the whole site and for each section, tag and author.
+
+    ``prefix`` is where the edition's pages live ("" or "fa/"); the routes are named as
+    ``articles.editions.reverse_in`` looks them up: "feed", "section-feed-atom"… in the
+    default edition, the same with "fa-" before them in the Persian one.
+    """
+    name_prefix = "" if language == editions.DEFAULT else f"{language}-"
+    routes = []
+    for kind, address in FEED_LISTS:
+        rss, atom = feeds.feed_pair(kind, language=language)
+        name = f"{name_prefix}{kind}-feed" if kind else f"{name_prefix}feed"
+        routes += [
+            path(f"{prefix}{address}feed/", rss, name=name),
+            path(f"{prefix}{address}feed/atom/", atom, name=f"{name}-atom"),
+        ]
+    return routes
+
+
 PERSIAN_EDITION = [
     path("fa/author/<str:slug>/", AuthorDetailView.as_view(language="fa"), name="fa-staff-detail"),
-    path("fa/author/<str:slug>/feed/", fa_author_rss, name="fa-author-feed"),
-    path("fa/author/<str:slug>/feed/atom/", fa_author_atom, name="fa-author-feed-atom"),
-    path("fa/feed/", fa_site_rss, name="fa-feed"),
-    path("fa/feed/atom/", fa_site_atom, name="fa-feed-atom"),
-    path("fa/category/<str:slug>/feed/", fa_section_rss, name="fa-section-feed"),
-    path("fa/category/<str:slug>/feed/atom/", fa_section_atom, name="fa-section-feed-atom"),
-    path("fa/tag/<str:slug>/feed/", fa_tag_rss, name="fa-tag-feed"),
-    path("fa/tag/<str:slug>/feed/atom/", fa_tag_atom, name="fa-tag-feed-atom"),
+    *feed_routes("fa", prefix="fa/"),
     path("fa/", include("articles.urls", namespace="fa")),
 ]
 
@@ -47,14 +60,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     # Feeds at WordPress's addresses: /feed/ (RSS) and /feed/atom/, also under each list.
-    path("feed/", site_rss, name="feed"),
-    path("feed/atom/", site_atom, name="feed-atom"),
-    path("category/<str:slug>/feed/", section_rss, name="section-feed"),
-    path("category/<str:slug>/feed/atom/", section_atom, name="section-feed-atom"),
-    path("tag/<str:slug>/feed/", tag_rss, name="tag-feed"),
-    path("tag/<str:slug>/feed/atom/", tag_atom, name="tag-feed-atom"),
-    path("author/<str:slug>/feed/", author_rss, name="author-feed"),
-    path("author/<str:slug>/feed/atom/", author_atom, name="author-feed-atom"),
+    *feed_routes(),
     path(
         "sitemap.xml",
         sitemaps.index,
