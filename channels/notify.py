@@ -11,9 +11,6 @@ sends, and a failure is retried ``NOTIFY_MAX_ATTEMPTS`` times with a doubling wa
 failed for good is listed with its reason under **Outbound channels → Notifications**.
 """
 
-import logging
-from datetime import timedelta
-
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
@@ -23,14 +20,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.origin import absolute_url
-from channels import telegram
+from channels import delivery, telegram
 from channels.models import Event, Notification, NotificationPreference
-from core.tasks import queue_in_database, task
-
-logger = logging.getLogger(__name__)
+from core.tasks import enqueue_with_transaction, task
 
 State = Notification.State
-MAX_BACKOFF = timedelta(hours=1)
 EDITOR_PERMISSION = ("articles", "publish_article")
 
 
@@ -145,11 +139,7 @@ def notify(event, users, article, subject, text):
 
 
 def enqueue(notification_id, at=None):
-    run = send_notification.using(run_after=at) if at else send_notification
-    if queue_in_database():
-        run.enqueue(notification_id)
-    else:
-        transaction.on_commit(lambda: run.enqueue(notification_id))
+    enqueue_with_transaction(send_notification, notification_id, run_after=at)
 
 
 def claim(notification_id):
@@ -180,30 +170,33 @@ def deliver(row):
 def send_notification(notification_id):
     """Send the notification if it is waiting; record the outcome. A failure is tried
     again after ``NOTIFY_RETRY_SECONDS``, then twice that…, ``NOTIFY_MAX_ATTEMPTS`` times
-    in all (Telegram's "too many requests" waits as long as it says, and does not count)."""
+    in all (Telegram's "too many requests" waits as long as it says, and does not count:
+    ``channels.delivery``)."""
     row = claim(notification_id)
     if row is None:
         return "nothing to send"
-    try:
-        deliver(row)
-    except Exception as error:  # SMTP, socket and Telegram errors alike: all are retried
-        logger.warning("Notification %s not sent: %s", row.pk, error)
-        row.last_error = str(error) or error.__class__.__name__
-        if isinstance(error, telegram.RetryAfter):
-            wait = timedelta(seconds=error.seconds)
-        else:
-            row.attempts += 1
-            wait = timedelta(seconds=settings.NOTIFY_RETRY_SECONDS * 2 ** (row.attempts - 1))
-        with transaction.atomic():
-            if row.attempts < settings.NOTIFY_MAX_ATTEMPTS:
-                row.state = State.WAITING
-                enqueue(row.pk, at=timezone.now() + min(wait, MAX_BACKOFF))
-            else:
-                row.state = State.FAILED
-            row.save()
-        return "failed" if row.state == State.FAILED else "retrying"
-    row.state = State.SENT
-    row.sent_at = timezone.now()
-    row.last_error = ""
+    outcome, _ = delivery.send_claimed(
+        row,
+        deliver,
+        rule=delivery.RetryRule.notifications(),
+        failures=row.attempts,
+        record_failure=record_failure,
+        name=f"Notification {row.pk}",
+    )
+    if outcome == "sent":
+        row.state = State.SENT
+        row.sent_at = timezone.now()
+        row.last_error = ""
+        row.save()
+    return outcome
+
+
+def record_failure(row, error, next_try):
+    row.last_error = str(error) or error.__class__.__name__
+    row.attempts = next_try.failures
+    if next_try.at is None:
+        row.state = State.FAILED
+    else:
+        row.state = State.WAITING
+        enqueue(row.pk, at=next_try.at)
     row.save()
-    return "sent"

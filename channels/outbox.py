@@ -22,15 +22,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from channels import notify, telegram
+from channels import delivery, notify, telegram
 from channels.models import TelegramPost
-from core.tasks import queue_in_database, task
+from core.tasks import enqueue_with_transaction, task
 
 logger = logging.getLogger(__name__)
 
 State = TelegramPost.State
-# The longest wait between two attempts after a failure.
-MAX_BACKOFF = timedelta(hours=1)
 
 
 def on_article_changed(article):
@@ -85,12 +83,7 @@ def enqueue(post):
     row commits or rolls back with the caller's transaction; another backend (Redis) is
     told once that transaction has committed, so that a worker never looks for a row not
     yet written, and ``catch_up`` enqueues again what a crash between the two lost."""
-    run = send_post.using(run_after=post.due_at)
-    if queue_in_database():
-        run.enqueue(post.pk)
-    else:
-        post_id = post.pk
-        transaction.on_commit(lambda: run.enqueue(post_id))
+    enqueue_with_transaction(send_post, post.pk, run_after=post.due_at)
 
 
 def catch_up():
@@ -163,12 +156,17 @@ def send_post(post_id):
             "it came out on time, but its Telegram post waited "
             f"{int(late.total_seconds() // 60)} minutes for a task worker (none was running).",
         )
-    try:
-        message_id, text, as_photo = telegram.send_article(post.article)
-    except telegram.TelegramError as error:
-        logger.warning("Telegram post of article %s not sent: %s", post.article_id, error)
-        record_failure(post, error)
+    outcome, sent = delivery.send_claimed(
+        post,
+        lambda post: telegram.send_article(post.article),
+        rule=delivery.RetryRule.telegram(),
+        failures=post.attempts,
+        record_failure=record_failure,
+        name=f"Telegram post of article {post.article_id}",
+    )
+    if outcome != "sent":
         return "failed"
+    message_id, text, as_photo = sent
     post.state = State.SENT
     post.sent_at = timezone.now()
     post.message_id = message_id
@@ -200,24 +198,17 @@ def on_article_edited(article):
 
 
 def enqueue_now(task_, *args):
-    if queue_in_database():
-        task_.enqueue(*args)
-    else:
-        transaction.on_commit(lambda: task_.enqueue(*args))
+    enqueue_with_transaction(task_, *args)
 
 
 def retry_later(task_, error, attempt, *args):
-    """Enqueue ``task_`` again after ``error``: after Telegram's own wait for a 429, after a
-    doubling wait for another temporary failure; returns False when it is not worth it."""
-    if isinstance(error, telegram.RetryAfter):
-        wait = timedelta(seconds=error.seconds)
-    elif error.temporary and attempt < settings.TELEGRAM_MAX_ATTEMPTS:
-        wait = timedelta(seconds=settings.TELEGRAM_RETRY_SECONDS * 2 ** (attempt - 1))
-        attempt += 1
-    else:
+    """Enqueue ``task_(*args, next attempt)`` again after ``error`` on its ``attempt``-th
+    attempt, when ``channels.delivery``'s rule says to; returns whether it did."""
+    next_try = delivery.RetryRule.telegram().next_try(error, attempt - 1)
+    if next_try.at is None:
         return False
     with transaction.atomic():
-        task_.using(run_after=timezone.now() + min(wait, MAX_BACKOFF)).enqueue(*args, attempt)
+        delivery.enqueue_attempt(task_, next_try, *args)
     return True
 
 
@@ -284,25 +275,16 @@ def edit_post(post_id, attempt=1):
     return "edited"
 
 
-def record_failure(post, error):
-    now = timezone.now()
+def record_failure(post, error, next_try):
+    """Record a failed attempt at sending ``post`` (in ``send_claimed``'s transaction):
+    waiting again with its task enqueued for ``next_try.at``, or failed for good, which
+    editors are told of."""
     post.last_error = str(error)
-    if isinstance(error, telegram.RetryAfter):
-        # Telegram's own wait is not a failure of ours: it does not count as an attempt.
-        post.state = State.WAITING
-        post.due_at = now + timedelta(seconds=error.seconds)
+    post.attempts = next_try.failures
+    post.due_at = next_try.at
+    post.state = State.FAILED if next_try.at is None else State.WAITING
+    post.save()
+    if post.state == State.WAITING:
+        enqueue(post)
     else:
-        post.attempts += 1
-        if error.temporary and post.attempts < settings.TELEGRAM_MAX_ATTEMPTS:
-            wait = timedelta(seconds=settings.TELEGRAM_RETRY_SECONDS * 2 ** (post.attempts - 1))
-            post.state = State.WAITING
-            post.due_at = now + min(wait, MAX_BACKOFF)
-        else:
-            post.state = State.FAILED
-            post.due_at = None
-    with transaction.atomic():
-        post.save()
-        if post.state == State.WAITING:
-            enqueue(post)
-        else:
-            notify.on_telegram_failed(post)
+        notify.on_telegram_failed(post)

@@ -12,6 +12,7 @@ recording it runs the task again.
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
@@ -25,6 +26,7 @@ except ImportError:  # Django 5.2: the backport
 __all__ = [
     "TaskResultStatus",
     "default_task_backend",
+    "enqueue_with_transaction",
     "oldest_waiting_age",
     "queue_in_database",
     "queue_is_stuck",
@@ -43,6 +45,19 @@ def queue_in_database():
     from django_tasks_db.backend import DatabaseBackend
 
     return isinstance(task_backends["default"], DatabaseBackend)
+
+
+def enqueue_with_transaction(task_, *args, run_after=None):
+    """Enqueue ``task_(*args)`` (at ``run_after``, a datetime, or at once) so that it stands
+    or falls with the caller's transaction: in it with the database backend, once it
+    commits with another (Redis), so that a worker never looks for a row not yet written.
+    With another backend a process that dies between the commit and the enqueue loses the
+    task: ``telegram_catch_up`` and ``renditions_catch_up`` enqueue again what was lost."""
+    run = task_.using(run_after=run_after) if run_after else task_
+    if queue_in_database():
+        run.enqueue(*args)
+    else:
+        transaction.on_commit(lambda: run.enqueue(*args))
 
 
 def oldest_waiting_age(now=None):

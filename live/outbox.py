@@ -8,19 +8,15 @@ second run or a second worker sends nothing twice; an entry unpinned or deleted 
 sends nothing.
 """
 
-import logging
-
 from django.conf import settings
 from django.db import transaction
 from django.utils.html import escape
 
 from articles.origin import absolute_url
 from articles.richtext import plain_text
-from channels import outbox, telegram
+from channels import delivery, outbox, telegram
 from core.tasks import task
 from live.models import LiveEntry
-
-logger = logging.getLogger(__name__)
 
 State = LiveEntry.TelegramState
 
@@ -70,24 +66,34 @@ def send_key_point(entry_id, attempt=1):
         # Claimed: a second run finds it no longer waiting.
         entry.telegram_state = State.SENT
         entry.save(update_fields=["telegram_state"])
-    try:
-        result = telegram.call(
+    outcome, result = delivery.send_claimed(
+        entry,
+        lambda entry: telegram.call(
             "sendMessage",
             {
                 "chat_id": settings.TELEGRAM_CHANNEL_ID,
                 "text": key_point_text(entry),
                 "parse_mode": "HTML",
             },
-        )
-    except telegram.TelegramError as error:
-        logger.warning("Key point %s not sent to Telegram: %s", entry.pk, error)
-        retrying = outbox.retry_later(send_key_point, error, attempt, entry.pk)
-        state = State.WAITING if retrying else State.FAILED
-        LiveEntry.objects.filter(pk=entry.pk).update(
-            telegram_state=state, telegram_error=str(error)
-        )
-        return "failed" if state == State.FAILED else "retrying"
+        ),
+        rule=delivery.RetryRule.telegram(),
+        failures=attempt - 1,
+        record_failure=record_failure,
+        name=f"Key point {entry.pk}",
+    )
+    if outcome != "sent":
+        return outcome
     LiveEntry.objects.filter(pk=entry.pk).update(
         telegram_message_id=result.get("message_id"), telegram_error=""
     )
     return "sent"
+
+
+def record_failure(entry, error, next_try):
+    """Waiting again, with the next attempt enqueued, or failed for good."""
+    if next_try.at is not None:
+        delivery.enqueue_attempt(send_key_point, next_try, entry.pk)
+    LiveEntry.objects.filter(pk=entry.pk).update(
+        telegram_state=State.FAILED if next_try.at is None else State.WAITING,
+        telegram_error=str(error),
+    )

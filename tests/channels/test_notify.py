@@ -139,6 +139,29 @@ def test_a_failed_telegram_post_tells_editors_and_the_desk_chat(
     assert len(desk) == 1 and desk[0]["text"].startswith("Telegram post failed: Strike called off")
 
 
+def test_the_desk_chat_waits_out_telegrams_429_for_as_long_as_it_says(
+    bot_api, people, settings
+):
+    """However long Telegram's wait: the notification's own back-off stops at an hour, a
+    wait Telegram asks for is kept in full, and is not counted as a failure."""
+    settings.NOTIFY_BY_EMAIL = False
+    settings.NOTIFY_TELEGRAM_CHAT_ID = "-1001234"
+    bot_api.answer_429(retry_after=7200)
+    step(sara_article(people), people["sara"], "submit")
+    run_worker()
+    row = Notification.objects.get()
+    assert (row.state, row.attempts) == ("waiting", 0)
+
+    time_passes(timedelta(hours=1, minutes=1))
+    run_worker()
+    assert bot_api.accepted == []
+    time_passes(timedelta(hours=1))
+    run_worker()
+    row.refresh_from_db()
+    assert (row.state, row.attempts) == ("sent", 0)
+    assert len(bot_api.accepted) == 1
+
+
 def test_a_scheduled_article_whose_worker_was_down_is_reported(smtp_server, bot_api, people):
     article = DraftArticleFactory(title="Budget vote")
     at = timezone.now() + timedelta(hours=1)
