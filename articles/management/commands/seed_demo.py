@@ -1,5 +1,6 @@
 """Demo content: the Iran Front Page article of docs/reference/seed-article-page.txt, its
-author and the six Recent Posts beside it, published at the ages the seed page shows."""
+author and the six Recent Posts beside it, published at the ages the seed page shows; the
+Persian edition's articles (``articles/demo_persian.py``), made the same way; a live story."""
 
 import io
 from datetime import timedelta
@@ -242,6 +243,18 @@ def demo_image(text, size=(1600, 900)):
     return ContentFile(buffer.getvalue())
 
 
+def create_sections(rows, *, language="en", positions=False):
+    """The sections of ``rows`` (name, slug, description), those missing created in
+    ``language``, in the navigation in that order where ``positions``; by slug."""
+    sections = {}
+    for position, (name, slug, description) in enumerate(rows):
+        defaults = {"name": name, "description": description, "language": language}
+        if positions:
+            defaults["position"] = position
+        sections[slug] = Section.objects.get_or_create(slug=slug, defaults=defaults)[0]
+    return sections
+
+
 class Command(BaseCommand):
     help = (
         "Create the demo site: the seed article, its desk author and the six recent posts. "
@@ -261,10 +274,8 @@ class Command(BaseCommand):
     def handle(self, *args, admin=False, **options):
         now = timezone.now()
         sections = {
-            slug: Section.objects.get_or_create(
-                slug=slug, defaults={"name": name, "description": description, "position": i}
-            )[0]
-            for i, (name, slug, description) in enumerate(SECTIONS)
+            **create_sections(SECTIONS, positions=True),
+            **create_sections(demo_persian.SECTIONS, language=demo_persian.LANGUAGE),
         }
         authors = {
             data["slug"]: Author.objects.get_or_create(
@@ -273,25 +284,34 @@ class Command(BaseCommand):
             for data in AUTHORS
         }
         created = 0
-        for data in ARTICLES:
-            if Article.objects.filter(slug=data["slug"]).exists():
-                continue
-            self.create_article(data, sections, authors, now)
-            created += 1
-        created += demo_persian.create(authors=authors, now=now)
+        for language, articles in [
+            ("en", ARTICLES),
+            (demo_persian.LANGUAGE, demo_persian.ARTICLES),
+        ]:
+            for data in articles:
+                if Article.objects.filter(slug=data["slug"]).exists():
+                    continue
+                self.create_article(data, sections, authors, now, language=language)
+                created += 1
         created += self.create_live_story(sections, authors, now)
         self.stdout.write(f"Demo content: {created} article(s) created.")
         if admin:
             self.create_users(authors)
 
-    def create_article(self, data, sections, authors, now):
+    def create_article(self, data, sections, authors, now, language="en"):
+        """The article ``data`` describes, in ``language``, published ``data["age"]`` before
+        ``now``; a ``translation_of`` slug links it to the article it translates."""
+        translated = data.get("translation_of")
         article = Article(
             slug=data["slug"],
             title=data["title"],
             kicker=data.get("kicker", ""),
+            standfirst=data.get("standfirst", ""),
             section=sections[data["section"]],
             body="".join(f"<p>{paragraph}</p>" for paragraph in data["body"]),
             is_featured=data.get("is_featured", False),
+            language=language,
+            translation_of=Article.objects.filter(slug=translated).first() if translated else None,
         )
         if image := data.get("image"):
             picture = demo_image(image["text"])
