@@ -139,9 +139,7 @@ def test_a_failed_telegram_post_tells_editors_and_the_desk_chat(
     assert len(desk) == 1 and desk[0]["text"].startswith("Telegram post failed: Strike called off")
 
 
-def test_the_desk_chat_waits_out_telegrams_429_for_as_long_as_it_says(
-    bot_api, people, settings
-):
+def test_the_desk_chat_waits_out_telegrams_429_for_as_long_as_it_says(bot_api, people, settings):
     """However long Telegram's wait: the notification's own back-off stops at an hour, a
     wait Telegram asks for is kept in full, and is not counted as a failure."""
     settings.NOTIFY_BY_EMAIL = False
