@@ -165,8 +165,8 @@ class ArticleFeed(Feed):
 
     def items(self, obj):
         """The newest ``FEED_ITEMS`` articles, each with what its item shows worked out
-        once: its address, its tags' names (one query for all of them, in the order they
-        were added) and its body ready for the feed (``feed_bodies``)."""
+        once: its address, its tags' names (one query for all of them, by name as on the
+        article page) and its body ready for the feed (``feed_bodies``)."""
         items = list(self.articles(obj).for_feed()[:FEED_ITEMS])
         if not items:
             return items
@@ -175,7 +175,7 @@ class ArticleFeed(Feed):
                 content_type=ContentType.objects.get_for_model(Article),
                 object_id__in=[item.pk for item in items],
             )
-            .order_by("pk")
+            .order_by("tag__name", "tag_id")
             .values_list("object_id", "tag__name")
         )
         names = {}

@@ -19,6 +19,8 @@ import io
 import json
 import os
 import pstats
+import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -97,17 +99,21 @@ def measure(path, requests, profile):
     if profiler:
         profiler.disable()
     elapsed = time.perf_counter() - started
+    # Python's work, counted rather than timed (the same on a busy machine): the function
+    # calls of one more request.
+    counter = cProfile.Profile()
+    counter.runcall(client.get, path)
     result = {
         "path": path,
         "ms": round(elapsed * 1000 / requests, 2),
         "queries": len(queries),
         "query_ms": [ms for ms, _sql in queries],
         "bytes": len(response.content),
+        "calls": pstats.Stats(counter).total_calls,
     }
     if profiler:
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out)
-        result["calls"] = stats.total_calls // requests
         stats.sort_stats("tottime").print_stats(15)
         out.write("\n")
         stats.sort_stats("cumulative").print_stats(30)
@@ -122,7 +128,16 @@ def main(argv=None):
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--root", default=str(ROOT), help="the checkout whose code to run")
     parser.add_argument("--only", help="comma-separated page names")
+    parser.add_argument(
+        "--compare",
+        metavar="OTHER_ROOT",
+        help="run this checkout and OTHER_ROOT's code in turn, --rounds times each, and "
+        "print the median ms of each page and their ratio",
+    )
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
+    if args.compare:
+        return compare(args)
     setup(Path(args.root).resolve())
     pages = choose_pages()
     if args.only:
@@ -130,6 +145,37 @@ def main(argv=None):
     result = {name: measure(path, args.requests, args.profile) for name, path in pages}
     json.dump(result, sys.stdout, indent=1)
     sys.stdout.write("\n")
+
+
+def compare(args):
+    """Both checkouts measured in alternation, each round in a fresh process."""
+    roots = {"before": Path(args.compare).resolve(), "after": Path(args.root).resolve()}
+    runs = {name: [] for name in roots}
+    for _ in range(args.rounds):
+        for name, root in roots.items():
+            command = [sys.executable, "-m", "bench.profile_pages", "--root", str(root)]
+            command += ["--requests", str(args.requests)]
+            if args.only:
+                command += ["--only", args.only]
+            output = subprocess.run(
+                command, cwd=ROOT, check=True, capture_output=True, text=True
+            ).stdout
+            runs[name].append(json.loads(output))
+    print(
+        "| page | before ms | after ms | before/after | calls before → after "
+        "| queries before → after | bytes |"
+    )
+    print("|---|---:|---:|---:|---|---|---:|")
+    for page in runs["after"][0]:
+        before = statistics.median(run[page]["ms"] for run in runs["before"])
+        after = statistics.median(run[page]["ms"] for run in runs["after"])
+        first = runs["before"][0][page], runs["after"][0][page]
+        queries = f"{first[0]['queries']} → {first[1]['queries']}"
+        calls = f"{first[0]['calls']:,} → {first[1]['calls']:,}"
+        print(
+            f"| {page} | {before:.1f} | {after:.1f} | {before / after:.2f} | {calls} | {queries} "
+            f"| {runs['after'][0][page]['bytes']} |"
+        )
 
 
 if __name__ == "__main__":
