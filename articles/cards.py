@@ -99,9 +99,21 @@ def card_key(article, compact, show_byline, level):
 def article_cards(articles, compact=False, show_byline=False, level=3):
     """The cards of ``articles`` (``Markup``, in their order), as the ``article_card``
     macro of ``includes/macros.html`` writes them, each with its age as of now."""
-    articles = list(articles)
+    return _cards([list(articles)], compact, show_byline, level)[0]
+
+
+def grouped_cards(groups, compact=False, show_byline=False, level=3):
+    """``[(group, cards)]`` of ``groups``, a list of ``(group, articles)`` such as the home
+    page's section blocks: every group's cards read in the same round trip."""
+    groups = list(groups)
+    lists = _cards([list(articles) for _group, articles in groups], compact, show_byline, level)
+    return [(group, cards) for (group, _articles), cards in zip(groups, lists, strict=True)]
+
+
+def _cards(lists, compact, show_byline, level):
+    articles = [article for articles in lists for article in articles]
     if not articles:
-        return []
+        return [[] for _ in lists]
     macros = _macros()
     keys = [card_key(article, compact, show_byline, level) for article in articles]
     found = page_cache.guarded("get_many", keys, default=None)
@@ -124,4 +136,8 @@ def article_cards(articles, compact=False, show_byline=False, level=3):
         cards.append(Markup(f"{entry.before}{age}{entry.after}"))
     if missing and found is not None:
         page_cache.guarded("set_many", missing, timeout=CARD_SECONDS)
-    return cards
+    result, start = [], 0
+    for articles in lists:
+        result.append(cards[start : start + len(articles)])
+        start += len(articles)
+    return result

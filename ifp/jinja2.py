@@ -79,6 +79,7 @@ def environment(**options):
         absolute_url=absolute_url,
         picture=markup.picture,
         article_cards=cards.article_cards,
+        grouped_cards=cards.grouped_cards,
         responsive_body=markup.responsive_body,
         recent_posts=site_widgets.recent_posts,
         sections=site_widgets.sections,
