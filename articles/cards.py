@@ -9,8 +9,8 @@ from: the article's address, headline, kicker, summary and time, its bylines' na
 addresses, its picture's files and renditions, the card's variant, the interface language,
 the address prefix and the source of the templates and picture code that write it. Any
 change to one of them (an edit, an author renamed, a rendition made, a deploy) reads under
-a new key, so no card is ever served stale and nothing needs to be removed: entries nobody
-asks for any more expire.
+a new key, so no card is ever served stale and nothing needs to be removed: every entry
+expires a day after it was kept.
 
 The card's age ("2 hours ago") changes with the clock, not with the content: it is left
 out of the kept HTML and written live into each card.
@@ -35,8 +35,9 @@ from articles import page_cache
 # Where a card's live age goes while it is rendered to be kept; never in an article's text
 # (the text rule removes control characters).
 AGE_MARK = "\x00age\x00"
-# A card nobody asked for in this long (an article off every list) is dropped.
-CARD_SECONDS = 86400 * 7
+# A card is rendered again a day after it was kept (one render an article a day at most),
+# so that the cards of the archive's pages, which crawlers walk, do not pile up in Redis.
+CARD_SECONDS = 86400
 
 
 class CardEntry(NamedTuple):

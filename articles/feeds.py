@@ -41,7 +41,7 @@ class FeedBody(NamedTuple):
 
 
 FEED_BODY_SHAPE = page_cache.shape_key(FeedBody)
-# Kept a day after its last use; a body nobody reads any more simply expires.
+# Made again a day after it was kept: the bodies of old items do not pile up in Redis.
 FEED_BODY_SECONDS = 86400
 
 
