@@ -4,17 +4,20 @@ Each item carries the summary, the full sanitized body (``content:encoded`` in R
 ``content`` in Atom), its authors, its section and tags as categories, the publication
 and update times, and the featured image as an enclosure."""
 
+import hashlib
 import mimetypes
+from typing import NamedTuple
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.translation import gettext
-from taggit.models import Tag
+from taggit.models import Tag, TaggedItem
 
-from articles import editions
+from articles import editions, page_cache
 from articles.models import Article, Section
 from articles.origin import absolute_url
 from core.text import clean_text
@@ -24,7 +27,50 @@ from staff.models import Author
 FEED_ITEMS = 20
 
 
+class Cleaned(str):
+    """Text that went through ``clean_text`` already (an item's body, as kept in the shared
+    cache): not cleaned a second time as the feed is written."""
+
+
+class FeedBody(NamedTuple):
+    """An item's ``content``, as the shared cache keeps it: the body with its addresses
+    made absolute and cleaned. Its key is a digest of the body and the item's address, so
+    an edit of either reads under a new key and nothing needs to be removed."""
+
+    content: str
+
+
+FEED_BODY_SHAPE = page_cache.shape_key(FeedBody)
+# Made again a day after it was kept: the bodies of old items do not pile up in Redis.
+FEED_BODY_SECONDS = 86400
+
+
+def feed_body_key(body, link):
+    digest = hashlib.blake2b(f"{link}\n{body}".encode(), digest_size=16).hexdigest()
+    return f"feed-body:{FEED_BODY_SHAPE}:{digest}"
+
+
+def feed_bodies(items, links):
+    """``{pk: content}`` of ``items``: each body with its relative addresses made absolute
+    against its ``links[pk]`` and cleaned, read from the shared cache in one round trip,
+    the missing ones made and stored in one more. The shared cache down: all are made."""
+    keys = {item.pk: feed_body_key(item.body, links[item.pk]) for item in items}
+    found = page_cache.guarded("get_many", list(keys.values()), default=None)
+    bodies, missing = {}, {}
+    for item in items:
+        entry = page_cache.entry_or_miss((found or {}).get(keys[item.pk]), FeedBody)
+        if entry is None:
+            entry = FeedBody(clean_text(absolute_html(item.body, links[item.pk])))
+            missing[keys[item.pk]] = entry
+        bodies[item.pk] = Cleaned(entry.content)
+    if missing and found is not None:
+        page_cache.guarded("set_many", missing, timeout=FEED_BODY_SECONDS)
+    return bodies
+
+
 def _cleaned(value):
+    if isinstance(value, Cleaned):
+        return value
     if isinstance(value, list | tuple):
         return [clean_text(item) for item in value]
     return clean_text(value)
@@ -118,7 +164,31 @@ class ArticleFeed(Feed):
         return articles
 
     def items(self, obj):
-        return self.articles(obj).for_feed()[:FEED_ITEMS]
+        """The newest ``FEED_ITEMS`` articles, each with what its item shows worked out
+        once: its address, its tags' names (one query for all of them, by name as on the
+        article page) and its body ready for the feed (``feed_bodies``)."""
+        items = list(self.articles(obj).for_feed()[:FEED_ITEMS])
+        if not items:
+            return items
+        tagged = (
+            TaggedItem.objects.filter(
+                content_type=ContentType.objects.get_for_model(Article),
+                object_id__in=[item.pk for item in items],
+            )
+            .order_by("tag__name", "tag_id")
+            .values_list("object_id", "tag__name")
+        )
+        names = {}
+        for article_id, name in tagged:
+            names.setdefault(article_id, []).append(name)
+        links = {item.pk: absolute_url(item.get_absolute_url()) for item in items}
+        bodies = feed_bodies(items, links)
+        for item in items:
+            item.feed_link = links[item.pk]
+            item.feed_tags = names.get(item.pk, [])
+            item.feed_body = bodies[item.pk]
+            item.feed_authors = item.byline_authors
+        return items
 
     def item_title(self, item):
         return item.title
@@ -127,7 +197,7 @@ class ArticleFeed(Feed):
         return item.summary
 
     def item_link(self, item):
-        return absolute_url(item.get_absolute_url())
+        return item.feed_link
 
     def item_guid(self, item):
         return self.item_link(item)
@@ -141,16 +211,16 @@ class ArticleFeed(Feed):
         return item.content_updated_at or item.published_at
 
     def item_author_name(self, item):
-        return ", ".join(author.name for author in item.byline_authors) or None
+        return ", ".join(author.name for author in item.feed_authors) or None
 
     def item_author_link(self, item):
-        authors = item.byline_authors
+        authors = item.feed_authors
         if len(authors) == 1:
             return absolute_url(authors[0].get_absolute_url())
         return None
 
     def item_categories(self, item):
-        return [item.section.name, *(tag.name for tag in item.tags.all())]
+        return [item.section.name, *item.feed_tags]
 
     def item_enclosures(self, item):
         if item.image_id is None:
@@ -163,7 +233,7 @@ class ArticleFeed(Feed):
     def item_extra_kwargs(self, item):
         # Relative links and pictures (/other-story/, /media/…) would resolve against the
         # feed reader's own host.
-        return {"content": absolute_html(item.body, self.item_link(item))}
+        return {"content": item.feed_body}
 
 
 class AtomArticleFeed(ArticleFeed):

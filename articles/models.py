@@ -159,6 +159,12 @@ def newsroom_ordering():
     return (first.asc(), when.desc(nulls_last=True))
 
 
+def bylines_prefetch():
+    """The prefetch of articles' bylines with their authors (``Article.byline_authors``),
+    for ``prefetch_related`` or ``prefetch_related_objects``."""
+    return Prefetch("bylines", queryset=Byline.objects.select_related("author"))
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """What a reader may see: status published and ``published_at`` not in the future.
@@ -252,8 +258,9 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def for_feed(self):
-        """Feed items carry the full body, their bylines and their tags."""
-        return self.with_bylines().defer(*SEARCH_COLUMNS).prefetch_related("tags")
+        """Feed items carry the full body and their bylines; their tags are read by the
+        feed in one query of names (``articles.feeds``), lighter than taggit's prefetch."""
+        return self.with_bylines().defer(*SEARCH_COLUMNS)
 
     def with_translation(self):
         """Each article with the address parts of its published translation, if any
@@ -281,9 +288,7 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(Q(slug=slug) | Q(pk__in=redirected))
 
     def with_bylines(self):
-        return self.select_related("section", "image").prefetch_related(
-            Prefetch("bylines", queryset=Byline.objects.select_related("author"))
-        )
+        return self.select_related("section", "image").prefetch_related(bylines_prefetch())
 
 
 class Article(models.Model):
@@ -477,6 +482,11 @@ class Article(models.Model):
         indexes = [
             # published() filters on status and sorts by published_at on every public page.
             models.Index(fields=["status", "-published_at"], name="article_public_idx"),
+            # One edition's published articles (every list of the home page, its count and
+            # the section blocks' cut-off): read from the index alone, newest first.
+            models.Index(
+                fields=["language", "status", "-published_at", "-id"], name="article_edition_idx"
+            ),
             # Section pages: one section's published articles, newest first.
             models.Index(
                 fields=["section", "status", "-published_at"], name="article_section_idx"

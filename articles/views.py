@@ -1,16 +1,17 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import F, Window
-from django.db.models.functions import RowNumber
+from django.db.models import F, Subquery, Value, Window, prefetch_related_objects
+from django.db.models.functions import Coalesce, RowNumber
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView, ListView, MonthArchiveView
-from taggit.models import Tag
+from taggit.models import Tag, TaggedItem
 
 from articles import editions, preview, related, search, sources, structured_data
 from articles.models import (
@@ -20,6 +21,7 @@ from articles.models import (
     Outlet,
     Page,
     Section,
+    bylines_prefetch,
     page_relations,
 )
 from articles.origin import absolute_url
@@ -27,6 +29,8 @@ from articles.origin import absolute_url
 SECTION_BLOCK_SIZE = 4
 # Section blocks show each section's newest articles among the site's newest this many.
 SECTION_BLOCK_WINDOW = 500
+# Before any article: the section blocks' cut-off on a site with fewer articles than that.
+EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
 # A lead story marked by an editor leads the home page until a newer one is marked, or
 # until it is this old; then the newest article leads.
 LEAD_STORY_MAX_AGE = timedelta(days=2)
@@ -55,8 +59,11 @@ class HomeView(PublishedArticleListView):
         articles = super().get_queryset()
         # Two index range scans at most, never a sort of every published article.
         recent = timezone.now() - LEAD_STORY_MAX_AGE
+        # Its bylines are read with the page's (get_context_data): one query for both.
+        candidates = articles.prefetch_related(None)
         self.lead = (
-            articles.filter(is_featured=True, published_at__gte=recent).first() or articles.first()
+            candidates.filter(is_featured=True, published_at__gte=recent).first()
+            or candidates.first()
         )
         if self.lead is None:
             return articles
@@ -73,21 +80,27 @@ class HomeView(PublishedArticleListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        first_page = context["page_obj"].number == 1
+        page = context["page_obj"]
+        first_page = page.number == 1
         context["lead"] = self.lead if first_page else None
+        cards = list(page.object_list.prefetch_related(None))
+        shown = [context["lead"], *cards] if context["lead"] is not None else cards
+        prefetch_related_objects(shown, bylines_prefetch())
+        page.object_list = context["articles"] = context["object_list"] = cards
         context["section_blocks"] = self.section_blocks() if first_page else ()
         context["website_json_ld"] = structured_data.website(self.request)
         return context
 
     def section_blocks(self):
         """Each section's newest articles, in one query however many sections there are."""
-        # Ranked among the newest articles only, so the cost does not grow with the archive.
-        newest = (
-            Article.objects.published()
-            .in_language(self.edition.code)
-            .values("pk")[:SECTION_BLOCK_WINDOW]
-        )
-        articles = Article.objects.filter(pk__in=newest)
+        # Ranked among the newest articles only, so the cost does not grow with the archive:
+        # those published since the SECTION_BLOCK_WINDOW-th newest (a range of the edition's
+        # index; a semi-join on their ids made PostgreSQL read the whole table instead).
+        published = Article.objects.published().in_language(self.edition.code)
+        cutoff = published.order_by("-published_at", "-id").values("published_at")[
+            SECTION_BLOCK_WINDOW - 1 : SECTION_BLOCK_WINDOW
+        ]
+        articles = published.filter(published_at__gte=Coalesce(Subquery(cutoff), Value(EARLIEST)))
         if self.lead is not None:
             articles = articles.exclude(pk=self.lead.pk)
         ranked = (
@@ -127,7 +140,14 @@ class TagView(PublishedArticleListView):
 
     def get_queryset(self):
         self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
-        return super().get_queryset().filter(tags=self.tag)
+        # The tag's articles as a subquery, not a join: PostgreSQL can then walk the
+        # newest published articles in index order and stop at a page's worth, where the
+        # join read every published article of the edition and sorted them (a common tag
+        # on 10,000 articles: 46 ms, now 11).
+        tagged = TaggedItem.objects.filter(
+            tag=self.tag, content_type=ContentType.objects.get_for_model(Article)
+        ).values("object_id")
+        return super().get_queryset().filter(pk__in=tagged)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(tag=self.tag, **kwargs)

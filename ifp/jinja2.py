@@ -15,7 +15,7 @@ from django.templatetags.static import static
 from django.utils import dateformat, timezone, translation
 from django.utils.text import Truncator
 
-from articles import editions, persian_dates, site_extras, site_widgets, templating
+from articles import cards, editions, persian_dates, site_extras, site_widgets, templating
 from articles.origin import absolute_url
 from articles.sharing import share_targets
 from articles.structured_data import share_image
@@ -78,6 +78,8 @@ def environment(**options):
         static=static,
         absolute_url=absolute_url,
         picture=markup.picture,
+        article_cards=cards.article_cards,
+        grouped_cards=cards.grouped_cards,
         responsive_body=markup.responsive_body,
         recent_posts=site_widgets.recent_posts,
         sections=site_widgets.sections,

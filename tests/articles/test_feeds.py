@@ -14,6 +14,7 @@ from django.utils import timezone
 from lxml import etree
 
 from core.urls import absolute_html
+from tests.admin_forms import save_in_admin
 from tests.factories import (
     HIDDEN_FACTORIES,
     AuthorFactory,
@@ -370,3 +371,45 @@ def test_feed_query_count_does_not_grow_with_items(client, django_assert_num_que
     with django_assert_num_queries(3):
         response = client.get("/feed/")
     assert len(parse(response).entries) == count
+
+
+# Each item's body is kept ready in the shared cache (articles.feeds.feed_bodies)
+
+
+def test_an_edited_body_shows_in_the_feed_at_once(client, editor_client):
+    article = PublishedArticleFactory(body='<p>First words. <a href="/other/">More</a></p>')
+    (entry,) = parse(client.get("/feed/")).entries
+    assert "First words." in entry.content[0].value
+    save_in_admin(editor_client, article, body='<p>Second words. <a href="/more/">More</a></p>')
+    (entry,) = parse(client.get("/feed/")).entries
+    assert "Second words." in entry.content[0].value
+    assert 'href="http://testserver/more/"' in entry.content[0].value
+
+
+def test_a_new_address_makes_the_bodys_links_relative_to_it(client, editor_client):
+    article = PublishedArticleFactory(body='<p><a href="next-part/">Next</a></p>')
+    parse(client.get("/feed/"))
+    save_in_admin(editor_client, article, slug="moved-story")
+    (entry,) = parse(client.get("/feed/")).entries
+    assert 'href="http://testserver/moved-story/next-part/"' in entry.content[0].value
+
+
+def test_the_feed_is_whole_without_the_shared_cache(client, monkeypatch):
+    from articles import page_cache
+
+    def refused(*args, **kwargs):
+        raise ConnectionRefusedError("the shared cache is down")
+
+    PublishedArticleFactory(body="<p>Still here.</p>", tags=["b", "a"])
+    backend = page_cache._backend()
+    monkeypatch.setattr(backend, "get_many", refused)
+    monkeypatch.setattr(backend, "set_many", refused)
+    monkeypatch.setattr(backend, "ifp_down_until", 0, raising=False)
+    (entry,) = parse(client.get("/feed/")).entries
+    assert "Still here." in entry.content[0].value
+
+
+def test_an_items_categories_are_its_section_then_its_tags_by_name(client):
+    PublishedArticleFactory(section=SectionFactory(name="World"), tags=["Zahedan", "Ahvaz"])
+    (entry,) = parse(client.get("/feed/")).entries
+    assert [tag.term for tag in entry.tags] == ["World", "Ahvaz", "Zahedan"]

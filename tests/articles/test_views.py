@@ -203,6 +203,26 @@ def test_home_leads_with_the_featured_story_then_latest_and_section_blocks(clien
     assert 'id="section-block-' in html and ">World</a></h2>" in html
 
 
+def test_section_blocks_rank_among_the_newest_articles_only(client, monkeypatch):
+    """A section with nothing among the site's newest articles has no block; the others
+    show their newest, the lead left out."""
+    monkeypatch.setattr("articles.views.SECTION_BLOCK_WINDOW", 3)
+    now = timezone.now()
+    dormant = SectionFactory(name="Dormant", slug="dormant")
+    busy = SectionFactory(name="Busy", slug="busy")
+    PublishedArticleFactory(
+        title="Years ago", section=dormant, published_at=now - timedelta(days=900)
+    )
+    for hours in (1, 2, 3, 4):
+        PublishedArticleFactory(
+            title=f"Busy {hours}", section=busy, published_at=now - timedelta(hours=hours)
+        )
+    blocks = dict(client.get("/").context["section_blocks"])
+    assert list(blocks) == [busy]
+    # The newest leads; the two after it are the window's others (the lead is one of three).
+    assert [article.title for article in blocks[busy]] == ["Busy 2", "Busy 3"]
+
+
 def test_home_leads_with_newest_when_the_featured_story_is_old(client):
     PublishedArticleFactory(
         title="Old lead", is_featured=True, published_at=timezone.now() - timedelta(days=5)
@@ -231,18 +251,20 @@ def test_home_page_with_no_articles(client):
 def test_home_query_count_is_fixed_whatever_the_number_of_sections(
     client, django_assert_num_queries
 ):
-    """Lead and its bylines, count, latest page and its bylines, section blocks (one window
-    query), and the site-wide parts."""
-    PublishedArticleFactory(is_featured=True)
-    PublishedArticleFactory()
-    with django_assert_num_queries(6 + SITE_WIDGETS_COLD):
-        client.get("/")
+    """Lead, count, latest page, the bylines of the lead and the page together, section
+    blocks (one window query), and the site-wide parts."""
+    lead_author, card_author = AuthorFactory(name="Lead Writer"), AuthorFactory(name="Card Writer")
+    PublishedArticleFactory(is_featured=True, authors=[lead_author])
+    PublishedArticleFactory(authors=[card_author])
+    with django_assert_num_queries(5 + SITE_WIDGETS_COLD):
+        response = client.get("/")
+    assert "Lead Writer</a>" in text_of(response) and "Card Writer</a>" in text_of(response)
     for _ in range(6):
         section = SectionFactory()
         PublishedArticleFactory.create_batch(
             5, section=section, authors=[AuthorFactory(), AuthorFactory()]
         )
-    with django_assert_num_queries(6 + SITE_WIDGETS_WARM):
+    with django_assert_num_queries(5 + SITE_WIDGETS_WARM):
         response = client.get("/")
     assert len(response.context["section_blocks"]) == 7
     assert all(len(articles) <= 4 for _, articles in response.context["section_blocks"])
@@ -361,11 +383,11 @@ def test_tag_used_only_on_drafts_is_404(client):
 def test_home_query_count_without_a_marked_lead_story(client, django_assert_num_queries):
     """No recent lead story: one more query finds the newest article to lead with."""
     PublishedArticleFactory.create_batch(3)
-    with django_assert_num_queries(7 + SITE_WIDGETS_COLD):
+    with django_assert_num_queries(6 + SITE_WIDGETS_COLD):
         client.get("/")
     for _ in range(4):
         PublishedArticleFactory.create_batch(3, section=SectionFactory())
-    with django_assert_num_queries(7 + SITE_WIDGETS_WARM):
+    with django_assert_num_queries(6 + SITE_WIDGETS_WARM):
         response = client.get("/")
     assert response.context["lead"] is not None
 

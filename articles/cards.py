@@ -1,0 +1,144 @@
+"""The article cards of the list pages (home, sections, tags, sources, months), kept
+rendered in the shared cache (``ifp.jinja2`` names ``article_cards`` for the templates).
+
+A card is the same HTML for as long as what it shows is the same, so it is rendered once
+and read again by every page that lists the article, before and after every publish: the
+site-wide content generation is not part of its key, and a publish renders only the new
+card. Its key is a digest of everything the card shows and of everything its HTML is made
+from: the article's address, headline, kicker, summary and time, its bylines' names and
+addresses, its picture's files and renditions, the card's variant, the interface language,
+the address prefix and the source of the templates and picture code that write it. Any
+change to one of them (an edit, an author renamed, a rendition made, a deploy) reads under
+a new key, so no card is ever served stale and nothing needs to be removed: every entry
+expires a day after it was kept.
+
+The card's age ("2 hours ago") changes with the clock, not with the content: it is left
+out of the kept HTML and written live into each card.
+
+One round trip to the shared cache a list (``get_many``) and one more to store the cards
+that were missing; when the shared cache is down, every card is rendered (``page_cache.
+guarded``: fail open).
+"""
+
+import hashlib
+from pathlib import Path
+from typing import NamedTuple
+
+from django.conf import settings
+from django.template import engines
+from django.urls import get_script_prefix
+from django.utils import translation
+from markupsafe import Markup
+
+from articles import page_cache
+
+# Where a card's live age goes while it is rendered to be kept; never in an article's text
+# (the text rule removes control characters).
+AGE_MARK = "\x00age\x00"
+# A card is rendered again a day after it was kept (one render an article a day at most),
+# so that the cards of the archive's pages, which crawlers walk, do not pile up in Redis.
+CARD_SECONDS = 86400
+
+
+class CardEntry(NamedTuple):
+    """A kept card: its HTML before and after its live age."""
+
+    before: str
+    after: str
+
+
+def _sources_digest():
+    root = Path(__file__).resolve().parent.parent
+    sources = (
+        root / "templates/jinja2/includes/macros.html",
+        root / "images/markup.py",
+        root / "images/renditions.py",
+    )
+    digest = hashlib.blake2b(digest_size=8)
+    for path in sources:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+# The entry's shape and the code that writes the HTML: a deploy that changes either reads
+# under new keys.
+CARD_SHAPE = f"{page_cache.shape_key(CardEntry)}{_sources_digest()}"
+
+
+def _macros():
+    return engines["jinja2"].env.get_template("includes/macros.html").module
+
+
+def card_key(article, compact, show_byline, level):
+    """The shared cache's key of ``article``'s card of this variant (see the module's
+    docstring for what it is a digest of)."""
+    image = article.image if article.image_id is not None else None
+    facts = (
+        translation.get_language(),
+        get_script_prefix(),
+        settings.MEDIA_URL,
+        compact,
+        show_byline,
+        level,
+        # The address is made of these (and the prefix above): cheaper than reversing it.
+        article.pk,
+        article.slug,
+        article.language,
+        article.title,
+        article.kicker,
+        "" if compact else article.summary,
+        article.published_at,
+        None
+        if image is None or compact
+        else (image.pk, image.file.name, image.width, image.height, image.renditions),
+        tuple((a.slug, a.name) for a in article.byline_authors) if show_byline else (),
+    )
+    digest = hashlib.blake2b(repr(facts).encode(), digest_size=16).hexdigest()
+    return f"card:{CARD_SHAPE}:{digest}"
+
+
+def article_cards(articles, compact=False, show_byline=False, level=3):
+    """The cards of ``articles`` (``Markup``, in their order), as the ``article_card``
+    macro of ``includes/macros.html`` writes them, each with its age as of now."""
+    return _cards([list(articles)], compact, show_byline, level)[0]
+
+
+def grouped_cards(groups, compact=False, show_byline=False, level=3):
+    """``[(group, cards)]`` of ``groups``, a list of ``(group, articles)`` such as the home
+    page's section blocks: every group's cards read in the same round trip."""
+    groups = list(groups)
+    lists = _cards([list(articles) for _group, articles in groups], compact, show_byline, level)
+    return [(group, cards) for (group, _articles), cards in zip(groups, lists, strict=True)]
+
+
+def _cards(lists, compact, show_byline, level):
+    articles = [article for articles in lists for article in articles]
+    if not articles:
+        return [[] for _ in lists]
+    macros = _macros()
+    keys = [card_key(article, compact, show_byline, level) for article in articles]
+    found = page_cache.guarded("get_many", keys, default=None)
+    cards, missing = [], {}
+    for article, key in zip(articles, keys, strict=True):
+        entry = page_cache.entry_or_miss((found or {}).get(key), CardEntry)
+        if entry is None:
+            html = str(
+                macros.article_card(
+                    article,
+                    compact=compact,
+                    show_byline=show_byline,
+                    level=level,
+                    when=Markup(AGE_MARK),
+                )
+            )
+            before, _mark, after = html.partition(AGE_MARK)
+            entry = missing[key] = CardEntry(before, after)
+        age = macros.age(article.published_at)
+        cards.append(Markup(f"{entry.before}{age}{entry.after}"))
+    if missing and found is not None:
+        page_cache.guarded("set_many", missing, timeout=CARD_SECONDS)
+    result, start = [], 0
+    for articles in lists:
+        result.append(cards[start : start + len(articles)])
+        start += len(articles)
+    return result
