@@ -434,7 +434,7 @@ class PageCacheMiddleware:
             and settings.SESSION_COOKIE_NAME not in request.COOKIES
             and not request.path_info.startswith(SKIPPED_PREFIXES)
             and "\x00" not in request.path
-            and (request.is_secure() or not settings.SECURE_SSL_REDIRECT)
+            and (not settings.SECURE_SSL_REDIRECT or request.is_secure())
         )
 
     @staticmethod
