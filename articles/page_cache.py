@@ -34,7 +34,8 @@ from django.db import DatabaseError, transaction
 from django.db.models import F, Min
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import parse_http_date_safe, quote_etag
 from redis.exceptions import RedisError
 
 from articles.models import Alert, Article, ContentGeneration
@@ -66,7 +67,31 @@ SKIPPED_PREFIXES = (
     "/live/",
 )
 STORED_STATUSES = {200, 301, 404}
-KEPT_HEADERS = {"content-type", "location", "x-robots-tag", "content-language"}
+# Headers of one request, never of its page: its id (ifp.middleware.RequestIdMiddleware,
+# which wraps this cache), the server's date, a shared cache's age. A page's entry keeps
+# every other header it was sent with (security headers, CSP, ETag, Vary, Content-Length…).
+PER_REQUEST_HEADERS = frozenset({"x-request-id", "date", "age", "x-page-cache"})
+# What the middleware listed before Django's ConditionalGetMiddleware in settings.MIDDLEWARE
+# adds to every response, a 304 included, in the order it does so (the clickjacking header,
+# django-csp's, then SecurityMiddleware's): a 304 or 412 this cache answers carries them as
+# the page did, since it answers before they run.
+OUTER_HEADERS = (
+    "X-Frame-Options",
+    "Content-Security-Policy",
+    "Content-Security-Policy-Report-Only",
+    "Strict-Transport-Security",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "Cross-Origin-Opener-Policy",
+)
+HSTS = "Strict-Transport-Security"
+# The request headers that make a GET conditional (RFC 9110 section 13).
+CONDITIONS = (
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_MATCH",
+    "HTTP_IF_UNMODIFIED_SINCE",
+)
 # Query parameters that only say where a reader came from (campaigns, ads, newsletters):
 # they never change a page, so they are not part of its key (deploy/nginx.conf keys its
 # own cache on the parameters that select content only).
@@ -281,12 +306,14 @@ def live_generation(*keys):
 
 class PageEntry(NamedTuple):
     """A cached page: the generation it belongs to, the time (a Unix timestamp) it is fresh
-    until, and what is needed to send it again."""
+    until, and what is needed to send it again: every header the page was sent with, in
+    order, but those of the request itself (``PER_REQUEST_HEADERS``) and the cache's own
+    (its ``Cache-Control`` directives, ``X-Page-Cache``), and the body."""
 
     generation: int
     fresh_until: float
     status: int
-    headers: dict  # the KEPT_HEADERS the response had
+    sent_headers: tuple  # of (name, value) pairs
     content: bytes
 
 
@@ -322,6 +349,25 @@ def page_key(request):
 
 
 class PageCacheMiddleware:
+    """The page cache, answering a hit before the rest of the middleware runs.
+
+    It comes right after ``RequestIdMiddleware`` in ``settings.MIDDLEWARE``: a hit costs the
+    request id, one round trip to the shared cache and a response made from the entry, with
+    no security, CSP, static-file, ETag, session or URL work. That work is in the entry
+    instead: a miss is sent through the whole stack, and the page is kept with every header
+    it left the stack with, so a hit sends the same status, headers and body as the miss
+    (but for ``PER_REQUEST_HEADERS``, ``X-Page-Cache`` and the cache's ``Cache-Control``
+    directives, which follow the entry's remaining lifetime).
+
+    What the middleware behind it would have done differently for some requests is kept:
+    a request that ``SecurityMiddleware`` redirects to HTTPS or that ``RejectNulMiddleware``
+    refuses is never looked up; ``Strict-Transport-Security`` is sent on HTTPS requests
+    only, as ``SecurityMiddleware`` does; a conditional GET is answered by this middleware
+    with the 304 (or 412) that ``ConditionalGetMiddleware`` would have made of the page
+    (``django.utils.cache.get_conditional_response``, with the page's ``ETag`` and
+    ``Last-Modified``), carrying the ``OUTER_HEADERS`` that the middleware in front of it
+    adds; and a HEAD request gets no ``ETag`` and no body, as from the whole stack."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -334,27 +380,40 @@ class PageCacheMiddleware:
         # it is fresh; an older one is the stale copy served while another worker renders.
         state = live_generation(key)
         if not state.answered:
-            response = self.get_response(request)
+            response = self.render(request)
             self.add_headers(response, state.lifetime, 0, uncached=True)
-            return response
+            return conditional(request, response)
         entry = entry_or_miss(state.values.get(key), PageEntry)
         now = time.time()
         if entry is not None and entry.generation == state.generation and entry.fresh_until > now:
-            return self.rebuild(entry, state.lifetime, state.stale_for)
+            return conditional(
+                request, self.rebuild(request, entry, state.lifetime, state.stale_for)
+            )
         if entry is not None and not guarded("add", lock_key, 1, timeout=LOCK_SECONDS):
-            return self.rebuild(entry, state.lifetime, state.stale_for, stale=True)
+            response = self.rebuild(request, entry, state.lifetime, state.stale_for, stale=True)
+            return conditional(request, response)
         try:
-            response = self.get_response(request)
+            response = self.render(request)
             if self.is_storable(response):
                 lifetime = state.lifetime
                 if response.status_code == 404:
                     lifetime = min(lifetime, NOT_FOUND_SECONDS)
-                entry = self.entry(response, state.generation, now + lifetime)
+                entry = self.entry(request, response, state.generation, now + lifetime)
                 guarded("set", key, entry, timeout=self.kept_for(response))
                 self.add_headers(response, lifetime, state.stale_for)
         finally:
             guarded("delete", lock_key)
-        return response
+        return conditional(request, response)
+
+    def render(self, request):
+        """The page from the rest of the stack, whole: the request's conditions are set
+        aside meanwhile (``ConditionalGetMiddleware`` would answer them with a 304, which
+        cannot be kept) and answered afterwards by ``conditional``, as it would have."""
+        conditions = {name: request.META.pop(name) for name in CONDITIONS if name in request.META}
+        try:
+            return self.get_response(request)
+        finally:
+            request.META.update(conditions)
 
     @staticmethod
     def kept_for(response):
@@ -366,11 +425,16 @@ class PageCacheMiddleware:
 
     @staticmethod
     def is_cacheable_request(request):
+        """Whether the cache may answer ``request``: an anonymous GET or HEAD of a reader
+        page, which neither ``SecurityMiddleware`` (plain HTTP when HTTPS is required) nor
+        ``RejectNulMiddleware`` (a NUL in the address) answers itself."""
         return (
             settings.PAGE_CACHE
             and request.method in ("GET", "HEAD")
             and settings.SESSION_COOKIE_NAME not in request.COOKIES
             and not request.path_info.startswith(SKIPPED_PREFIXES)
+            and "\x00" not in request.path
+            and (not settings.SECURE_SSL_REDIRECT or request.is_secure())
         )
 
     @staticmethod
@@ -379,23 +443,49 @@ class PageCacheMiddleware:
             return False
         if response.cookies or response.has_header("Set-Cookie"):
             return False
+        # A page that used a CSP nonce must not send the same one twice.
+        if "'nonce-" in response.get("Content-Security-Policy", ""):
+            return False
         control = response.get("Cache-Control", "")
         return not any(word in control for word in ("private", "no-cache", "no-store"))
 
     @staticmethod
-    def entry(response, generation, fresh_until):
-        headers = {k: v for k, v in response.items() if k.lower() in KEPT_HEADERS}
-        return PageEntry(generation, fresh_until, response.status_code, headers, response.content)
+    def entry(request, response, generation, fresh_until):
+        """The entry of ``response`` as it left the stack, before the cache's own headers.
+        A HEAD request's page has no ``ETag`` (``ConditionalGetMiddleware`` leaves HEAD
+        alone): its entry gets the one a GET would have had, for the GETs it answers."""
+        headers = [
+            (name, value)
+            for name, value in response.items()
+            if name.lower() not in PER_REQUEST_HEADERS
+        ]
+        if request.method == "HEAD" and response.content and not response.has_header("ETag"):
+            etag = quote_etag(hashlib.md5(response.content, usedforsecurity=False).hexdigest())
+            outer = {name.lower() for name in OUTER_HEADERS}
+            at = next((i for i, (name, _) in enumerate(headers) if name.lower() in outer), None)
+            headers.insert(len(headers) if at is None else at, ("ETag", etag))
+        return PageEntry(
+            generation, fresh_until, response.status_code, tuple(headers), response.content
+        )
 
-    @classmethod
-    def rebuild(cls, entry, lifetime, stale_for, stale=False):
-        response = HttpResponse(entry.content, status=entry.status)
-        for name, value in entry.headers.items():
-            response[name] = value
-        response["X-Page-Cache"] = "stale" if stale else "hit"
+    @staticmethod
+    def rebuild(request, entry, lifetime, stale_for, stale=False):
+        """The response a page's entry stands for, for ``request``."""
+        head = request.method == "HEAD"
+        headers = dict(entry.sent_headers)
+        if head:
+            headers.pop("ETag", None)
+        if hsts := strict_transport_security(request):
+            headers.setdefault(HSTS, hsts)
+        else:
+            headers.pop(HSTS, None)
+        response = HttpResponse(
+            b"" if head else entry.content, status=entry.status, headers=headers
+        )
         if entry.status == 404:
             lifetime = max(1, min(lifetime, int(entry.fresh_until - time.time())))
-        cls.add_headers(response, lifetime, stale_for)
+        PageCacheMiddleware.add_headers(response, lifetime, stale_for)
+        response["X-Page-Cache"] = "stale" if stale else "hit"
         return response
 
     @staticmethod
@@ -413,3 +503,39 @@ class PageCacheMiddleware:
             s_maxage=lifetime,
             stale_while_revalidate=stale_for,
         )
+
+
+def strict_transport_security(request):
+    """The ``Strict-Transport-Security`` value ``SecurityMiddleware`` gives ``request``'s
+    response, or "" (it is sent over HTTPS only)."""
+    if not settings.SECURE_HSTS_SECONDS or not request.is_secure():
+        return ""
+    value = f"max-age={settings.SECURE_HSTS_SECONDS}"
+    if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
+        value += "; includeSubDomains"
+    if settings.SECURE_HSTS_PRELOAD:
+        value += "; preload"
+    return value
+
+
+def conditional(request, response):
+    """What ``ConditionalGetMiddleware`` makes of ``response`` to ``request`` (a GET with
+    ``If-None-Match`` or ``If-Modified-Since`` matching the page: a 304; with ``If-Match``
+    or ``If-Unmodified-Since`` not matching: a 412), with the ``OUTER_HEADERS`` the page
+    carries, which the middleware in front of ``ConditionalGetMiddleware`` would add."""
+    meta = request.META
+    if request.method != "GET" or not any(name in meta for name in CONDITIONS):
+        return response
+    etag = response.get("ETag")
+    last_modified = response.get("Last-Modified")
+    last_modified = last_modified and parse_http_date_safe(last_modified)
+    if not (etag or last_modified):
+        return response
+    answer = get_conditional_response(
+        request, etag=etag, last_modified=last_modified, response=response
+    )
+    if answer is not response:
+        for name in OUTER_HEADERS:
+            if name in response:
+                answer[name] = response[name]
+    return answer

@@ -88,17 +88,24 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: every response, cached or not, carries the request id and the security headers.
+    # First: every response, cached or not, carries the request id (and is logged with it).
     "ifp.middleware.RequestIdMiddleware",
+    # Then the page cache answers a hit, before anything else runs: the page's entry holds
+    # every header the middleware below gave it (security headers, CSP, X-Frame-Options,
+    # ETag…), so a hit sends what the miss sent; it answers conditional GETs as
+    # ConditionalGetMiddleware would, and leaves alone what SecurityMiddleware redirects
+    # and RejectNulMiddleware refuses (articles/page_cache.py, PageCacheMiddleware).
+    "articles.page_cache.PageCacheMiddleware",
+    # Every response the cache does not answer gets the security headers here.
     "django.middleware.security.SecurityMiddleware",
     "ifp.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ifp.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # ETag and 304 answers, for cached and fresh pages alike.
+    # ETag and 304 answers for the pages the cache does not keep (a cached page's ETag is
+    # set here when it is rendered, and kept in its entry).
     "django.middleware.http.ConditionalGetMiddleware",
-    # Before the session is read: a cached page costs no session or user lookup.
-    "articles.page_cache.PageCacheMiddleware",
+    # After the cache: a cached page costs no session or user lookup.
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -270,16 +277,16 @@ NOTIFY_TELEGRAM_CHAT_ID = os.environ.get("NOTIFY_TELEGRAM_CHAT_ID", "").strip()
 NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "5"))
 NOTIFY_RETRY_SECONDS = int(os.environ.get("NOTIFY_RETRY_SECONDS", "60"))
 
-# REDIS_URL: the cache every process shares, through Django's own Redis backend (redis-py);
-# without it each process keeps its own. Short timeouts: a Redis that is down or hung costs
-# a reader a fraction of a second, after which the page is rendered from the database
-# (articles.page_cache, "fail open").
+# REDIS_URL: the cache every process shares, through Django's own Redis backend (redis-py)
+# with one client a connection pool (ifp/cache.py); without it each process keeps its own.
+# Short timeouts: a Redis that is down or hung costs a reader a fraction of a second, after
+# which the page is rendered from the database (articles.page_cache, "fail open").
 REDIS_URL = os.environ.get("REDIS_URL", "")
 REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "0.25"))
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "ifp.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "ifp"),
             "OPTIONS": {

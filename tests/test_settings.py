@@ -64,8 +64,7 @@ def test_environment_selects_database_cache_and_hosts():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
-        "django.db.backends.postgresql ifp django.core.cache.backends.redis.RedisCache "
-        "['ifpnews.com', 'www.ifpnews.com']"
+        "django.db.backends.postgresql ifp ifp.cache.RedisCache ['ifpnews.com', 'www.ifpnews.com']"
     )
 
 

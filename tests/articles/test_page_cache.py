@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles import page_cache
-from articles.models import Article, ContentGeneration
+from articles.models import Article, ContentGeneration, Section
 from tests.factories import DraftArticleFactory, PublishedArticleFactory, SectionFactory
 from tests.servers import free_port
 
@@ -421,3 +421,220 @@ def test_a_generation_is_never_moved_back_by_a_database_behind_the_cache(setting
     assert page_cache.bump() > cached
     caches["default"].delete(page_cache.CHECKED_KEY)
     assert page_cache.current_generation() > cached
+
+
+# A hit answers before the middleware, and sends what the miss sent
+
+# Headers that belong to one request, not to its page, and the cache's own verdict.
+PER_REQUEST = {"x-request-id", "date", "age", "x-page-cache"}
+# What the middleware that a hit no longer runs adds to a reader page.
+SECURITY_HEADERS = (
+    "Content-Security-Policy",
+    "X-Frame-Options",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "Cross-Origin-Opener-Policy",
+)
+
+
+def sent_headers(response, *, without=()):
+    """The response's headers in the order they are sent, but the per-request ones and
+    those named in ``without``."""
+    skipped = PER_REQUEST | {name.lower() for name in without}
+    return [(name, value) for name, value in response.items() if name.lower() not in skipped]
+
+
+@pytest.fixture
+def reader_pages():
+    """The address of each kind of reader page: {kind: path}."""
+    section = SectionFactory(name="Politics", slug="politics")
+    article = PublishedArticleFactory(title="Story of the day", section=section)
+    for number in range(3):
+        PublishedArticleFactory(title=f"Story number {number}", section=section)
+    persian = Section.objects.create(name="سیاست", slug="سیاست", language="fa")
+    PublishedArticleFactory(title="خبر روز", language="fa", section=persian)
+    return {
+        "article": article.get_absolute_url(),
+        "home": "/",
+        "section": section.get_absolute_url(),
+        "feed": "/feed/",
+        "search": "/search/?q=story",
+        "not found": "/no-such-story-4821/",
+        "persian home": "/fa/",
+    }
+
+
+KINDS = ["article", "home", "section", "feed", "search", "not found", "persian home"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_hit_sends_the_status_headers_and_body_of_the_miss(client, reader_pages, kind):
+    url = reader_pages[kind]
+    miss = client.get(url)
+    hit = client.get(url)
+    assert "X-Page-Cache" not in miss and hit["X-Page-Cache"] == "hit"
+    assert hit.status_code == miss.status_code == (404 if kind == "not found" else 200)
+    assert hit.content == miss.content
+    # Every header, in order; a missing page's lifetime is counted down from the miss.
+    without = {"Cache-Control"} if kind == "not found" else set()
+    assert sent_headers(hit, without=without) == sent_headers(miss, without=without)
+    for name in (*SECURITY_HEADERS, "ETag", "Content-Type", "Content-Length"):
+        assert hit[name] == miss[name], name
+    assert hit["X-Request-ID"] != miss["X-Request-ID"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_hit_sends_what_the_whole_stack_sends_without_the_cache(
+    client, settings, reader_pages, kind
+):
+    """The middleware a hit skips would have given the page the same headers."""
+    url = reader_pages[kind]
+    settings.PAGE_CACHE = False
+    whole = client.get(url)
+    settings.PAGE_CACHE = True
+    miss = client.get(url)
+    hit = client.get(url)
+    assert hit["X-Page-Cache"] == "hit"
+    without = {"Cache-Control"}
+    content = whole.content
+    if kind == "not found":
+        # The error page quotes the id of the request it was rendered for (the miss's,
+        # which the access log has with this address): so does its ETag.
+        content = content.replace(whole["X-Request-ID"].encode(), miss["X-Request-ID"].encode())
+        without.add("ETag")
+    assert hit.content == content
+    assert sent_headers(hit, without=without) == sent_headers(whole, without=without)
+
+
+@pytest.mark.parametrize("kind", ["article", "home", "feed"])
+def test_a_conditional_get_on_a_hit_is_the_304_of_the_whole_stack(
+    client, settings, reader_pages, kind
+):
+    url = reader_pages[kind]
+    settings.PAGE_CACHE = False
+    page = client.get(url)
+    etag = page["ETag"]
+    whole = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert whole.status_code == 304
+    settings.PAGE_CACHE = True
+    # A conditional miss keeps the whole page: the next request is a hit.
+    miss = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    hit = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert miss.status_code == hit.status_code == 304
+    assert hit["ETag"] == miss["ETag"] == etag
+    assert hit.content == b""
+    assert sent_headers(hit) == sent_headers(miss)
+    assert sent_headers(hit, without={"Cache-Control"}) == sent_headers(
+        whole, without={"Cache-Control"}
+    )
+    assert client.get(url)["X-Page-Cache"] == "hit"
+    # Another version of the page: the whole page again.
+    other = client.get(url, HTTP_IF_NONE_MATCH='"not-this-one"')
+    assert other.status_code == 200 and other.content == page.content
+    # A failed precondition: 412, as from the whole stack.
+    settings.PAGE_CACHE = False
+    whole_failed = client.get(url, HTTP_IF_MATCH='"not-this-one"')
+    settings.PAGE_CACHE = True
+    failed = client.get(url, HTTP_IF_MATCH='"not-this-one"')
+    assert failed.status_code == whole_failed.status_code == 412
+    assert sent_headers(failed) == sent_headers(whole_failed)
+
+
+def test_the_feed_answers_if_modified_since_on_a_hit(client, reader_pages):
+    first = client.get("/feed/")
+    since = first["Last-Modified"]
+    hit = client.get("/feed/", HTTP_IF_MODIFIED_SINCE=since)
+    assert hit.status_code == 304 and hit["Last-Modified"] == since
+    assert client.get("/feed/", HTTP_IF_MODIFIED_SINCE="Mon, 01 Jan 2001 00:00:00 GMT").content
+    assert client.get("/feed/")["X-Page-Cache"] == "hit"
+
+
+def test_head_on_a_hit_is_head_on_the_whole_stack(client, settings, reader_pages):
+    url = reader_pages["article"]
+    settings.PAGE_CACHE = False
+    whole_head, whole_get = client.head(url), client.get(url)
+    settings.PAGE_CACHE = True
+    head_miss = client.head(url)
+    # The entry a HEAD made answers a GET with the ETag that a GET gives the page.
+    get_hit = client.get(url)
+    head_hit = client.head(url)
+    assert get_hit["X-Page-Cache"] == head_hit["X-Page-Cache"] == "hit"
+    assert sent_headers(get_hit, without={"Cache-Control"}) == sent_headers(
+        whole_get, without={"Cache-Control"}
+    )
+    assert head_hit.content == b"" and "ETag" not in head_hit
+    assert head_hit["Content-Length"] == str(len(whole_get.content))
+    assert sent_headers(head_hit) == sent_headers(head_miss)
+    assert sent_headers(head_hit, without={"Cache-Control"}) == sent_headers(
+        whole_head, without={"Cache-Control"}
+    )
+
+
+def test_a_hit_over_https_carries_hsts_and_plain_http_is_still_redirected(
+    client, settings, reader_pages
+):
+    url = reader_pages["article"]
+    settings.SECURE_SSL_REDIRECT = True
+    miss = client.get(url, secure=True)
+    hit = client.get(url, secure=True)
+    assert hit["X-Page-Cache"] == "hit"
+    assert hit["Strict-Transport-Security"] == miss["Strict-Transport-Security"]
+    assert miss["Strict-Transport-Security"].startswith("max-age=")
+    assert sent_headers(hit) == sent_headers(miss)
+    redirected = client.get(url)
+    assert redirected.status_code == 301
+    assert redirected["Location"] == f"https://testserver{url}"
+    # Without the redirect, plain HTTP gets the page without HSTS, as from the whole stack.
+    settings.SECURE_SSL_REDIRECT = False
+    plain = client.get(url)
+    assert plain["X-Page-Cache"] == "hit" and "Strict-Transport-Security" not in plain
+
+
+def test_an_address_with_a_nul_is_refused_before_the_cache(client):
+    for _ in range(2):
+        response = client.get("/story%00/")
+        assert response.status_code == 404
+        assert response.content == b"Not found."
+        assert "X-Page-Cache" not in response
+
+
+def test_a_hit_is_logged_with_its_request_id(client, settings, reader_pages, caplog):
+    settings.ACCESS_LOG = True
+    client.get("/")
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="ifp.access"):
+        hit = client.get("/", HTTP_X_REQUEST_ID="req-0123456789ab")
+    assert hit["X-Page-Cache"] == "hit" and hit["X-Request-ID"] == "req-0123456789ab"
+    assert [record.status for record in caplog.records if record.name == "ifp.access"] == [200]
+
+
+def test_an_editor_is_never_sent_a_cached_page(client, editor_client, reader_pages):
+    url = reader_pages["article"]
+    client.get(url)
+    assert client.get(url)["X-Page-Cache"] == "hit"
+    response = editor_client.get(url)
+    assert response.status_code == 200 and "X-Page-Cache" not in response
+    # What an editor is sent is never kept for readers either.
+    Article.objects.filter(title="Story of the day").update(title="Changed quietly")
+    assert "Story of the day" in client.get(url).content.decode()
+    assert "Changed quietly" in editor_client.get(url).content.decode()
+
+
+def test_a_hit_costs_no_query_and_one_round_trip_with_redis(
+    client, own_redis, reader_pages, django_assert_num_queries, monkeypatch
+):
+    url = reader_pages["article"]
+    miss = client.get(url)
+    calls = []
+    original = page_cache.guarded
+
+    def counted(operation, *args, **kwargs):
+        calls.append(operation)
+        return original(operation, *args, **kwargs)
+
+    monkeypatch.setattr(page_cache, "guarded", counted)
+    with django_assert_num_queries(0):
+        hit = client.get(url)
+    assert hit["X-Page-Cache"] == "hit" and hit.content == miss.content
+    assert calls == ["get_many"]
+    assert sent_headers(hit) == sent_headers(miss)
