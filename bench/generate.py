@@ -28,7 +28,10 @@ analyzed); one that holds fewer gets the missing ones. The output is the same fo
 """
 
 import argparse
+import collections
+import concurrent.futures
 import itertools
+import multiprocessing
 import os
 import random
 import re
@@ -328,8 +331,9 @@ def ensure_tags(rng):
 BULK_LOAD = 50_000
 
 
-def generate(articles=10_000, seed=2024, batch_size=5000, out=sys.stderr):
-    """Bring the database to at least ``articles`` articles. Returns how many were made."""
+def generate(articles=10_000, seed=2024, batch_size=5000, workers=2, out=sys.stderr):
+    """Bring the database to at least ``articles`` articles, the text written by ``workers``
+    processes (forked; 1: in this one). Returns how many were made."""
     from django.contrib.contenttypes.models import ContentType
     from django.db import connection, transaction
     from django.utils import timezone
@@ -364,16 +368,17 @@ def generate(articles=10_000, seed=2024, batch_size=5000, out=sys.stderr):
     # The same pool of paragraphs for every run with this seed.
     pool = Pool(random.Random(seed))
 
-    # New articles continue the numbering of earlier runs (slugs end with the number), with
-    # a random source of their own so that extending a site does not repeat its text.
-    rng = random.Random(seed * 1_000_003 + existing)
+    # New articles continue the numbering of earlier runs (slugs end with the number); each
+    # batch has a random source of its own (from the seed and its first number), so that
+    # extending a site does not repeat its text and batches can be written in parallel.
     now = timezone.now().replace(microsecond=0)
     count = articles - existing
-    writer = Writer(rng)
-    plans = (
-        plan_article(rng, writer, pool, site, now, number)
-        for number in range(existing + 1, articles + 1)
-    )
+    vectors = None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            vectors = Vectors(cursor, pool)
+    _CONTEXT.update(seed=seed, pool=pool, site=site, now=now, vectors=vectors)
+    planned = planned_batches(existing + 1, articles, batch_size, workers)
 
     def progress(made):
         elapsed = time.monotonic() - started
@@ -381,10 +386,10 @@ def generate(articles=10_000, seed=2024, batch_size=5000, out=sys.stderr):
             f"generate: {existing + made}/{articles} articles ({made / elapsed:.0f}/s)", file=out
         )
 
-    if connection.vendor == "postgresql":
-        copy_articles(plans, count, pool, site, now, batch_size, progress, out)
+    if vectors is not None:
+        copy_articles(planned, count, pool, site, now, progress, out)
     else:
-        bulk_create_articles(plans, pool, site, batch_size, progress)
+        bulk_create_articles(planned, pool, site, progress)
     loaded = time.monotonic() - started
     ensure_persian_article()
     analyze(vacuum=True)
@@ -441,13 +446,53 @@ def plan_article(rng, writer, pool, site, now, number):
     }
 
 
-def batches(iterable, size):
-    iterator = iter(iterable)
-    while batch := list(itertools.islice(iterator, size)):
-        yield batch
+# What the forked workers of planned_batches read (they inherit it).
+_CONTEXT = {}
 
 
-def bulk_create_articles(plans, pool, site, batch_size, progress):
+def plan_batch(first, size):
+    """The plans of the articles numbered ``first`` to ``first + size - 1`` (with their search
+    vectors' text on PostgreSQL), from a random source of the batch's own."""
+    context = _CONTEXT
+    rng = random.Random(context["seed"] * 1_000_003 + first)
+    writer = Writer(rng)
+    plans = [
+        plan_article(rng, writer, context["pool"], context["site"], context["now"], number)
+        for number in range(first, first + size)
+    ]
+    vectors = context["vectors"]
+    if vectors is not None:
+        for plan in plans:
+            plan["vector"] = vectors.article(
+                plan["search_title"], plan["search_standfirst"], plan["units"]
+            )
+    return plans
+
+
+def planned_batches(first, last, batch_size, workers):
+    """The batches of plans of articles ``first`` to ``last``, in order; made by ``workers``
+    forked processes, at most a few batches ahead of the caller."""
+    starts = range(first, last + 1, batch_size)
+
+    def size(start):
+        return min(batch_size, last + 1 - start)
+
+    if workers <= 1 or len(starts) <= 1:
+        for start in starts:
+            yield plan_batch(start, size(start))
+        return
+    context = multiprocessing.get_context("fork")
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as executor:
+        pending = collections.deque()
+        for start in starts:
+            pending.append(executor.submit(plan_batch, start, size(start)))
+            if len(pending) > workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def bulk_create_articles(planned, pool, site, progress):
     """Elsewhere than PostgreSQL: ``bulk_create`` in batches, the bodies joined here."""
     from django.db import transaction
     from taggit.models import TaggedItem
@@ -455,14 +500,14 @@ def bulk_create_articles(plans, pool, site, batch_size, progress):
     from articles.models import Article, Byline
 
     made = 0
-    for batch in batches(plans, batch_size):
+    for batch in planned:
         rows = []
         for plan in batch:
             units = [pool.units[unit] for unit in plan["units"]]
             fields = {
                 key: value
                 for key, value in plan.items()
-                if key not in ("units", "authors", "tags")
+                if key not in ("units", "authors", "tags", "vector")
             }
             rows.append(
                 Article(
@@ -608,7 +653,7 @@ class Vectors:
         return " ".join([f"'{lexeme}':{','.join(texts)}" for lexeme, texts in entries.items()])
 
 
-def copy_articles(plans, count, pool, site, now, batch_size, progress, out):
+def copy_articles(planned, count, pool, site, now, progress, out):
     """On PostgreSQL: ``COPY`` and ``INSERT ... SELECT`` in one transaction (see the module's
     docstring), the search vectors written by ``Vectors`` and a sample checked against the
     trigger's."""
@@ -651,6 +696,10 @@ def copy_articles(plans, count, pool, site, now, batch_size, progress, out):
             cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
             # JIT compiling costs more than it saves on these short queries.
             cursor.execute("SET LOCAL jit = off")
+            # The long texts (body, its words, the search copies and vector) compressed with
+            # lz4, PostgreSQL's faster method, rather than the server's default (pglz, which
+            # took most of the load's time): rows saved later by the site use the default.
+            cursor.execute("SET LOCAL default_toast_compression = 'lz4'")
             cursor.execute(
                 "CREATE TEMP TABLE bench_unit (id int PRIMARY KEY, html text, body_text text, "
                 "folded text) ON COMMIT DROP"
@@ -660,7 +709,6 @@ def copy_articles(plans, count, pool, site, now, batch_size, progress, out):
                     copy.write_row((index, *unit))
             # Without statistics the planner would scan the pool for each article.
             cursor.execute("ANALYZE bench_unit")
-            vectors = Vectors(cursor, pool)
             cursor.execute(
                 "CREATE TEMP TABLE bench_stage ("
                 + ", ".join(f"{name} {kind}" for name, kind in STAGE_COLUMNS)
@@ -672,7 +720,7 @@ def copy_articles(plans, count, pool, site, now, batch_size, progress, out):
                 print(f"generate: dropped {len(dropped)} indexes for the load", file=out)
 
             made = 0
-            for batch in batches(plans, batch_size):
+            for batch in planned:
                 cursor.execute(
                     "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
                     [article_table, len(batch)],
@@ -683,10 +731,7 @@ def copy_articles(plans, count, pool, site, now, batch_size, progress, out):
                 ) as copy:
                     copy.set_types([COPY_TYPES.get(kind, kind) for _name, kind in STAGE_COLUMNS])
                     for pk, plan in zip(ids, batch, strict=True):
-                        vector = vectors.article(
-                            plan["search_title"], plan["search_standfirst"], plan["units"]
-                        )
-                        copy.write_row([pk, *(plan[name] for name in stage_names[1:-1]), vector])
+                        copy.write_row([pk, *(plan[name] for name in stage_names[1:])])
                 cursor.execute("ANALYZE bench_stage")
                 cursor.execute(insert, params)
                 if not made:
@@ -855,6 +900,9 @@ def main(argv=None):
     parser.add_argument("--articles", type=int, default=10_000, help="default: 10,000")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--batch-size", type=int, default=5000)
+    parser.add_argument(
+        "--workers", type=int, default=2, help="processes writing the text (default 2)"
+    )
     args = parser.parse_args(argv)
     if args.articles < 1 or args.batch_size < 1:
         parser.error("--articles and --batch-size must be positive")
@@ -863,7 +911,7 @@ def main(argv=None):
     import django
 
     django.setup()
-    generate(args.articles, seed=args.seed, batch_size=args.batch_size)
+    generate(args.articles, seed=args.seed, batch_size=args.batch_size, workers=args.workers)
 
 
 if __name__ == "__main__":
