@@ -34,8 +34,10 @@ DRAFT_PREFIX = "bench-breaking-"
 TIMEOUT = 30
 
 
-def prepare(count, out=sys.stdout):
-    """Make the editor, ``count`` drafts and the list of paths; print them as JSON."""
+def prepare(count, out=None):
+    """Make the editor, ``count`` drafts and the list of paths; print them as JSON (to
+    ``out``, default standard output) and return them."""
+    out = out or sys.stdout
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.urls import reverse
