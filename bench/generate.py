@@ -12,15 +12,18 @@ that a million bodies cost a few thousand paragraphs of writing.
 
 Fast because ``Article.save()`` does not run: the fields it derives (the sanitized ``body``,
 ``body_text``, ``excerpt`` and the folded ``search_*`` copies) are filled here with the same
-functions (``articles.richtext``, ``core.persian.fold``). On PostgreSQL the rows go in with
-``COPY`` into a staging table and one ``INSERT ... SELECT`` per batch, which assembles the
-bodies from the paragraph pool in the database and their search vector from each
-paragraph's own ``to_tsvector`` (computed once per paragraph, joined with ``||`` as the
-trigger's vector is), with the row triggers off for the load (``session_replication_role``,
-this session only); a large load (``BULK_LOAD`` articles or more) drops the secondary
-indexes of the tables it fills and builds them again at the end, all in one transaction so
-that a load that is stopped leaves the database as it was. Elsewhere (SQLite) it writes with
-``bulk_create`` in batches.
+functions (``articles.richtext``, ``core.persian.fold``), and the text is written by
+``--workers`` forked processes while the database loads the previous batch. On PostgreSQL
+the rows go in with ``COPY`` into a staging table and one ``INSERT ... SELECT`` per batch,
+which joins each body from the paragraph pool in the database; the search vector comes
+with the row, written by ``Vectors`` as the trigger of migration 0020 would make it (every
+word of the generator's vocabulary looked up once with ``to_tsvector``; the first rows of
+the load are compared with the trigger's expression, and the load stops on a difference),
+so the row triggers are off for the load (``session_replication_role``, this transaction
+only), and the long texts are compressed with lz4 during the load. A large load
+(``BULK_LOAD`` articles or more) drops the secondary indexes of the tables it fills and
+builds them again at the end, all in one transaction: a load that is stopped leaves the
+database as it was. Elsewhere (SQLite) it writes with ``bulk_create`` in batches.
 
 A database that already holds the requested number of articles is left as it is (only
 analyzed); one that holds fewer gets the missing ones. The output is the same for the same
@@ -655,8 +658,7 @@ class Vectors:
 
 def copy_articles(planned, count, pool, site, now, progress, out):
     """On PostgreSQL: ``COPY`` and ``INSERT ... SELECT`` in one transaction (see the module's
-    docstring), the search vectors written by ``Vectors`` and a sample checked against the
-    trigger's."""
+    docstring), the first rows' search vectors checked against the trigger's."""
     from django.db import connection, transaction
     from taggit.models import TaggedItem
 
