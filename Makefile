@@ -58,7 +58,8 @@ clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles
 
 # The load benchmark (bench/run.py): PostgreSQL and Redis on this machine, wrk from
-# Debian's packages. `make bench ARGS=--articles=100000` for the large site.
+# Debian's packages. `make bench ARGS=--articles=1000000` for the million (its own
+# database and report), `ARGS=--runs=1` for one run instead of three.
 ARGS ?=
 .PHONY: bench bench-images bench-upload
 bench: install

@@ -1,22 +1,43 @@
 """Fill the configured database with a news site to benchmark: ``python -m bench.generate``.
 
-By default 10,000 articles (``--articles 100000`` for the large site) by about 40 authors
+By default 10,000 articles (``--articles 1000000`` for the million) by about 40 authors
 (four of them desks), in 8 sections, with about 500 tags: 2-4 tags and 1-2 bylines per
 article, bodies of 5-12 paragraphs, published over the past two years, plus a few drafts,
 articles in review, scheduled and unpublished ones.
 
-Fast because it writes with ``bulk_create`` in batches, so ``Article.save()`` does not run:
-the fields it derives (the sanitized ``body``, ``body_text`` and ``excerpt``) are filled here
-with the same functions of ``articles.richtext``; taggit's through rows are written
-directly. On PostgreSQL the search vector is filled by the database trigger as usual.
+The text: each article has 2-4 topics (Zipf-weighted, so a search for the most frequent one,
+``SEARCH_WORD``, matches a share of the site as a real one would), and its body is made of
+paragraphs (and a few subheadings and quotes) drawn from a pool written once per topic, so
+that a million bodies cost a few thousand paragraphs of writing.
 
-A database that already holds the requested number of articles is left as it is; one that
-holds fewer gets the missing ones. The output is the same for the same ``--seed``.
+Fast because ``Article.save()`` does not run: the fields it derives (the sanitized ``body``,
+``body_text``, ``excerpt`` and the folded ``search_*`` copies) are filled here with the same
+functions (``articles.richtext``, ``core.persian.fold``), and the text is written by
+``--workers`` forked processes while the database loads the previous batch. On PostgreSQL
+the rows go in with ``COPY`` into a staging table and one ``INSERT ... SELECT`` per batch,
+which joins each body from the paragraph pool in the database; the search vector comes
+with the row, written by ``Vectors`` as the trigger of migration 0020 would make it (every
+word of the generator's vocabulary looked up once with ``to_tsvector``; the first rows of
+the load are compared with the trigger's expression, and the load stops on a difference),
+so the row triggers are off for the load (``session_replication_role``, this transaction
+only), and the long texts are compressed with lz4 during the load. A large load
+(``BULK_LOAD`` articles or more) drops the secondary indexes of the tables it fills and
+builds them again at the end, all in one transaction: a load that is stopped leaves the
+database as it was. Elsewhere (SQLite) it writes with ``bulk_create`` in batches.
+
+A database that already holds the requested number of articles is left as it is (only
+analyzed); one that holds fewer gets the missing ones. The output is the same for the same
+``--seed``.
 """
 
 import argparse
+import collections
+import concurrent.futures
+import itertools
+import multiprocessing
 import os
 import random
+import re
 import sys
 import time
 from datetime import timedelta
@@ -134,12 +155,12 @@ class Writer:
 
     def __init__(self, rng):
         self.rng = rng
-        self.topic_weights = zipf_weights(len(TOPICS))
+        self.topic_cum_weights = list(itertools.accumulate(zipf_weights(len(TOPICS))))
 
     def topics(self):
         count = self.rng.randint(2, 4)
         chosen = []
-        for topic in self.rng.choices(TOPICS, self.topic_weights, k=count * 2):
+        for topic in self.rng.choices(TOPICS, cum_weights=self.topic_cum_weights, k=count * 2):
             if topic not in chosen:
                 chosen.append(topic)
         return chosen[:count]
@@ -164,22 +185,64 @@ class Writer:
             text = " ".join(words)
         return text
 
-    def body(self, topics):
-        parts = []
-        for index in range(self.rng.randint(5, 12)):
-            if index > 1 and self.rng.random() < 0.1:
-                parts.append(f"<h2>{self.sentence(topics, 3, 7)}</h2>")
-            if index > 0 and self.rng.random() < 0.08:
-                parts.append(f"<blockquote><p>“{self.sentence(topics)}.”</p></blockquote>")
-            parts.append(f"<p>{self.paragraph(topics)}</p>")
-        return "".join(parts)
-
     def title(self, topics):
         words = [topics[0].replace("-", " ")] + self.rng.choices(WORDS, k=self.rng.randint(5, 10))
         if len(topics) > 1 and self.rng.random() < 0.5:
             words.insert(self.rng.randint(2, len(words)), topics[1].replace("-", " "))
         title = " ".join(words)
         return title[0].upper() + title[1:]
+
+
+# Per topic, the pool's paragraphs, subheadings and quotes: enough that neighbouring articles
+# on one topic read differently.
+POOL_PARAGRAPHS = 8
+POOL_HEADINGS = 2
+POOL_QUOTES = 2
+
+
+class Pool:
+    """The body parts every article is made of, written once: ``units`` is a list of
+    ``(html, text, folded)`` (sanitized HTML, its words as ``richtext.plain_text`` gives them,
+    and those folded as search compares them); ``paragraphs``, ``headings`` and ``quotes``
+    map each topic to the indexes of its units."""
+
+    def __init__(self, rng):
+        from articles import richtext
+        from core.persian import fold
+
+        writer = Writer(rng)
+        self.units, self.paragraphs, self.headings, self.quotes = [], {}, {}, {}
+
+        def add(fragment):
+            html = richtext.sanitize_body(fragment)
+            text = richtext.plain_text(html)
+            self.units.append((html, text, fold(text)))
+            return len(self.units) - 1
+
+        for topic in TOPICS:
+            topics = [topic]
+            self.paragraphs[topic] = [
+                add(f"<p>{writer.paragraph(topics)}</p>") for _ in range(POOL_PARAGRAPHS)
+            ]
+            self.headings[topic] = [
+                add(f"<h2>{writer.sentence(topics, 3, 7)}</h2>") for _ in range(POOL_HEADINGS)
+            ]
+            self.quotes[topic] = [
+                add(f"<blockquote><p>“{writer.sentence(topics)}.”</p></blockquote>")
+                for _ in range(POOL_QUOTES)
+            ]
+
+    def body(self, rng, topics):
+        """The indexes of one body's units, in order: 5-12 paragraphs, each on one of the
+        article's topics, a few with a subheading or a quote before them."""
+        parts = []
+        for index in range(rng.randint(5, 12)):
+            if index > 1 and rng.random() < 0.1:
+                parts.append(rng.choice(self.headings[rng.choice(topics)]))
+            if index > 0 and rng.random() < 0.08:
+                parts.append(rng.choice(self.quotes[rng.choice(topics)]))
+            parts.append(rng.choice(self.paragraphs[rng.choice(topics)]))
+        return parts
 
 
 def tag_names(rng):
@@ -266,16 +329,19 @@ def ensure_tags(rng):
     return [by_name[name] for name in names]
 
 
-def generate(articles=10_000, seed=2024, batch_size=1000, out=sys.stderr):
-    """Bring the database to at least ``articles`` articles. Returns how many were made."""
-    from django.contrib.contenttypes.models import ContentType
-    from django.db import transaction
-    from django.utils import timezone
-    from django.utils.text import slugify
-    from taggit.models import TaggedItem
+# Adding this many articles or more drops the secondary indexes of the tables the load fills
+# and builds them once at the end (PostgreSQL): quicker than keeping them up row by row.
+BULK_LOAD = 50_000
 
-    from articles import richtext
-    from articles.models import EXCERPT_WORDS, Article, Byline
+
+def generate(articles=10_000, seed=2024, batch_size=5000, workers=2, out=sys.stderr):
+    """Bring the database to at least ``articles`` articles, the text written by ``workers``
+    processes (forked; 1: in this one). Returns how many were made."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from articles.models import Article
 
     existing = Article.objects.count()
     if existing >= articles:
@@ -290,74 +356,441 @@ def generate(articles=10_000, seed=2024, batch_size=1000, out=sys.stderr):
         sections = ensure_sections()
         desks, persons = ensure_authors(rng)
         tags = ensure_tags(rng)
-    tag_weights = zipf_weights(len(tags), 0.8)
-    topic_tags = {tag.name.lower(): tag for tag in tags}
-    section_weights = [3, 2, 2, 2, 1, 1, 1, 1][: len(sections)]
-    content_type = ContentType.objects.get_for_model(Article)
+    site = {
+        "sections": sections,
+        "section_cum_weights": list(
+            itertools.accumulate([3, 2, 2, 2, 1, 1, 1, 1][: len(sections)])
+        ),
+        "desks": desks,
+        "persons": persons,
+        "tags": tags,
+        "tag_cum_weights": list(itertools.accumulate(zipf_weights(len(tags), 0.8))),
+        "topic_tags": {tag.name.lower(): tag for tag in tags},
+        "content_type": ContentType.objects.get_for_model(Article).pk,
+    }
+    # The same pool of paragraphs for every run with this seed.
+    pool = Pool(random.Random(seed))
 
-    # New articles continue the numbering of earlier runs (slugs end with the number), with
-    # a random source of their own so that extending a site does not repeat its text.
-    rng = random.Random(seed * 1_000_003 + existing)
-    writer = Writer(rng)
+    # New articles continue the numbering of earlier runs (slugs end with the number); each
+    # batch has a random source of its own (from the seed and its first number), so that
+    # extending a site does not repeat its text and batches can be written in parallel.
     now = timezone.now().replace(microsecond=0)
     count = articles - existing
+    vectors = None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            vectors = Vectors(cursor, pool)
+    _CONTEXT.update(seed=seed, pool=pool, site=site, now=now, vectors=vectors)
+    planned = planned_batches(existing + 1, articles, batch_size, workers)
+
+    def progress(made):
+        elapsed = time.monotonic() - started
+        print(
+            f"generate: {existing + made}/{articles} articles ({made / elapsed:.0f}/s)", file=out
+        )
+
+    if vectors is not None:
+        copy_articles(planned, count, pool, site, now, progress, out)
+    else:
+        bulk_create_articles(planned, pool, site, progress)
+    loaded = time.monotonic() - started
+    ensure_persian_article()
+    analyze(vacuum=True)
+    print(
+        f"generate: {count} articles made in {time.monotonic() - started:.1f} s "
+        f"(loading {loaded:.1f} s, then VACUUM ANALYZE)",
+        file=out,
+    )
+    return count
+
+
+def plan_article(rng, writer, pool, site, now, number):
+    """One article's fields, as a dict: those of the row, ``units`` (its body's units in
+    ``pool``), ``authors`` and ``tags`` (ids, in order)."""
+    from django.utils.text import slugify
+
+    from articles import richtext
+    from articles.models import EXCERPT_WORDS, Article
+    from core.persian import fold
+
+    topics = writer.topics()
+    title = writer.title(topics)
+    units = pool.body(rng, topics)
+    standfirst = writer.sentence(topics, 14, 28) + "." if rng.random() < 0.6 else ""
+    status, published_at = pick_status(rng, now)
+    lead = (
+        status == Article.Status.PUBLISHED
+        and published_at is not None
+        and timedelta(0) < now - published_at < timedelta(days=2)
+        and rng.random() < 0.2
+    )
+    # The first unit is always a paragraph, longer than an excerpt.
+    first_text = pool.units[units[0]][1]
+    return {
+        "title": title,
+        "slug": f"{slugify(title)[:150].rstrip('-')}-{number}",
+        "kicker": rng.choice(KICKERS) if rng.random() < 0.15 else "",
+        "standfirst": standfirst,
+        "excerpt": richtext.excerpt(standfirst.strip() or first_text, EXCERPT_WORDS)[:400],
+        "search_title": fold(title),
+        "search_standfirst": fold(standfirst),
+        "section_id": rng.choices(site["sections"], cum_weights=site["section_cum_weights"])[0].pk,
+        "status": str(status),
+        "published_at": published_at,
+        "is_featured": lead,
+        "units": units,
+        "authors": [a.pk for a in pick_authors(rng, site["desks"], site["persons"])],
+        "tags": [
+            tag.pk
+            for tag in pick_tags(
+                rng, site["tags"], site["tag_cum_weights"], site["topic_tags"], topics
+            )
+        ],
+    }
+
+
+# What the forked workers of planned_batches read (they inherit it).
+_CONTEXT = {}
+
+
+def plan_batch(first, size):
+    """The plans of the articles numbered ``first`` to ``first + size - 1`` (with their search
+    vectors' text on PostgreSQL), from a random source of the batch's own."""
+    context = _CONTEXT
+    rng = random.Random(context["seed"] * 1_000_003 + first)
+    writer = Writer(rng)
+    plans = [
+        plan_article(rng, writer, context["pool"], context["site"], context["now"], number)
+        for number in range(first, first + size)
+    ]
+    vectors = context["vectors"]
+    if vectors is not None:
+        for plan in plans:
+            plan["vector"] = vectors.article(
+                plan["search_title"], plan["search_standfirst"], plan["units"]
+            )
+    return plans
+
+
+def planned_batches(first, last, batch_size, workers):
+    """The batches of plans of articles ``first`` to ``last``, in order; made by ``workers``
+    forked processes, at most a few batches ahead of the caller."""
+    starts = range(first, last + 1, batch_size)
+
+    def size(start):
+        return min(batch_size, last + 1 - start)
+
+    if workers <= 1 or len(starts) <= 1:
+        for start in starts:
+            yield plan_batch(start, size(start))
+        return
+    context = multiprocessing.get_context("fork")
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as executor:
+        pending = collections.deque()
+        for start in starts:
+            pending.append(executor.submit(plan_batch, start, size(start)))
+            if len(pending) > workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def bulk_create_articles(planned, pool, site, progress):
+    """Elsewhere than PostgreSQL: ``bulk_create`` in batches, the bodies joined here."""
+    from django.db import transaction
+    from taggit.models import TaggedItem
+
+    from articles.models import Article, Byline
 
     made = 0
-    while made < count:
-        size = min(batch_size, count - made)
-        rows, extras = [], []
-        for offset in range(size):
-            number = existing + made + offset + 1
-            topics = writer.topics()
-            title = writer.title(topics)
-            body = richtext.sanitize_body(writer.body(topics))
-            body_text = richtext.plain_text(body)
-            standfirst = writer.sentence(topics, 14, 28) + "." if rng.random() < 0.6 else ""
-            status, published_at = pick_status(rng, now)
-            lead = (
-                status == Article.Status.PUBLISHED
-                and published_at is not None
-                and timedelta(0) < now - published_at < timedelta(days=2)
-                and rng.random() < 0.2
-            )
+    for batch in planned:
+        rows = []
+        for plan in batch:
+            units = [pool.units[unit] for unit in plan["units"]]
+            fields = {
+                key: value
+                for key, value in plan.items()
+                if key not in ("units", "authors", "tags", "vector")
+            }
             rows.append(
                 Article(
-                    title=title,
-                    slug=f"{slugify(title)[:150].rstrip('-')}-{number}",
-                    kicker=rng.choice(KICKERS) if rng.random() < 0.15 else "",
-                    standfirst=standfirst,
-                    body=body,
-                    body_text=body_text,
-                    excerpt=richtext.excerpt(standfirst.strip() or body_text, EXCERPT_WORDS)[:400],
-                    section=rng.choices(sections, section_weights)[0],
-                    status=status,
-                    published_at=published_at,
-                    is_featured=lead,
+                    **fields,
+                    body="".join(unit[0] for unit in units),
+                    body_text=" ".join(unit[1] for unit in units),
+                    search_body=" ".join(unit[2] for unit in units),
                 )
             )
-            extras.append((topics, pick_authors(rng, desks, persons)))
         with transaction.atomic():
             Article.objects.bulk_create(rows)
             bylines, tagged = [], []
-            for article, (topics, authors) in zip(rows, extras, strict=True):
-                for position, author in enumerate(authors):
-                    bylines.append(Byline(article=article, author=author, position=position))
-                for tag in pick_tags(rng, tags, tag_weights, topic_tags, topics):
+            for article, plan in zip(rows, batch, strict=True):
+                for position, author in enumerate(plan["authors"]):
+                    bylines.append(Byline(article=article, author_id=author, position=position))
+                for tag in plan["tags"]:
                     tagged.append(
-                        TaggedItem(tag=tag, content_type=content_type, object_id=article.pk)
+                        TaggedItem(
+                            tag_id=tag, content_type_id=site["content_type"], object_id=article.pk
+                        )
                     )
             Byline.objects.bulk_create(bylines)
             TaggedItem.objects.bulk_create(tagged)
-        made += size
-        elapsed = time.monotonic() - started
-        print(
-            f"generate: {existing + made}/{articles} articles ({made / elapsed:.0f}/s)",
-            file=out,
+        made += len(batch)
+        progress(made)
+
+
+STAGE_COLUMNS = [
+    ("id", "bigint"),
+    ("title", "text"),
+    ("slug", "text"),
+    ("kicker", "text"),
+    ("standfirst", "text"),
+    ("excerpt", "text"),
+    ("search_title", "text"),
+    ("search_standfirst", "text"),
+    ("section_id", "bigint"),
+    ("status", "text"),
+    ("published_at", "timestamptz"),
+    ("is_featured", "boolean"),
+    ("units", "int4[]"),
+    ("vector", "tsvector"),
+]
+# psycopg writes a vector as the text PostgreSQL reads it from.
+COPY_TYPES = {"tsvector": "text"}
+
+# What the staging row does not hold: the body assembled from its units (``b``, below).
+ASSEMBLED = {
+    "body": "b.body",
+    "body_text": "b.body_text",
+    "search_body": "b.search_body",
+    "search_vector": "s.vector",
+}
+ASSEMBLE_BODY = """
+    SELECT string_agg(u.html, '' ORDER BY x.n) AS body,
+           string_agg(u.body_text, ' ' ORDER BY x.n) AS body_text,
+           string_agg(u.folded, ' ' ORDER BY x.n) AS search_body
+    FROM unnest(s.units) WITH ORDINALITY AS x(unit, n)
+    JOIN bench_unit u ON u.id = x.unit
+"""
+# The search vector of migration 0020's trigger for an English article, which the load checks
+# its own vectors against.
+TRIGGER_VECTOR = (
+    "setweight(to_tsvector('english'::regconfig, search_title), 'A')"
+    " || setweight(to_tsvector('english'::regconfig, search_standfirst), 'B')"
+    " || setweight(to_tsvector('english'::regconfig, search_body), 'C')"
+)
+CHECKED_ROWS = 500
+WORD = re.compile(r"[a-z]+")
+# PostgreSQL's limits: a position is at most 16383; a lexeme keeps at most 256 of them.
+MAX_POSITION = 16383
+MAX_POSITIONS = 256
+
+
+class Vectors:
+    """Writes ``tsvector`` values as PostgreSQL's ``to_tsvector('english', ...)`` would, for
+    text made of the generator's words only: each word is a token that takes a position,
+    and maps to its lexeme (asked of PostgreSQL once per word) or to none (a stop word).
+    The load checks a sample of its rows against the trigger's own expression."""
+
+    def __init__(self, cursor, pool):
+        vocabulary = {word for unit in pool.units for word in WORD.findall(unit[2])}
+        for text in (*WORDS, *TOPICS):
+            vocabulary.update(WORD.findall(text.lower()))
+        cursor.execute(
+            "SELECT w, to_tsvector('english'::regconfig, w)::text FROM unnest(%s::text[]) w",
+            [sorted(vocabulary)],
         )
-    ensure_persian_article()
-    analyze(vacuum=True)
-    print(f"generate: {made} articles made in {time.monotonic() - started:.1f} s", file=out)
-    return made
+        self.lexemes = {}
+        for word, vector in cursor.fetchall():
+            match = re.fullmatch(r"'([^']*)':1", vector)
+            if vector and not match:
+                raise RuntimeError(f"generate: unexpected vector of {word!r}: {vector}")
+            self.lexemes[word] = match.group(1) if match else None
+        # Each unit: its number of words, and each lexeme's positions in it.
+        self.units = [self.positions(unit[2]) for unit in pool.units]
+
+    def positions(self, folded):
+        """``(words, {lexeme: [position, ...]})`` of a folded text, positions from 1."""
+        words = WORD.findall(folded)
+        found = {}
+        for position, word in enumerate(words, 1):
+            lexeme = self.lexemes.get(word, False)
+            if lexeme is False:
+                raise RuntimeError(f"generate: {word!r} is not in the vocabulary")
+            if lexeme is not None:
+                found.setdefault(lexeme, []).append(position)
+        return len(words), found
+
+    def article(self, search_title, search_standfirst, units):
+        """``setweight(title, 'A') || setweight(standfirst, 'B') || setweight(body, 'C')``
+        as text: ``||`` shifts the right side's positions by the left side's largest."""
+        body, offset = {}, 0
+        for unit in units:
+            count, found = self.units[unit]
+            for lexeme, positions in found.items():
+                shifted = [offset + position for position in positions]
+                if lexeme in body:
+                    body[lexeme].extend(shifted)
+                else:
+                    body[lexeme] = shifted
+            offset += count
+        entries = {}
+        shift = 0
+        for weight, found in (
+            ("A", self.positions(search_title)[1]),
+            ("B", self.positions(search_standfirst)[1]),
+            ("C", body),
+        ):
+            largest = 0
+            for lexeme, positions in found.items():
+                largest = max(largest, positions[-1])
+                text = ",".join([f"{shift + position}{weight}" for position in positions])
+                if lexeme in entries:
+                    entries[lexeme].append(text)
+                else:
+                    entries[lexeme] = [text]
+            shift += largest
+        if shift > MAX_POSITION or any(
+            len(positions) > MAX_POSITIONS for positions in body.values()
+        ):
+            raise RuntimeError("generate: an article longer than a search vector can index")
+        return " ".join([f"'{lexeme}':{','.join(texts)}" for lexeme, texts in entries.items()])
+
+
+def copy_articles(planned, count, pool, site, now, progress, out):
+    """On PostgreSQL: ``COPY`` and ``INSERT ... SELECT`` in one transaction (see the module's
+    docstring), the first rows' search vectors checked against the trigger's."""
+    from django.db import connection, transaction
+    from taggit.models import TaggedItem
+
+    from articles.models import Article, Byline
+
+    article_table = Article._meta.db_table
+    byline_table = Byline._meta.db_table
+    tagged_table = TaggedItem._meta.db_table
+    stage_names = [name for name, _type in STAGE_COLUMNS]
+    columns, values, params = [], [], []
+    for field in Article._meta.concrete_fields:
+        columns.append(connection.ops.quote_name(field.column))
+        if field.column in ASSEMBLED:
+            values.append(ASSEMBLED[field.column])
+        elif field.column in stage_names:
+            values.append(f"s.{field.column}")
+        else:
+            default = now if field.column in ("created_at", "updated_at") else field.get_default()
+            values.append("%s")
+            params.append(field.get_db_prep_save(default, connection))
+    insert = (
+        f"INSERT INTO {article_table} ({', '.join(columns)}) "
+        f"SELECT {', '.join(values)} FROM bench_stage s CROSS JOIN LATERAL ({ASSEMBLE_BODY}) b "
+        "ORDER BY s.id"
+    )
+    role = Byline._meta.get_field("role").get_default()
+
+    with transaction.atomic():
+        connection.ensure_connection()
+        raw = connection.connection
+        with raw.cursor() as cursor:
+            cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+            if cursor.fetchone()[0]:
+                # Row triggers off for this transaction: the search vector is written here,
+                # and the foreign keys point at rows this function just read.
+                cursor.execute("SET LOCAL session_replication_role = replica")
+            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+            # JIT compiling costs more than it saves on these short queries.
+            cursor.execute("SET LOCAL jit = off")
+            # The long texts (body, its words, the search copies and vector) compressed with
+            # lz4, PostgreSQL's faster method, rather than the server's default (pglz, which
+            # took most of the load's time): rows saved later by the site use the default.
+            cursor.execute("SET LOCAL default_toast_compression = 'lz4'")
+            cursor.execute(
+                "CREATE TEMP TABLE bench_unit (id int PRIMARY KEY, html text, body_text text, "
+                "folded text) ON COMMIT DROP"
+            )
+            with cursor.copy("COPY bench_unit (id, html, body_text, folded) FROM STDIN") as copy:
+                for index, unit in enumerate(pool.units):
+                    copy.write_row((index, *unit))
+            # Without statistics the planner would scan the pool for each article.
+            cursor.execute("ANALYZE bench_unit")
+            cursor.execute(
+                "CREATE TEMP TABLE bench_stage ("
+                + ", ".join(f"{name} {kind}" for name, kind in STAGE_COLUMNS)
+                + ") ON COMMIT DROP"
+            )
+            dropped = []
+            if count >= BULK_LOAD:
+                dropped = drop_indexes(cursor, [article_table, byline_table, tagged_table])
+                print(f"generate: dropped {len(dropped)} indexes for the load", file=out)
+
+            made = 0
+            for batch in planned:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                    [article_table, len(batch)],
+                )
+                ids = [row[0] for row in cursor.fetchall()]
+                with cursor.copy(
+                    f"COPY bench_stage ({', '.join(stage_names)}) FROM STDIN"
+                ) as copy:
+                    copy.set_types([COPY_TYPES.get(kind, kind) for _name, kind in STAGE_COLUMNS])
+                    for pk, plan in zip(ids, batch, strict=True):
+                        copy.write_row([pk, *(plan[name] for name in stage_names[1:])])
+                cursor.execute("ANALYZE bench_stage")
+                cursor.execute(insert, params)
+                if not made:
+                    check_vectors(cursor, article_table, ids[:CHECKED_ROWS])
+                cursor.execute("TRUNCATE bench_stage")
+                with cursor.copy(
+                    f"COPY {byline_table} (article_id, author_id, position, role) FROM STDIN"
+                ) as copy:
+                    for pk, plan in zip(ids, batch, strict=True):
+                        for position, author in enumerate(plan["authors"]):
+                            copy.write_row((pk, author, position, role))
+                with cursor.copy(
+                    f"COPY {tagged_table} (tag_id, content_type_id, object_id) FROM STDIN"
+                ) as copy:
+                    for pk, plan in zip(ids, batch, strict=True):
+                        for tag in plan["tags"]:
+                            copy.write_row((tag, site["content_type"], pk))
+                made += len(batch)
+                progress(made)
+
+            began = time.monotonic()
+            for definition in dropped:
+                cursor.execute(definition)
+            if dropped:
+                print(
+                    f"generate: built {len(dropped)} indexes in {time.monotonic() - began:.1f} s",
+                    file=out,
+                )
+
+
+def check_vectors(cursor, table, ids):
+    """Fail when a loaded row's search vector differs from the one the trigger would make."""
+    cursor.execute(
+        f"SELECT count(*) FROM {table} WHERE id = ANY(%s) "
+        f"AND search_vector IS DISTINCT FROM ({TRIGGER_VECTOR})",
+        [ids],
+    )
+    wrong = cursor.fetchone()[0]
+    if wrong:
+        raise RuntimeError(
+            f"generate: {wrong} of {len(ids)} search vectors differ from the trigger's"
+        )
+
+
+def drop_indexes(cursor, tables):
+    """Drop the indexes of ``tables`` that no constraint owns; returns the statements that
+    make them again."""
+    cursor.execute(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT EXISTS "
+        "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+        [tables],
+    )
+    found = cursor.fetchall()
+    for name, _definition in found:
+        cursor.execute(f"DROP INDEX {name}")
+    return [definition for _name, definition in found]
 
 
 PERSIAN_SLUG = "bench-persian-article"
@@ -448,7 +881,7 @@ def pick_authors(rng, desks, persons):
     return [rng.choice(persons)]
 
 
-def pick_tags(rng, tags, weights, topic_tags, topics):
+def pick_tags(rng, tags, cum_weights, topic_tags, topics):
     """2-4 tags: the main topic's own tag when there is one, then popular tags first."""
     count = rng.randint(2, 4)
     chosen = []
@@ -458,7 +891,7 @@ def pick_tags(rng, tags, weights, topic_tags, topics):
     for _ in range(20):  # bounded: duplicates are drawn again a few times at most
         if len(chosen) >= count:
             break
-        tag = rng.choices(tags, weights)[0]
+        tag = rng.choices(tags, cum_weights=cum_weights)[0]
         if tag not in chosen:
             chosen.append(tag)
     return chosen
@@ -468,7 +901,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=10_000, help="default: 10,000")
     parser.add_argument("--seed", type=int, default=2024)
-    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--batch-size", type=int, default=5000)
+    parser.add_argument(
+        "--workers", type=int, default=2, help="processes writing the text (default 2)"
+    )
     args = parser.parse_args(argv)
     if args.articles < 1 or args.batch_size < 1:
         parser.error("--articles and --batch-size must be positive")
@@ -477,7 +913,7 @@ def main(argv=None):
     import django
 
     django.setup()
-    generate(args.articles, seed=args.seed, batch_size=args.batch_size)
+    generate(args.articles, seed=args.seed, batch_size=args.batch_size, workers=args.workers)
 
 
 if __name__ == "__main__":

@@ -14,10 +14,12 @@ import sys
 
 
 def choose_pages():
-    """The paths to load: the floor, the newest article (the story that goes viral), the
-    home page, the biggest section, a search for a common word and the RSS feed."""
+    """The paths to load: the floor, the newest article (the story that goes viral) and its
+    Persian translation, the home page, the biggest section, the most common tag, a search
+    for a common word, the RSS feed, the sitemap index and the news sitemap."""
     from django.db.models import Count
     from django.urls import reverse
+    from taggit.models import Tag
 
     from articles.models import Article, Section, public_q
     from bench.generate import SEARCH_WORD
@@ -30,6 +32,10 @@ def choose_pages():
         .order_by("-live", "position")
         .first()
     )
+    # The most common tag: the tag page with the most to list.
+    tag = (
+        Tag.objects.annotate(live=Count("taggit_taggeditem_items")).order_by("-live", "pk").first()
+    )
     if article is None or section is None:
         raise SystemExit("probe: no published article or no section: generate the site first")
     return [
@@ -39,8 +45,11 @@ def choose_pages():
         *([("article-fa", persian.get_absolute_url())] if persian is not None else []),
         ("home", reverse("articles:home")),
         ("section", section.get_absolute_url()),
+        *([("tag", reverse("articles:tag", kwargs={"slug": tag.slug}))] if tag else []),
         ("search", f"{reverse('articles:search')}?q={SEARCH_WORD.lower()}"),
         ("feed", reverse("feed")),
+        ("sitemap", reverse("sitemap")),
+        ("news-sitemap", reverse("news-sitemap")),
     ]
 
 
