@@ -134,7 +134,14 @@ class Section(models.Model):
 
 
 # Columns only search reads: never loaded for pages.
-SEARCH_COLUMNS = ("body_text", "search_title", "search_standfirst", "search_body", "search_vector")
+SEARCH_COLUMNS = (
+    "body_text",
+    "search_title",
+    "search_standfirst",
+    "search_body",
+    "search_vector",
+    "search_head",
+)
 
 
 def public_q(prefix=""):
@@ -446,6 +453,9 @@ class Article(models.Model):
     # Full-text search on PostgreSQL: filled by a database trigger from the search_* columns
     # with the article's language's configuration, indexed with GIN; unused elsewhere.
     search_vector = SearchVectorField(null=True, editable=False)
+    # The headline and standfirst part of it alone (a few hundred bytes, kept in the row):
+    # what search ranks its candidates by, without reading the body's vector again.
+    search_head = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey(
