@@ -1,10 +1,12 @@
 """Reader search: ranked, with highlighted snippets.
 
 On PostgreSQL, full-text search over a stored ``search_vector`` (title weighted above
-standfirst above body, kept current by a trigger and indexed with GIN, see migration
-0005) with web-search syntax: ``"exact phrase"``, ``-excluded``, ``or``. Elsewhere
-(SQLite), a substring search with the same syntax and a simple ranking: matches in the
-headline first, then the standfirst, then the body.
+standfirst above body, kept current by a trigger and indexed with GIN, see migrations
+0005 and 0024) with web-search syntax: ``"exact phrase"``, ``-excluded``, ``or``; the
+newest ``RANKED_MATCHES`` matches are listed, headline matches first, then standfirst
+matches, then the rest, newest first within each (``search_head``). Elsewhere (SQLite), a
+substring search with the same syntax and the same order: matches in the headline first,
+then the standfirst, then the body.
 
 Both match the article's folded columns (``search_title``, ``search_standfirst``,
 ``search_body``) against the query folded the same way, by ``core.persian.fold``, the one
