@@ -3,8 +3,9 @@
 On PostgreSQL, full-text search over a stored ``search_vector`` (title weighted above
 standfirst above body, kept current by a trigger and indexed with GIN, see migrations
 0005 and 0024) with web-search syntax: ``"exact phrase"``, ``-excluded``, ``or``; the
-newest ``RANKED_MATCHES`` matches are listed, headline matches first, then standfirst
-matches, then the rest, newest first within each (``search_head``). Elsewhere (SQLite), a
+newest ``RANKED_MATCHES`` matches are listed, ranked by their headline (A) and standfirst
+(B) alone (``search_head``): those matches first, then the body's, newest first among
+equals. Elsewhere (SQLite), a
 substring search with the same syntax and the same order: matches in the headline first,
 then the standfirst, then the body.
 
