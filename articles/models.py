@@ -7,7 +7,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, F, OuterRef, Prefetch, Q, Subquery, Value, When
-from django.db.models.functions import Now
+from django.db.models.functions import Coalesce, Now
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -490,6 +490,18 @@ class Article(models.Model):
             # Section pages: one section's published articles, newest first.
             models.Index(
                 fields=["section", "status", "-published_at"], name="article_section_idx"
+            ),
+            # One edition's published articles, newest first: its lists, and what the
+            # smaller edition's tag sitemap starts from (its few articles, not every
+            # tagged item of the site).
+            models.Index(
+                fields=["language", "status", "-published_at"], name="article_edition_idx"
+            ),
+            # The article sitemap's <lastmod> in the index: the newest of this expression.
+            models.Index(
+                F("status"),
+                Coalesce("content_updated_at", "published_at").desc(),
+                name="article_lastmod_idx",
             ),
         ]
 
