@@ -86,6 +86,15 @@ def search(raw, language=editions.DEFAULT):
     return query, _fallback(articles, query)
 
 
+# A candidate's headline-and-standfirst vector: the stored one, or for a row not written
+# since migration 0024 added the column, the same made from its folded texts.
+HEAD = (
+    "coalesce(newest.search_head,"
+    " setweight(to_tsvector(%s::regconfig, coalesce(newest.title, '')), 'A') ||"
+    " setweight(to_tsvector(%s::regconfig, coalesce(newest.standfirst, '')), 'B'))"
+)
+
+
 def _postgres(articles, query, config):
     """The newest ``RANKED_MATCHES`` matches, best first: a ``RankedResults``.
 
@@ -101,15 +110,17 @@ def _postgres(articles, query, config):
     newest = (
         articles.filter(search_vector=ts_query)
         .order_by("-published_at", "-id")
-        .values_list("pk", "published_at", "search_head")[:RANKED_MATCHES]
+        .values_list("pk", "published_at", "search_head", "search_title", "search_standfirst")[
+            :RANKED_MATCHES
+        ]
     )
     sql, params = newest.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT newest.id FROM ({sql}) AS newest (id, published_at, search_head) "
-            "ORDER BY ts_rank(newest.search_head, websearch_to_tsquery(%s::regconfig, %s)) "
-            "DESC, newest.published_at DESC, newest.id DESC",
-            (*params, config, text),
+            f"SELECT newest.id FROM ({sql}) AS newest (id, published_at, search_head, title,"
+            f" standfirst) ORDER BY ts_rank({HEAD}, websearch_to_tsquery(%s::regconfig, %s))"
+            " DESC, newest.published_at DESC, newest.id DESC",
+            (*params, config, config, config, text),
         )
         ids = [row[0] for row in cursor.fetchall()]
     return RankedResults(ids, articles)

@@ -433,3 +433,40 @@ def test_on_a_large_archive_the_newest_matches_are_ranked_and_the_page_says_so(
     assert titles[0] == headline.title  # the best of the newest, first
     assert oldest.title not in titles  # better, but older than the ranked matches
     assert "The newest 3 of more results for “saffron”" in response.content.decode()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL ranks in the database")
+def test_an_article_not_written_since_search_head_was_added_still_ranks_by_its_headline(
+    client,
+):
+    """Migration 0024 adds search_head without rewriting every row: a row without one is
+    ranked from its folded headline and standfirst, as if it had one."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    headline = PublishedArticleFactory(
+        title="Saffron prices", published_at=now - timedelta(days=5)
+    )
+    standfirst = PublishedArticleFactory(
+        title="Markets", standfirst="Saffron sold well.", published_at=now - timedelta(days=3)
+    )
+    PublishedArticleFactory(
+        title="Harvest", body="<p>Some saffron.</p>", published_at=now - timedelta(days=1)
+    )
+    table = Article._meta.db_table
+    with connection.cursor() as cursor:
+        # As the rows were before the migration: the trigger would fill the column.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(
+            f"ALTER TABLE {table} DISABLE TRIGGER articles_article_search_vector_trigger"
+        )
+        cursor.execute(
+            f"UPDATE {table} SET search_head = NULL WHERE id IN (%s, %s)",
+            [headline.pk, standfirst.pk],
+        )
+        cursor.execute(
+            f"ALTER TABLE {table} ENABLE TRIGGER articles_article_search_vector_trigger"
+        )
+    assert hit_titles(search(client, "saffron")) == ["Saffron prices", "Markets", "Harvest"]
