@@ -7,7 +7,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, F, OuterRef, Prefetch, Q, Subquery, Value, When
-from django.db.models.functions import Now
+from django.db.models.functions import Coalesce, Now
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -134,7 +134,14 @@ class Section(models.Model):
 
 
 # Columns only search reads: never loaded for pages.
-SEARCH_COLUMNS = ("body_text", "search_title", "search_standfirst", "search_body", "search_vector")
+SEARCH_COLUMNS = (
+    "body_text",
+    "search_title",
+    "search_standfirst",
+    "search_body",
+    "search_vector",
+    "search_head",
+)
 
 
 def public_q(prefix=""):
@@ -451,6 +458,9 @@ class Article(models.Model):
     # Full-text search on PostgreSQL: filled by a database trigger from the search_* columns
     # with the article's language's configuration, indexed with GIN; unused elsewhere.
     search_vector = SearchVectorField(null=True, editable=False)
+    # The headline and standfirst part of it alone (a few hundred bytes, kept in the row):
+    # what search ranks its candidates by, without reading the body's vector again.
+    search_head = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey(
@@ -490,6 +500,18 @@ class Article(models.Model):
             # Section pages: one section's published articles, newest first.
             models.Index(
                 fields=["section", "status", "-published_at"], name="article_section_idx"
+            ),
+            # One edition's published articles, newest first: its lists, and what the
+            # smaller edition's tag sitemap starts from (its few articles, not every
+            # tagged item of the site).
+            models.Index(
+                fields=["language", "status", "-published_at"], name="article_edition_idx"
+            ),
+            # The article sitemap's <lastmod> in the index: the newest of this expression.
+            models.Index(
+                F("status"),
+                Coalesce("content_updated_at", "published_at").desc(),
+                name="article_lastmod_idx",
             ),
         ]
 

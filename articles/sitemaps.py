@@ -7,12 +7,12 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
-from django.db.models import Exists, Max, OuterRef
+from django.db.models import Exists, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from taggit.models import Tag, TaggedItem
 
 from articles import editions
-from articles.models import Article, Byline, Page, Section, public_q
+from articles.models import Article, Byline, Page, Section
 from articles.origin import absolute_url, site_origin
 from staff.models import Author
 
@@ -35,7 +35,9 @@ class ArticleSitemap(OriginSitemap):
         return (
             Article.objects.published()
             .select_related("image")
-            .only("slug", "published_at", "content_updated_at", "title", "image__file")
+            # The language too: an article's address depends on it (without it, one more
+            # query an article, a thousand a sitemap page).
+            .only("slug", "language", "published_at", "content_updated_at", "title", "image__file")
             .order_by("-published_at", "-id")
         )
 
@@ -43,7 +45,8 @@ class ArticleSitemap(OriginSitemap):
         return article.content_updated_at or article.published_at
 
     def get_latest_lastmod(self):
-        # One aggregate, not a walk over every article, for the index's <lastmod>.
+        # One aggregate, not a walk over every article, for the index's <lastmod>: the
+        # newest end of the index on this very expression (article_lastmod_idx).
         return self.items().aggregate(latest=Max(Coalesce("content_updated_at", "published_at")))[
             "latest"
         ]
@@ -53,10 +56,16 @@ class SectionSitemap(OriginSitemap):
     changefreq = "hourly"
 
     def items(self):
+        # Each section's newest published article, read from the section index's newest
+        # end: a few rows a section, not a grouping of every article.
+        newest = (
+            Article.objects.published()
+            .filter(section=OuterRef("pk"))
+            .order_by("-published_at")
+            .values("published_at")[:1]
+        )
         return (
-            Section.objects.annotate(
-                latest=Max("articles__published_at", filter=public_q("articles__"))
-            )
+            Section.objects.annotate(latest=Subquery(newest))
             .filter(latest__isnull=False)
             .order_by("position", "name")
         )

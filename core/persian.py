@@ -76,6 +76,8 @@ def fold_spans(text):
     """``(folded, starts)``: ``fold(text)``, and for each of its characters the index in
     ``text`` of the character it came from, plus ``len(text)`` at the end, so that a match
     at ``folded[i:j]`` covers ``text[starts[i]:starts[j]]``."""
+    if is_one_to_one(text):
+        return text.translate(_TABLE), list(range(len(text) + 1))
     folded, starts = [], []
     for index, char in enumerate(text):
         part = fold(char)
@@ -83,3 +85,15 @@ def fold_spans(text):
         starts.extend([index] * len(part))
     starts.append(len(text))
     return "".join(folded), starts
+
+
+def is_one_to_one(text):
+    """Whether folding ``text`` turns each character into exactly one character, and a
+    space into a space and only a space into one: then ``fold(text)[i]`` comes from
+    ``text[i]``, and ``fold(text).split()`` are the folded ``text.split()``. True of most
+    text (English always); it is checked per distinct character, from the same table."""
+    for char in set(text):
+        folded = char.translate(_TABLE)
+        if len(folded) != 1 or folded.isspace() != char.isspace():
+            return False
+    return True

@@ -138,3 +138,36 @@ def test_seed_demo_admin_creates_logins_and_links_the_reporter(client):
 def test_seed_demo_without_admin_creates_no_users():
     seed_demo()
     assert not get_user_model().objects.exists()
+
+
+@pytest.mark.django_db
+def test_fill_search_head_fills_rows_written_before_the_column():
+    """``fill_search_head`` gives every article without a search_head one, in batches;
+    on SQLite it says there is nothing to fill."""
+    from django.db import connection
+
+    from tests.factories import PublishedArticleFactory
+
+    articles = PublishedArticleFactory.create_batch(3, title="Saffron prices")
+    out = io.StringIO()
+    if connection.vendor != "postgresql":
+        call_command("fill_search_head", stdout=out)
+        assert "Nothing to fill" in out.getvalue()
+        return
+    table = Article._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(
+            f"ALTER TABLE {table} DISABLE TRIGGER articles_article_search_vector_trigger"
+        )
+        cursor.execute(f"UPDATE {table} SET search_head = NULL")
+        cursor.execute(
+            f"ALTER TABLE {table} ENABLE TRIGGER articles_article_search_vector_trigger"
+        )
+    assert not Article.objects.filter(search_head__isnull=False).exists()
+    call_command("fill_search_head", "--batch-size", "2", stdout=out)
+    assert "Done: 3 articles filled." in out.getvalue()
+    heads = Article.objects.filter(pk__in=[a.pk for a in articles]).values_list(
+        "search_head", flat=True
+    )
+    assert all("'saffron':1A" in str(head) for head in heads)

@@ -13,6 +13,7 @@ from lxml import html as lxml_html
 
 from articles.models import Article
 from articles.search import SEARCH_CONFIG
+from tests.conftest import SITE_WIDGETS_WARM
 from tests.factories import (
     DraftArticleFactory,
     PublishedArticleFactory,
@@ -60,6 +61,60 @@ def test_title_match_ranks_above_standfirst_match_above_body_match(client):
         "Kerman growers",
         "Harvest report",
     ]
+
+
+def test_among_body_matches_the_newest_comes_first(client):
+    """Below headline and standfirst matches, what only the body mentions is listed
+    newest first, however often an older body repeats the word."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    PublishedArticleFactory(
+        title="Old market",
+        body="<p>Pistachio, pistachio, pistachio and more pistachio.</p>",
+        published_at=now - timedelta(days=3),
+    )
+    PublishedArticleFactory(
+        title="New market", body="<p>Some pistachio.</p>", published_at=now - timedelta(days=1)
+    )
+    PublishedArticleFactory(title="Pistachio exports", published_at=now - timedelta(days=9))
+    assert hit_titles(search(client, "pistachio")) == [
+        "Pistachio exports",
+        "New market",
+        "Old market",
+    ]
+
+
+def test_search_page_reads_the_ranked_matches_then_the_page_of_articles(
+    client, django_assert_num_queries
+):
+    """Two queries however many match: the ranked ids (which are also the count), then
+    the ten articles shown, with their sections and pictures."""
+    for n in range(15):
+        PublishedArticleFactory(title=f"Pistachio report {n}", body=f"<p>Pistachio {n}.</p>")
+    search(client, "pistachio")  # the site-wide parts, read once
+    with django_assert_num_queries(2 + SITE_WIDGETS_WARM):
+        response = search(client, "pistachio")
+    assert len(response.context["hits"]) == 10
+    assert "15 results for “pistachio”" in response.content.decode()
+    with django_assert_num_queries(2 + SITE_WIDGETS_WARM):
+        response = search(client, "pistachio", page=2)
+    assert len(response.context["hits"]) == 5
+
+
+def test_snippet_of_a_match_deep_in_the_body_starts_near_it(client):
+    filler = " ".join(f"word{n}" for n in range(200))
+    PublishedArticleFactory(
+        title="Kerman growers",
+        standfirst="The crop is large.",
+        body=f"<p>{filler} The pistachio harvest began. {filler}</p>",
+    )
+    snippet = hit_snippets(search(client, "pistachio"))["Kerman growers"]
+    assert snippet.startswith("…word191 ")
+    assert "The <mark>pistachio</mark> harvest began." in snippet
+    assert snippet.endswith("…")
 
 
 def test_snippets_mark_the_search_words(client):
@@ -317,6 +372,17 @@ def test_postgres_search_vector_is_kept_by_the_trigger_and_indexed(client):
     assert re.search(r"'pistachio':\d+C", vector()) and "saffron" not in vector()
     assert hit_titles(search(client, "walnut barberry")) == ["Walnut exports"]
 
+    def head():
+        return str(Article.objects.values_list("search_head", flat=True).get(pk=article.pk))
+
+    # The headline-and-standfirst vector that ranks matches follows the same writes.
+    assert re.search(r"'walnut':1A", head()) and re.search(r"'barberri':\d+B", head())
+    assert "pistachio" not in head()
+    # A write that leaves the text alone keeps both vectors as they are.
+    before = (vector(), head())
+    Article.objects.filter(pk=article.pk).update(version=99, search_head=None)
+    assert (vector(), head()) == before
+
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT indexdef FROM pg_indexes WHERE tablename = 'articles_article' "
@@ -367,3 +433,40 @@ def test_on_a_large_archive_the_newest_matches_are_ranked_and_the_page_says_so(
     assert titles[0] == headline.title  # the best of the newest, first
     assert oldest.title not in titles  # better, but older than the ranked matches
     assert "The newest 3 of more results for “saffron”" in response.content.decode()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL ranks in the database")
+def test_an_article_not_written_since_search_head_was_added_still_ranks_by_its_headline(
+    client,
+):
+    """Migration 0024 adds search_head without rewriting every row: a row without one is
+    ranked from its folded headline and standfirst, as if it had one."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    headline = PublishedArticleFactory(
+        title="Saffron prices", published_at=now - timedelta(days=5)
+    )
+    standfirst = PublishedArticleFactory(
+        title="Markets", standfirst="Saffron sold well.", published_at=now - timedelta(days=3)
+    )
+    PublishedArticleFactory(
+        title="Harvest", body="<p>Some saffron.</p>", published_at=now - timedelta(days=1)
+    )
+    table = Article._meta.db_table
+    with connection.cursor() as cursor:
+        # As the rows were before the migration: the trigger would fill the column.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(
+            f"ALTER TABLE {table} DISABLE TRIGGER articles_article_search_vector_trigger"
+        )
+        cursor.execute(
+            f"UPDATE {table} SET search_head = NULL WHERE id IN (%s, %s)",
+            [headline.pk, standfirst.pk],
+        )
+        cursor.execute(
+            f"ALTER TABLE {table} ENABLE TRIGGER articles_article_search_vector_trigger"
+        )
+    assert hit_titles(search(client, "saffron")) == ["Saffron prices", "Markets", "Harvest"]

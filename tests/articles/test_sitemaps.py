@@ -339,3 +339,33 @@ def test_published_standing_pages_have_their_own_sitemap(
     pages = valid_xml(client.get("/sitemap-pages.xml"), sitemap_schema)
     loc = "/sm:urlset/sm:url/sm:loc/text()"
     assert pages.xpath(loc, namespaces=NS) == ["http://testserver/about/"]
+
+
+def test_article_sitemap_reads_two_queries_however_many_articles(
+    client, django_assert_num_queries
+):
+    """The count and the page: each article's address (which depends on its language)
+    comes from the page's own read, never a query an article."""
+    PublishedArticleFactory()
+    with django_assert_num_queries(2):
+        client.get("/sitemap-articles.xml")
+    PublishedArticleFactory.create_batch(5)
+    with django_assert_num_queries(2):
+        response = client.get("/sitemap-articles.xml")
+    assert response.content.count(b"<url>") == 6
+
+
+def test_sitemap_index_reads_as_many_queries_for_many_articles_as_for_one(client):
+    """Whether each kind has entries, the articles' newest lastmod and the count of each
+    kind's pages: no query an article, a section or a tag."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    PublishedArticleFactory(tags=["t"])
+    with CaptureQueriesContext(connection) as one:
+        client.get("/sitemap.xml")
+    for n in range(5):
+        PublishedArticleFactory(tags=[f"t{n}", "u"], section=SectionFactory(slug=f"s{n}"))
+    with CaptureQueriesContext(connection) as many:
+        assert client.get("/sitemap.xml").status_code == 200
+    assert len(many) == len(one)

@@ -1,0 +1,44 @@
+"""``manage.py fill_search_head [--batch-size N]``: give every article written before
+migration 0024 its ``search_head`` (the headline-and-standfirst vector search ranks by).
+
+Search works without it (it ranks such a row from its folded texts, a little slower), and
+every article gets it on its next write; this fills the rest, a batch at a time, each
+batch its own transaction, so a large archive is never locked for long. Safe to stop and
+run again. PostgreSQL only: elsewhere there is nothing to fill."""
+
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+
+from articles.models import Article
+
+FILL = """
+UPDATE {table} SET search_head =
+    setweight(to_tsvector(CASE language WHEN 'fa' THEN 'simple'::regconfig
+                          ELSE 'english'::regconfig END, coalesce(search_title, '')), 'A') ||
+    setweight(to_tsvector(CASE language WHEN 'fa' THEN 'simple'::regconfig
+                          ELSE 'english'::regconfig END, coalesce(search_standfirst, '')), 'B')
+WHERE id IN (SELECT id FROM {table} WHERE search_head IS NULL LIMIT %s)
+"""
+
+
+class Command(BaseCommand):
+    help = "Fill search_head for articles written before it existed (PostgreSQL)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--batch-size", type=int, default=5000)
+
+    def handle(self, *args, batch_size, **options):
+        if connection.vendor != "postgresql":
+            self.stdout.write("Nothing to fill: search_head is used on PostgreSQL only.")
+            return
+        sql = FILL.format(table=connection.ops.quote_name(Article._meta.db_table))
+        filled = 0
+        while True:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(sql, [max(batch_size, 1)])
+                count = cursor.rowcount
+            if not count:
+                break
+            filled += count
+            self.stdout.write(f"{filled} articles filled")
+        self.stdout.write(f"Done: {filled} articles filled.")
