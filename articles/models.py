@@ -492,20 +492,16 @@ class Article(models.Model):
         indexes = [
             # published() filters on status and sorts by published_at on every public page.
             models.Index(fields=["status", "-published_at"], name="article_public_idx"),
-            # One edition's published articles (every list of the home page, its count and
-            # the section blocks' cut-off): read from the index alone, newest first.
+            # One edition's published articles (every list of the home page, its count, the
+            # section blocks' cut-off, and what the smaller edition's tag sitemap starts
+            # from: its few articles, not every tagged item of the site): read from the
+            # index alone, newest first.
             models.Index(
                 fields=["language", "status", "-published_at", "-id"], name="article_edition_idx"
             ),
             # Section pages: one section's published articles, newest first.
             models.Index(
                 fields=["section", "status", "-published_at"], name="article_section_idx"
-            ),
-            # One edition's published articles, newest first: its lists, and what the
-            # smaller edition's tag sitemap starts from (its few articles, not every
-            # tagged item of the site).
-            models.Index(
-                fields=["language", "status", "-published_at"], name="article_edition_idx"
             ),
             # The article sitemap's <lastmod> in the index: the newest of this expression.
             models.Index(

@@ -87,7 +87,7 @@ def search(raw, language=editions.DEFAULT):
 
 
 # A candidate's headline-and-standfirst vector: the stored one, or for a row not written
-# since migration 0024 added the column, the same made from its folded texts.
+# since migration 0025 added the column, the same made from its folded texts.
 HEAD = (
     "coalesce(newest.search_head,"
     " setweight(to_tsvector(%s::regconfig, coalesce(newest.title, '')), 'A') ||"

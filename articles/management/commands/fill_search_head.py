@@ -1,5 +1,5 @@
 """``manage.py fill_search_head [--batch-size N]``: give every article written before
-migration 0024 its ``search_head`` (the headline-and-standfirst vector search ranks by).
+migration 0025 its ``search_head`` (the headline-and-standfirst vector search ranks by).
 
 Search works without it (it ranks such a row from its folded texts, a little slower), and
 every article gets it on its next write; this fills the rest, a batch at a time, each
@@ -17,7 +17,7 @@ UPDATE {table} SET search_head =
                           ELSE 'english'::regconfig END, coalesce(search_title, '')), 'A') ||
     setweight(to_tsvector(CASE language WHEN 'fa' THEN 'simple'::regconfig
                           ELSE 'english'::regconfig END, coalesce(search_standfirst, '')), 'B')
-WHERE id IN (SELECT id FROM {table} WHERE search_head IS NULL LIMIT %s)
+WHERE id > %s AND id <= %s AND search_head IS NULL
 """
 
 
@@ -31,14 +31,21 @@ class Command(BaseCommand):
         if connection.vendor != "postgresql":
             self.stdout.write("Nothing to fill: search_head is used on PostgreSQL only.")
             return
-        sql = FILL.format(table=connection.ops.quote_name(Article._meta.db_table))
+        table = connection.ops.quote_name(Article._meta.db_table)
+        sql = FILL.format(table=table)
+        batch_size = max(batch_size, 1)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT coalesce(min(id) - 1, 0), coalesce(max(id), 0) FROM {table}")
+            start, last = cursor.fetchone()
+        # Walks the primary key a range at a time: each batch reads its own rows only,
+        # however many were filled before it.
         filled = 0
-        while True:
+        while start < last:
             with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(sql, [max(batch_size, 1)])
+                cursor.execute(sql, [start, start + batch_size])
                 count = cursor.rowcount
-            if not count:
-                break
-            filled += count
-            self.stdout.write(f"{filled} articles filled")
+            start += batch_size
+            if count:
+                filled += count
+                self.stdout.write(f"{filled} articles filled")
         self.stdout.write(f"Done: {filled} articles filled.")

@@ -113,7 +113,7 @@ def on_postgres(*statements):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0023_autosave_and_edit_lock"),
+        ("articles", "0024_edition_index"),
     ]
 
     operations = [
