@@ -20,10 +20,10 @@ with the row, written by ``Vectors`` as the trigger of migration 0020 would make
 word of the generator's vocabulary looked up once with ``to_tsvector``; the first rows of
 the load are compared with the trigger's expression, and the load stops on a difference),
 so the row triggers are off for the load (``session_replication_role``, this transaction
-only), and the long texts are compressed with lz4 during the load. A large load
-(``BULK_LOAD`` articles or more) drops the secondary indexes of the tables it fills and
-builds them again at the end, all in one transaction: a load that is stopped leaves the
-database as it was. Elsewhere (SQLite) it writes with ``bulk_create`` in batches.
+only); the long texts are compressed as the site's own columns say (lz4, migration 0027).
+A large load (``BULK_LOAD`` articles or more) drops the secondary indexes of the tables it
+fills and builds them again at the end, all in one transaction: a load that is stopped
+leaves the database as it was. Elsewhere (SQLite) it writes with ``bulk_create`` in batches.
 
 A database that already holds the requested number of articles is left as it is (only
 analyzed); one that holds fewer gets the missing ones. The output is the same for the same
@@ -703,10 +703,6 @@ def copy_articles(planned, count, pool, site, now, progress, out):
             cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
             # JIT compiling costs more than it saves on these short queries.
             cursor.execute("SET LOCAL jit = off")
-            # The long texts (body, its words, the search copies and vector) compressed with
-            # lz4, PostgreSQL's faster method, rather than the server's default (pglz, which
-            # took most of the load's time): rows saved later by the site use the default.
-            cursor.execute("SET LOCAL default_toast_compression = 'lz4'")
             cursor.execute(
                 "CREATE TEMP TABLE bench_unit (id int PRIMARY KEY, html text, body_text text, "
                 "folded text) ON COMMIT DROP"

@@ -25,7 +25,7 @@ def migrate_to(target):
     return executor.loader.project_state([target, *ALSO_NEEDED]).apps
 
 
-LATEST = ("articles", "0026_lastmod_index")
+LATEST = ("articles", "0027_lz4_text_compression")
 ALSO_NEEDED = [("reversion", "0002_add_index_on_version_for_content_type_and_db")]
 BEFORE_LIBRARY = ("articles", "0010_content_generation")
 
@@ -126,3 +126,27 @@ def test_every_migration_of_the_project_unapplies_and_applies_again():
         call_command("migrate", verbosity=0)
     writers = Group.objects.get(name="Writers")
     assert writers.permissions.filter(codename="add_image").exists()
+
+
+def column_compression():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname, attcompression FROM pg_attribute "
+            "WHERE attrelid = 'articles_article'::regclass "
+            "AND attname IN ('body', 'search_vector')"
+        )
+        return dict(cursor.fetchall())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_articles_long_texts_are_compressed_with_lz4_and_back():
+    """On PostgreSQL built with lz4, migration 0027 sets the body's and the search vector's
+    compression to lz4 ('l'), and going back restores the server's default ('')."""
+    if connection.vendor != "postgresql":
+        pytest.skip("column compression is PostgreSQL's")
+    try:
+        assert column_compression() == {"body": "l", "search_vector": "l"}
+        migrate_to(("articles", "0026_lastmod_index"))
+        assert column_compression() == {"body": "", "search_vector": ""}
+    finally:
+        migrate_to(LATEST)
