@@ -634,7 +634,11 @@ def parse_wrk(output):
     }
     # wrk's latencies leave out the requests that timed out: when they are 1 % or more of
     # them, the 99th percentile is past the timeout, unknown (infinite here, never met).
-    if timeouts and timeouts * 100 >= requests + timeouts:
+    # A load in which no request was answered (every worker stuck on the page) shows wrk's
+    # empty percentiles as 0: its latency is unknown, never met.
+    if not requests:
+        stats["p50"] = stats["p99"] = float("inf")
+    elif timeouts and timeouts * 100 >= requests + timeouts:
         stats["p99"] = float("inf")
         if timeouts * 2 >= requests + timeouts:
             stats["p50"] = float("inf")

@@ -183,6 +183,11 @@ def test_a_p99_hidden_by_timeouts_is_never_met():
     assert stats["errors"] == 20
 
 
+def test_a_page_that_answered_nothing_is_never_met():
+    stats = run.parse_wrk(wrk(requests=0))
+    assert stats["p50"] == stats["p99"] == float("inf")
+
+
 def test_each_size_has_its_report():
     assert run.results_path(10_000) == run.RESULTS
     assert run.results_path(1_000_000).name == "results-1m.md"
