@@ -29,20 +29,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def setup(root):
-    from bench.run import DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL
+    from bench.run import bench_env
 
-    os.environ.update(
-        DATABASE_URL=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
-        REDIS_URL=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL),
-        DJANGO_SETTINGS_MODULE="ifp.settings",
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY="bench-only-throwaway-key-" + "x" * 40,
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        SITE_URL="http://127.0.0.1",
-        DJANGO_HTTPS="0",
-        IFP_BENCH="1",
-        PAGE_CACHE="0",
-    )
+    # The benchmark's own environment (its database and Redis, production settings), with
+    # the whole-page cache off: what every page costs after a publish.
+    os.environ.update(bench_env(10_000), PAGE_CACHE="0")
     sys.path.insert(0, str(root))
     os.chdir(root)
     import django

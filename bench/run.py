@@ -354,8 +354,13 @@ def step(title, command, env, timeout):
 
 def probe(env):
     """The pages to load and their query counts (bench/probe.py, in a subprocess)."""
+    return module_json(env, "bench.probe")
+
+
+def module_json(env, module, *args):
+    """Run ``python -m module *args`` with ``env`` and return the JSON of its last line."""
     result = subprocess.run(
-        [sys.executable, "-m", "bench.probe"],
+        [sys.executable, "-m", module, *args],
         cwd=ROOT,
         env=env,
         check=True,
@@ -1152,16 +1157,7 @@ def breaking_run(env, wrk, args):
     """The breaking-news run (module docstring): a steady load of the 20 paths, then the same
     load while an editor publishes every PUBLISH_EVERY seconds."""
     count = max(1, args.breaking // PUBLISH_EVERY - 1)
-    made = subprocess.run(
-        [sys.executable, "-m", "bench.breaking", "prepare", "--count", str(count)],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        timeout=300,
-        capture_output=True,
-        text=True,
-    )
-    prepared = json.loads(made.stdout.strip().splitlines()[-1])
+    prepared = module_json(env, "bench.breaking", "prepare", "--count", str(count))
     log_dir = tempfile.mkdtemp(prefix="ifp-bench-")
     script = Path(log_dir) / "breaking.lua"
     script.write_text(breaking.lua_script(prepared["paths"]))
