@@ -112,6 +112,8 @@ def grouped_cards(groups, compact=False, show_byline=False, level=3):
 
 
 def _cards(lists, compact, show_byline, level):
+    from ifp.jinja2 import age_element
+
     articles = [article for articles in lists for article in articles]
     if not articles:
         return [[] for _ in lists]
@@ -133,7 +135,7 @@ def _cards(lists, compact, show_byline, level):
             )
             before, _mark, after = html.partition(AGE_MARK)
             entry = missing[key] = CardEntry(before, after)
-        age = macros.age(article.published_at)
+        age = age_element(article.published_at)
         cards.append(Markup(f"{entry.before}{age}{entry.after}"))
     if missing and found is not None:
         page_cache.guarded("set_many", missing, timeout=CARD_SECONDS)

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.conf import settings
-from django.urls import get_resolver, reverse
+from django.urls import get_resolver
 from django.utils import translation
+
+from core.urls import reverse
 
 
 @dataclass(frozen=True)

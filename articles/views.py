@@ -22,6 +22,7 @@ from articles.models import (
     Page,
     Section,
     bylines_prefetch,
+    page_article,
     page_relations,
 )
 from articles.origin import absolute_url
@@ -183,6 +184,15 @@ class ArticleDetailView(DetailView):
 
     def get_queryset(self):
         return self.visible_articles().for_page().with_translation()
+
+    def get_object(self, queryset=None):
+        if queryset is None and not self.request.user.is_authenticated:
+            # A reader sees what is published: the same read, written once a process.
+            article = page_article(self.kwargs["slug"])
+            if article is None:
+                raise Http404("No article at this address.")
+            return article
+        return super().get_object(queryset)
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()

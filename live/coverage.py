@@ -4,12 +4,12 @@ the polling endpoint (``live.views``), so both show the same entries in the same
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.urls import reverse
 from django.utils import timezone
 
 from articles.origin import absolute_url
 from articles.richtext import excerpt, plain_text
 from articles.structured_data import to_script_json
+from core.urls import reverse
 from live.models import LiveEntry, LiveStory
 
 

@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 
 from core.fields import CleanCharField, CleanTextField
 from core.slugs import fill_slug
+from core.urls import reverse
 
 
 def bio_language_choices():

@@ -551,3 +551,49 @@ def test_article_page_query_count_is_the_same_with_corrections(
         response = client.get(corrected.get_absolute_url())
     assert text_of(response).count('class="correction ') == 3
     assert len(json_ld(response)["correction"]) == 3
+
+
+def test_a_reader_reads_the_same_story_an_editor_sees(client, admin_client):
+    """Readers' article pages read the article in one statement written once a process
+    (``models.page_article``), editors through the ORM: every joined part (section,
+    picture with its renditions, source outlet, live story, the translation's address)
+    and every converted value (times, the renditions' JSON) must come out the same."""
+    from articles.models import Byline, Outlet
+    from live.models import LiveStory
+
+    section = SectionFactory(name="Economy", slug="economy")
+    writer, translator = AuthorFactory(name="Writer One"), AuthorFactory(name="Translator Two")
+    article = PublishedArticleFactory(
+        section=section,
+        title="Pistachio exports rise",
+        kicker="Trade",
+        standfirst="Growers sold more abroad.",
+        image=ImageFactory(),
+        image_caption="An orchard near Kerman",
+        source_outlet=Outlet.objects.create(name="Kayhan"),
+        source_url="https://kayhan.ir/fa/news/1",
+        source_language="fa",
+        authors=[writer],
+        published_at=timezone.now() - timedelta(hours=3),
+        content_updated_at=timezone.now() - timedelta(hours=1),
+    )
+    Byline.objects.create(article=article, author=translator, position=1, role="translator")
+    Correction.objects.create(article=article, text="An earlier version misspelled Kerman.")
+    LiveStory.objects.create(article=article)
+    PublishedArticleFactory(
+        title="صادرات پسته", language="fa", translation_of=article, section=SectionFactory()
+    )
+
+    def story(response):
+        assert response.status_code == 200
+        page = lxml.html.fromstring(response.content)
+        [element] = page.xpath("//article[contains(@class, 'article')]")
+        alternates = page.xpath("//link[@rel='alternate'][@hreflang]/@href")
+        return lxml.html.tostring(element, encoding="unicode"), alternates
+
+    reader, reader_alternates = story(client.get(article.get_absolute_url()))
+    editor, editor_alternates = story(admin_client.get(article.get_absolute_url()))
+    assert reader_alternates == editor_alternates and len(reader_alternates) == 2
+    assert reader == editor
+    for part in ("Economy", "Trade", "srcset=", "Kayhan", "Translator Two", "misspelled", "live"):
+        assert part in reader

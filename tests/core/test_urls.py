@@ -1,0 +1,58 @@
+"""``core.urls.reverse``: Django's reverse, remembered, never answering with an address of
+another URL configuration, script prefix or language than the current one."""
+
+import pytest
+from django.urls import NoReverseMatch, clear_script_prefix, path, set_script_prefix
+from django.urls import reverse as django_reverse
+
+from core.urls import reverse
+
+
+def view(request):
+    raise AssertionError("never called")
+
+
+urlpatterns = [path("elsewhere/<slug:slug>/", view, name="detail")]
+
+
+def test_the_same_address_as_django_gives():
+    for name, kwargs in [
+        ("articles:home", None),
+        ("articles:detail", {"slug": "a-story"}),
+        ("fa:detail", {"slug": "خبر"}),
+        ("staff:detail", {"slug": "reza"}),
+        ("feed", None),
+    ]:
+        assert reverse(name, kwargs=kwargs) == django_reverse(name, kwargs=kwargs)
+        assert reverse(name, kwargs=kwargs) == django_reverse(name, kwargs=kwargs)
+
+
+def test_another_url_configuration_is_not_answered_from_memory(settings):
+    assert reverse("articles:detail", kwargs={"slug": "x"}) == "/x/"
+    settings.ROOT_URLCONF = __name__
+    assert reverse("detail", kwargs={"slug": "x"}) == "/elsewhere/x/"
+    with pytest.raises(NoReverseMatch):
+        reverse("articles:detail", kwargs={"slug": "x"})
+
+
+def test_the_script_prefix_is_part_of_the_address():
+    assert reverse("articles:detail", kwargs={"slug": "x"}) == "/x/"
+    set_script_prefix("/news/")
+    try:
+        assert reverse("articles:detail", kwargs={"slug": "x"}) == "/news/x/"
+    finally:
+        clear_script_prefix()
+    assert reverse("articles:detail", kwargs={"slug": "x"}) == "/x/"
+
+
+def test_an_argument_that_cannot_be_a_key_still_reverses():
+    class Unhashable(str):
+        __hash__ = None
+
+    assert reverse("articles:detail", kwargs={"slug": Unhashable("x")}) == "/x/"
+
+
+def test_a_missing_route_is_an_error_each_time():
+    for _ in range(2):
+        with pytest.raises(NoReverseMatch):
+            reverse("articles:detail", kwargs={"no-such-argument": "x"})
