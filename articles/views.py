@@ -13,7 +13,15 @@ from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView, ListView, MonthArchiveView
 from taggit.models import Tag, TaggedItem
 
-from articles import editions, preview, related, search, sources, structured_data
+from articles import (
+    article_page,
+    editions,
+    preview,
+    related,
+    search,
+    sources,
+    structured_data,
+)
 from articles.models import (
     SEARCH_COLUMNS,
     Article,
@@ -26,6 +34,7 @@ from articles.models import (
     page_relations,
 )
 from articles.origin import absolute_url
+from live import coverage as live_coverage
 
 SECTION_BLOCK_SIZE = 4
 # Section blocks show each section's newest articles among the site's newest this many.
@@ -211,13 +220,23 @@ class ArticleDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         relations = page_relations(self.object)
-        context.update(relations._asdict())
+        context.update(relations._asdict(), relations=relations)
         # Translators are credited apart from the byline (articles.sources).
         context["authors"], context["translators"] = sources.credits(relations.authors)
         context["related"] = related.related_stories(self.object, relations.tags)
-        context["is_preview"] = not self.object.is_published()
-        context["json_ld"] = structured_data.news_article(self.object, relations, self.request)
+        context["is_preview"] = self.is_preview()
+        # A reader's story is kept rendered (articles.article_page); a preview never is,
+        # nor a live story, whose updates come without the article changing.
+        keep = (
+            not context["is_preview"]
+            and not self.request.user.is_authenticated
+            and live_coverage.for_article(self.object) is None
+        )
+        context["story"], context["json_ld"] = article_page.story(context, self.request, keep)
         return context
+
+    def is_preview(self):
+        return not self.object.is_published()
 
     def render_to_response(self, context, **kwargs):
         response = super().render_to_response(context, **kwargs)
@@ -258,10 +277,12 @@ class SharedPreviewView(ArticleDetailView):
         queryset = self.get_queryset().exclude(status=Article.Status.PUBLISHED)
         return get_object_or_404(queryset, pk=article_id)
 
+    def is_preview(self):
+        return True
+
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
         context = self.get_context_data(object=self.object)
-        context["is_preview"] = True
         response = self.render_to_response(context)
         # The page's own requests (styles, pictures, links) must not carry the token.
         response["Referrer-Policy"] = "no-referrer"

@@ -65,21 +65,36 @@ _IMG = re.compile(r"<img\b([^>]*)>")
 _ATTRIBUTE = re.compile(r'([a-zA-Z-]+)="([^"]*)"')
 
 
-def responsive_body(fragment):
-    """``fragment`` (a sanitized story body) with each library picture in it served as a
-    ``<picture>`` of its renditions; other pictures are left as they are. One query, and
-    only when the text has pictures."""
+def body_pictures(fragment):
+    """``{stored name: Image}`` of the library pictures ``fragment`` (a sanitized story
+    body) shows: one query, and only when the text has pictures of the library."""
     if "<img" not in fragment:
-        return mark_safe(fragment)
-    base = default_storage.url("images/")[: -len("images/")]
+        return {}
+    base = _media_base()
     found = {}
     for match in _IMG.finditer(fragment):
         src = html.unescape(dict(_ATTRIBUTE.findall(match.group(1))).get("src", ""))
         if src.startswith(base):
             found[unquote(src[len(base) :])] = None
     if not found:
+        return {}
+    return {image.file.name: image for image in Image.objects.filter(file__in=list(found))}
+
+
+def _media_base():
+    return default_storage.url("images/")[: -len("images/")]
+
+
+def responsive_body(fragment, library=None):
+    """``fragment`` (a sanitized story body) with each library picture in it served as a
+    ``<picture>`` of its renditions; other pictures are left as they are. ``library`` is
+    ``body_pictures(fragment)`` when the caller has it; else it is read here (one query,
+    and only when the text has pictures)."""
+    if library is None:
+        library = body_pictures(fragment)
+    if not library:
         return mark_safe(fragment)
-    library = {image.file.name: image for image in Image.objects.filter(file__in=list(found))}
+    base = _media_base()
 
     def replace(match):
         attributes = dict(_ATTRIBUTE.findall(match.group(1)))
