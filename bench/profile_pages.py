@@ -1,7 +1,8 @@
 """Where an uncached list page's time goes, in one process: ``python -m bench.profile_pages``.
 
-Requests the home page, the biggest section, the commonest tag and the RSS feed of the
-benchmark's site through Django's test client, with the whole-page cache off
+Requests the benchmark's pages (``bench.probe.choose_pages``: the newest article, home,
+the biggest section, the commonest tag, search, the feeds and sitemaps) through Django's
+test client, with the whole-page cache off
 (``PAGE_CACHE=0``) and the shared cache on (the site-wide parts read from Redis, as after
 a publish in production). Each page is requested a few times to warm up, then ``--requests``
 times measured. Prints one JSON object: milliseconds a request, queries a request and
@@ -42,24 +43,10 @@ def setup(root):
 
 
 def choose_pages():
-    from django.db.models import Count
-    from django.urls import reverse
-    from taggit.models import Tag
+    """The benchmark's own pages (``bench.probe``), but the floor."""
+    from bench.probe import choose_pages as benchmark_pages
 
-    from articles.models import Section, public_q
-
-    section = (
-        Section.objects.annotate(live=Count("articles", filter=public_q("articles__")))
-        .order_by("-live", "position")
-        .first()
-    )
-    tag = Tag.objects.annotate(n=Count("taggit_taggeditem_items")).order_by("-n").first()
-    return [
-        ("home", reverse("articles:home")),
-        ("section", section.get_absolute_url()),
-        ("tag", reverse("articles:tag", kwargs={"slug": tag.slug})),
-        ("feed", reverse("feed")),
-    ]
+    return [(name, path) for name, path in benchmark_pages() if name != "floor"]
 
 
 def measure(path, requests, profile):
