@@ -7,6 +7,7 @@ from django.db.models import F, Subquery, Value, Window, prefetch_related_object
 from django.db.models.functions import Coalesce, RowNumber
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -19,6 +20,7 @@ from articles import (
     preview,
     related,
     search,
+    sitemaps,
     sources,
     structured_data,
 )
@@ -365,26 +367,16 @@ def robots_txt(request):
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
-NEWS_SITEMAP_WINDOW = timedelta(hours=48)
-
-
 def news_sitemap(request):
-    """Google News sitemap: the articles published in the last 48 hours."""
-    since = timezone.now() - NEWS_SITEMAP_WINDOW
-    articles = (
-        Article.objects.published()
-        .filter(published_at__gte=since)
-        .only("slug", "title", "published_at", "language")[:1000]
-    )
-    return render(
-        request,
-        "articles/news_sitemap.xml",
-        {
-            "articles": articles,
-            "publication_name": settings.SITE_NAME,
-        },
-        content_type="application/xml; charset=utf-8",
-    )
+    """Google News sitemap: the articles published in the last 48 hours
+    (``articles.sitemaps.news_sitemap_xml``: rendered once a content generation)."""
+
+    def render(articles):
+        context = {"articles": articles, "publication_name": settings.SITE_NAME}
+        return render_to_string("articles/news_sitemap.xml", context)
+
+    xml = sitemaps.news_sitemap_xml(render)
+    return HttpResponse(xml, content_type="application/xml; charset=utf-8")
 
 
 def nested_section(request, parent, slug):

@@ -342,10 +342,14 @@ def test_reader_pages_are_served_from_the_database_when_redis_refuses(
     settings.PAGE_CACHE = page_cache
     article = PublishedArticleFactory(title="Read while the cache is down")
     with caplog.at_level(logging.WARNING, logger="articles.page_cache"):
-        for url in ("/", article.get_absolute_url(), "/no-such-story/", "/feed/"):
+        pages = ("/", article.get_absolute_url(), "/no-such-story/", "/feed/")
+        # The sitemaps keep their lists in the shared cache too (articles/sitemaps.py).
+        for url in (*pages, "/sitemap.xml", "/news-sitemap.xml"):
             response = client.get(url)
             assert response.status_code == (404 if url == "/no-such-story/" else 200), url
     assert "Read while the cache is down" in client.get("/").content.decode()
+    assert article.get_absolute_url() in client.get("/news-sitemap.xml").content.decode()
+    assert b"sitemap-articles.xml" in client.get("/sitemap.xml").content
     assert "shared cache unavailable" in caplog.text
 
 

@@ -353,19 +353,3 @@ def test_article_sitemap_reads_two_queries_however_many_articles(
     with django_assert_num_queries(2):
         response = client.get("/sitemap-articles.xml")
     assert response.content.count(b"<url>") == 6
-
-
-def test_sitemap_index_reads_as_many_queries_for_many_articles_as_for_one(client):
-    """Whether each kind has entries, the articles' newest lastmod and the count of each
-    kind's pages: no query an article, a section or a tag."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    PublishedArticleFactory(tags=["t"])
-    with CaptureQueriesContext(connection) as one:
-        client.get("/sitemap.xml")
-    for n in range(5):
-        PublishedArticleFactory(tags=[f"t{n}", "u"], section=SectionFactory(slug=f"s{n}"))
-    with CaptureQueriesContext(connection) as many:
-        assert client.get("/sitemap.xml").status_code == 200
-    assert len(many) == len(one)

@@ -1,0 +1,224 @@
+"""The sitemap index and the Google News sitemap are read once a content generation
+(articles/sitemaps.py): between two changes they run no query of their own, and they must
+change as soon as what they list changes."""
+
+from datetime import datetime, timedelta
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+from lxml import etree
+
+from articles.models import Article
+from articles.sitemaps import SITEMAPS, ArticleSitemap, index_key
+from tests.conftest import GENERATION_QUERIES
+from tests.factories import (
+    AuthorFactory,
+    DraftArticleFactory,
+    PublishedArticleFactory,
+    SectionFactory,
+)
+
+# Changes reach readers through transaction.on_commit (the generation moves on).
+pytestmark = pytest.mark.django_db(transaction=True)
+
+NS = {
+    "sm": "http://www.sitemaps.org/schemas/sitemap/0.9",
+    "news": "http://www.google.com/schemas/sitemap-news/0.9",
+}
+# The first read of a generation: the generation itself, the next scheduled article and
+# the next alert expiry (shared with every page of the generation), then the index's own:
+# one count a sitemap, and the articles' newest lastmod.
+INDEX_COLD = 1 + 2 + len(SITEMAPS) + 1
+NEWS_COLD = 1 + 2 + 1
+
+
+def index(client):
+    """{location: lastmod or None} of the sitemap index."""
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200
+    document = etree.fromstring(response.content)
+    return {
+        entry.findtext("sm:loc", namespaces=NS): entry.findtext("sm:lastmod", namespaces=NS)
+        for entry in document.xpath("/sm:sitemapindex/sm:sitemap", namespaces=NS)
+    }
+
+
+def article_pages(client):
+    return [loc for loc in index(client) if "sitemap-articles.xml" in loc]
+
+
+def news(client):
+    response = client.get("/news-sitemap.xml")
+    assert response.status_code == 200
+    document = etree.fromstring(response.content)
+    return document.xpath("/sm:urlset/sm:url/sm:loc/text()", namespaces=NS)
+
+
+@pytest.fixture
+def paged(monkeypatch):
+    """Two articles a page of the article sitemap, and three published articles: two
+    pages."""
+    monkeypatch.setattr(ArticleSitemap, "limit", 2)
+    now = timezone.now()
+    return [
+        PublishedArticleFactory(slug=f"story-{n}", published_at=now - timedelta(hours=n))
+        for n in range(1, 4)
+    ]
+
+
+# The index
+
+
+def test_index_reads_the_same_few_queries_after_a_change_however_big_the_site(
+    client, django_assert_num_queries
+):
+    """No query an article, a tag, a section or an author, and no count of every tagged
+    item: one count a sitemap, once a generation."""
+    PublishedArticleFactory(tags=["t"])
+    client.get("/sitemap.xml")  # the content type's id, read once a process
+    PublishedArticleFactory(tags=["u"])
+    with django_assert_num_queries(INDEX_COLD):
+        client.get("/sitemap.xml")
+    for n in range(5):
+        PublishedArticleFactory(
+            tags=[f"t{n}", "u"], section=SectionFactory(slug=f"s{n}"), authors=[AuthorFactory()]
+        )
+    with django_assert_num_queries(INDEX_COLD):
+        assert client.get("/sitemap.xml").status_code == 200
+
+
+def test_index_runs_no_query_of_its_own_between_changes(client, django_assert_num_queries):
+    """Crawlers ask for the index all day; it is read from the shared cache until the
+    next change (without Redis, the generation is read from the database)."""
+    PublishedArticleFactory(tags=["t"])
+    first = client.get("/sitemap.xml").content
+    with django_assert_num_queries(GENERATION_QUERIES):
+        assert client.get("/sitemap.xml").content == first
+
+
+def test_a_published_article_adds_its_index_page_at_once(client, paged):
+    assert len(article_pages(client)) == 2
+    draft = DraftArticleFactory(slug="story-new")
+    assert len(article_pages(client)) == 2
+    draft.status = Article.Status.PUBLISHED
+    draft.published_at = timezone.now() - timedelta(hours=5)
+    draft.save()
+    pages = article_pages(client)
+    assert pages[-1] == "http://testserver/sitemap-articles.xml?p=2"
+    assert len(pages) == 2
+    PublishedArticleFactory(slug="story-five", published_at=timezone.now() - timedelta(hours=6))
+    pages = article_pages(client)
+    assert pages[-1] == "http://testserver/sitemap-articles.xml?p=3"
+    assert client.get("/sitemap-articles.xml?p=3").status_code == 200
+
+
+def test_an_unpublished_article_takes_its_index_page_away_at_once(client, paged):
+    assert len(article_pages(client)) == 2
+    paged[0].status = Article.Status.UNPUBLISHED
+    paged[0].save()
+    assert article_pages(client) == ["http://testserver/sitemap-articles.xml"]
+    assert client.get("/sitemap-articles.xml?p=2").status_code == 404
+
+
+def test_every_page_the_index_lists_exists_and_none_other(client, paged):
+    pages = article_pages(client)
+    for location in pages:
+        path = location.removeprefix("http://testserver")
+        assert client.get(path).status_code == 200, path
+    assert client.get(f"/sitemap-articles.xml?p={len(pages) + 1}").status_code == 404
+
+
+def test_an_edit_moves_the_articles_lastmod_at_once(client, paged):
+    before = index(client)["http://testserver/sitemap-articles.xml"]
+    assert datetime.fromisoformat(before) == paged[0].published_at
+    edited = timezone.now().replace(microsecond=0)
+    paged[2].content_updated_at = edited
+    paged[2].save()
+    entries = index(client)
+    assert datetime.fromisoformat(entries["http://testserver/sitemap-articles.xml"]) == edited
+    assert datetime.fromisoformat(entries["http://testserver/sitemap-articles.xml?p=2"]) == edited
+
+
+def test_a_sitemap_leaves_the_index_with_its_last_entry(client):
+    article = PublishedArticleFactory(tags=["Only tag"])
+    assert "http://testserver/sitemap-tags.xml" in index(client)
+    article.tags.clear()
+    assert "http://testserver/sitemap-tags.xml" not in index(client)
+    assert "http://testserver/sitemap-articles.xml" in index(client)
+
+
+def test_a_scheduled_article_enters_the_index_at_its_time(client, paged, monkeypatch):
+    now = timezone.now()
+    PublishedArticleFactory(slug="embargoed", published_at=now + timedelta(minutes=10))
+    PublishedArticleFactory(slug="embargoed-too", published_at=now + timedelta(minutes=10))
+    assert len(article_pages(client)) == 2
+    monkeypatch.setattr(timezone, "now", lambda: now + timedelta(minutes=10, seconds=1))
+    assert len(article_pages(client)) == 3
+
+
+def test_a_change_that_started_no_generation_shows_once_a_page_could_expire(
+    client, paged, monkeypatch, settings
+):
+    """A change made behind the site's back (no signal, so no new generation) still
+    reaches the index, as it reaches cached pages: after the page cache's lifetime."""
+    settings.PAGE_CACHE_SECONDS = 300
+    assert len(article_pages(client)) == 2
+    Article.objects.filter(slug="story-3").update(status=Article.Status.UNPUBLISHED)
+    assert len(article_pages(client)) == 2
+    later = timezone.now() + timedelta(seconds=301)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert len(article_pages(client)) == 1
+
+
+@pytest.mark.parametrize("stored", ["not a tuple", (1, 2, 3), None])
+def test_an_index_entry_of_another_shape_is_read_again_not_an_error(client, paged, stored):
+    """After a deploy, the shared cache may hold what the previous code wrote."""
+    cache.set(index_key(), stored)
+    assert len(article_pages(client)) == 2
+
+
+def test_a_new_page_size_never_reads_the_old_page_counts(client, paged, monkeypatch):
+    assert len(article_pages(client)) == 2
+    monkeypatch.setattr(ArticleSitemap, "limit", 1)
+    assert len(article_pages(client)) == 3
+
+
+# The news sitemap
+
+
+def test_news_sitemap_runs_no_query_of_its_own_between_changes(client, django_assert_num_queries):
+    PublishedArticleFactory.create_batch(3)
+    with django_assert_num_queries(NEWS_COLD):
+        first = client.get("/news-sitemap.xml").content
+    assert first.count(b"<url>") == 3
+    with django_assert_num_queries(GENERATION_QUERIES):
+        assert client.get("/news-sitemap.xml").content == first
+
+
+def test_a_published_article_enters_the_news_sitemap_at_once(client):
+    PublishedArticleFactory(slug="first-story")
+    assert news(client) == ["http://testserver/first-story/"]
+    draft = DraftArticleFactory(slug="breaking-story")
+    assert news(client) == ["http://testserver/first-story/"]
+    draft.status = Article.Status.PUBLISHED
+    draft.published_at = timezone.now()
+    draft.save()
+    assert news(client) == ["http://testserver/breaking-story/", "http://testserver/first-story/"]
+    draft.title = "Breaking story, corrected"
+    draft.save()
+    assert b"Breaking story, corrected" in client.get("/news-sitemap.xml").content
+
+
+def test_an_article_leaves_the_news_sitemap_when_it_turns_48_hours_old(
+    client, monkeypatch, settings
+):
+    """The list changes with no change to the content: the entry is never kept past the
+    moment its oldest article leaves the window, however long pages are kept."""
+    settings.PAGE_CACHE_SECONDS = 3600
+    now = timezone.now()
+    PublishedArticleFactory(slug="fresh-story", published_at=now - timedelta(hours=1))
+    PublishedArticleFactory(slug="aging-story", published_at=now - timedelta(hours=47, minutes=59))
+    assert news(client) == ["http://testserver/fresh-story/", "http://testserver/aging-story/"]
+    monkeypatch.setattr(timezone, "now", lambda: now + timedelta(minutes=2))
+    assert news(client) == ["http://testserver/fresh-story/"]
