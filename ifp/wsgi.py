@@ -45,16 +45,24 @@ def serve_first_requests():
     import io
     import logging
 
+    from django.conf import settings
     from django.db import connections
 
     from articles.models import Article, Section
 
     logger = logging.getLogger(__name__)
-    paths = ["/", "/feed/", "/search/?q=iran", "/healthz"]
+    paths = ["/", "/feed/", "/search/?q=iran", "/healthz", "/sitemap.xml"]
+    # The Persian edition's too: its interface's catalogue (Django's and the site's
+    # Persian translations) is loaded on a first Persian page.
+    if "fa" in settings.SITE_LANGUAGES:
+        paths += ["/fa/", "/fa/search/?q=%D8%A7%DB%8C%D8%B1%D8%A7%D9%86"]
     try:
-        article = Article.objects.published().only("slug").first()
-        section = Section.objects.only("slug").first()
-        paths += [item.get_absolute_url() for item in (article, section) if item is not None]
+        found = [
+            Article.objects.published().in_language(code).only("slug", "language").first()
+            for code in settings.SITE_LANGUAGES
+        ]
+        found.append(Section.objects.only("slug", "language").first())
+        paths += [item.get_absolute_url() for item in found if item is not None]
     except Exception as error:  # a database that is down or empty: start without
         logger.warning("no warm-up of the first requests: %s", error)
         connections.close_all()

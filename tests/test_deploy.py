@@ -100,6 +100,10 @@ def test_gunicorn_master_serves_a_readers_first_pages_then_closes_its_connection
     with CaptureQueriesContext(connection) as queries:
         serve_first_requests()
     assert len(queries) >= 6  # the home page, an article, a section, the feed, search
+    # The Persian edition's pages too: its interface's catalogue is loaded once, shared.
+    from django.utils.translation import trans_real
+
+    assert "fa" in trans_real._translations
     # Django never closes SQLite's in-memory test database.
     if connection.vendor != "sqlite" or not connection.is_in_memory_db():
         assert connection.connection is None
