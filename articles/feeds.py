@@ -5,16 +5,21 @@ Each item carries the summary, the full sanitized body (``content:encoded`` in R
 and update times, and the featured image as an enclosure."""
 
 import hashlib
+import io
 import mimetypes
+from pathlib import Path
 from typing import NamedTuple
 
+import django
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.syndication.views import Feed
+from django.db.models.functions import MD5
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.translation import gettext
+from django.utils.xmlutils import SimplerXMLGenerator
 from taggit.models import Tag, TaggedItem
 
 from articles import editions, page_cache
@@ -27,50 +32,84 @@ from staff.models import Author
 FEED_ITEMS = 20
 
 
-class Cleaned(str):
-    """Text that went through ``clean_text`` already (an item's body, as kept in the shared
-    cache): not cleaned a second time as the feed is written."""
+class FeedItem(NamedTuple):
+    """An item's XML (``<item>`` or ``<entry>``), as the shared cache keeps it."""
+
+    xml: str
 
 
-class FeedBody(NamedTuple):
-    """An item's ``content``, as the shared cache keeps it: the body with its addresses
-    made absolute and cleaned. Its key is a digest of the body and the item's address, so
-    an edit of either reads under a new key and nothing needs to be removed."""
-
-    content: str
-
-
-FEED_BODY_SHAPE = page_cache.shape_key(FeedBody)
-# Made again a day after it was kept: the bodies of old items do not pile up in Redis.
-FEED_BODY_SECONDS = 86400
+def _sources_digest():
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.blake2b(django.get_version().encode(), digest_size=8)
+    for path in ("articles/feeds.py", "core/text.py", "core/urls.py"):
+        digest.update((root / path).read_bytes())
+    return digest.hexdigest()
 
 
-def feed_body_key(body, link):
-    digest = hashlib.blake2b(f"{link}\n{body}".encode(), digest_size=16).hexdigest()
-    return f"feed-body:{FEED_BODY_SHAPE}:{digest}"
+# The entry's shape and the code that writes the XML (this module, the text rule, the
+# address rule and Django's feed writer): a deploy that changes one reads under new keys.
+FEED_ITEM_SHAPE = f"{page_cache.shape_key(FeedItem)}{_sources_digest()}"
+# Made again a day after it was kept: the items of old articles do not pile up in Redis.
+FEED_ITEM_SECONDS = 86400
 
 
-def feed_bodies(items, links):
-    """``{pk: content}`` of ``items``: each body with its relative addresses made absolute
-    against its ``links[pk]`` and cleaned, read from the shared cache in one round trip,
-    the missing ones made and stored in one more. The shared cache down: all are made."""
-    keys = {item.pk: feed_body_key(item.body, links[item.pk]) for item in items}
-    found = page_cache.guarded("get_many", list(keys.values()), default=None)
-    bodies, missing = {}, {}
-    for item in items:
-        entry = page_cache.entry_or_miss((found or {}).get(keys[item.pk]), FeedBody)
+def _fact(value):
+    if isinstance(value, Enclosure):
+        return ("enclosure", value.url, value.length, value.mime_type)
+    if isinstance(value, list | tuple):
+        return tuple(_fact(part) for part in value)
+    return value
+
+
+def feed_item_key(feed, item):
+    """The shared cache's key of ``item`` (the feed writer's dict of one item) in ``feed``:
+    a digest of the kind of feed and of every value the item is written from, its body by
+    the database's MD5 of it (``body_digest``), so that the body need not be read to know
+    whether the kept XML is still its XML."""
+    facts = (
+        type(feed).__name__,
+        tuple(sorted((name, _fact(value)) for name, value in item.items() if name != "content")),
+    )
+    digest = hashlib.blake2b(repr(facts).encode(), digest_size=16).hexdigest()
+    return f"feed-item:{FEED_ITEM_SHAPE}:{digest}"
+
+
+def write_kept_items(feed, handler, element):
+    """Write ``feed``'s items, each as kept in the shared cache when its key is there, else
+    written (its body read then: one query for all the missing ones, its relative
+    addresses made absolute against the item's link and cleaned) and kept. The shared
+    cache down: every item is written, nothing kept."""
+    keys = [feed_item_key(feed, item) for item in feed.items]
+    found = page_cache.guarded("get_many", keys, default=None)
+    kept = {key: page_cache.entry_or_miss((found or {}).get(key), FeedItem) for key in keys}
+    pairs = list(zip(feed.items, keys, strict=True))
+    missing = [item["article_id"] for item, key in pairs if kept[key] is None]
+    bodies = {}
+    if missing:
+        bodies = dict(Article.objects.filter(pk__in=missing).values_list("pk", "body"))
+    to_keep = {}
+    for item, key in pairs:
+        entry = kept[key]
         if entry is None:
-            entry = FeedBody(clean_text(absolute_html(item.body, links[item.pk])))
-            missing[keys[item.pk]] = entry
-        bodies[item.pk] = Cleaned(entry.content)
-    if missing and found is not None:
-        page_cache.guarded("set_many", missing, timeout=FEED_BODY_SECONDS)
-    return bodies
+            body = bodies.get(item["article_id"], "")
+            content = clean_text(absolute_html(body, item["link"]))
+            entry = to_keep[key] = FeedItem(_item_xml(feed, {**item, "content": content}, element))
+        # Written as it is: the XML was escaped when the item was written.
+        handler.ignorableWhitespace(entry.xml)
+    if to_keep and found is not None:
+        page_cache.guarded("set_many", to_keep, timeout=FEED_ITEM_SECONDS)
+
+
+def _item_xml(feed, item, element):
+    out = io.StringIO()
+    handler = SimplerXMLGenerator(out, "utf-8", short_empty_elements=True)
+    handler.startElement(element, feed.item_attributes(item))
+    feed.add_item_elements(handler, item)
+    handler.endElement(element)
+    return out.getvalue()
 
 
 def _cleaned(value):
-    if isinstance(value, Cleaned):
-        return value
     if isinstance(value, list | tuple):
         return [clean_text(item) for item in value]
     return clean_text(value)
@@ -89,7 +128,11 @@ class CleanFeedMixin:
 
 
 class ContentRssFeed(CleanFeedMixin, Rss201rev2Feed):
-    """RSS 2.0 with the full body in ``content:encoded`` (the RSS content module)."""
+    """RSS 2.0 with the full body in ``content:encoded`` (the RSS content module); each
+    item kept written in the shared cache (``write_kept_items``)."""
+
+    def write_items(self, handler):
+        write_kept_items(self, handler, "item")
 
     def rss_attributes(self):
         return {
@@ -104,6 +147,9 @@ class ContentRssFeed(CleanFeedMixin, Rss201rev2Feed):
 
 
 class ContentAtomFeed(CleanFeedMixin, Atom1Feed):
+    def write_items(self, handler):
+        write_kept_items(self, handler, "entry")
+
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
         if item.get("content"):
@@ -165,9 +211,16 @@ class ArticleFeed(Feed):
 
     def items(self, obj):
         """The newest ``FEED_ITEMS`` articles, each with what its item shows worked out
-        once: its address, its tags' names (one query for all of them, by name as on the
-        article page) and its body ready for the feed (``feed_bodies``)."""
-        items = list(self.articles(obj).for_feed()[:FEED_ITEMS])
+        once: its address and its tags' names (one query for all of them, by name as on
+        the article page). Not their bodies: the database's digest of each
+        (``body_digest``) tells whether the item's kept XML is still its own
+        (``write_kept_items``), and only a changed item's body is read."""
+        items = list(
+            self.articles(obj)
+            .for_feed()
+            .defer("body")
+            .annotate(body_digest=MD5("body"))[:FEED_ITEMS]
+        )
         if not items:
             return items
         tagged = (
@@ -181,12 +234,9 @@ class ArticleFeed(Feed):
         names = {}
         for article_id, name in tagged:
             names.setdefault(article_id, []).append(name)
-        links = {item.pk: absolute_url(item.get_absolute_url()) for item in items}
-        bodies = feed_bodies(items, links)
         for item in items:
-            item.feed_link = links[item.pk]
+            item.feed_link = absolute_url(item.get_absolute_url())
             item.feed_tags = names.get(item.pk, [])
-            item.feed_body = bodies[item.pk]
             item.feed_authors = item.byline_authors
         return items
 
@@ -231,9 +281,10 @@ class ArticleFeed(Feed):
         return [Enclosure(url, str(image.file_size), mime_type)]
 
     def item_extra_kwargs(self, item):
-        # Relative links and pictures (/other-story/, /media/…) would resolve against the
-        # feed reader's own host.
-        return {"content": item.feed_body}
+        # The body is read and written only for an item whose kept XML is missing
+        # (write_kept_items), its relative links and pictures (/other-story/, /media/…)
+        # made absolute: they would resolve against the feed reader's own host.
+        return {"article_id": item.pk, "body_digest": item.body_digest}
 
 
 class AtomArticleFeed(ArticleFeed):

@@ -365,15 +365,18 @@ def test_srcset_candidates_are_each_made_absolute():
 @pytest.mark.parametrize("count", [2, 15])
 def test_feed_query_count_does_not_grow_with_items(client, django_assert_num_queries, count):
     """Articles with sections, their bylines and their tags: 3 queries, never one per item
-    (an n+1 here would run on every feed reader's poll)."""
+    (an n+1 here would run on every feed reader's poll); one more, for the bodies of every
+    item whose written XML is not kept yet (articles.feeds.write_kept_items)."""
     for _ in range(count):
         PublishedArticleFactory(authors=[AuthorFactory(), AuthorFactory()], tags=["a", "b"])
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         response = client.get("/feed/")
     assert len(parse(response).entries) == count
+    with django_assert_num_queries(3):
+        assert client.get("/feed/").content == response.content
 
 
-# Each item's body is kept ready in the shared cache (articles.feeds.feed_bodies)
+# Each item is kept written in the shared cache (articles.feeds.write_kept_items)
 
 
 def test_an_edited_body_shows_in_the_feed_at_once(client, editor_client):
@@ -413,3 +416,58 @@ def test_an_items_categories_are_its_section_then_its_tags_by_name(client):
     PublishedArticleFactory(section=SectionFactory(name="World"), tags=["Zahedan", "Ahvaz"])
     (entry,) = parse(client.get("/feed/")).entries
     assert [tag.term for tag in entry.tags] == ["World", "Ahvaz", "Zahedan"]
+
+
+@pytest.fixture
+def written(monkeypatch):
+    """The feed items written from the article (not read from the shared cache) from now
+    on: their links."""
+    from articles import feeds
+
+    made = []
+    real = feeds._item_xml
+
+    def counting(feed, item, element):
+        made.append(item["link"])
+        return real(feed, item, element)
+
+    monkeypatch.setattr(feeds, "_item_xml", counting)
+    return made
+
+
+@pytest.mark.parametrize("path", ["/feed/", "/feed/atom/"])
+def test_an_item_is_written_once_and_a_publish_writes_only_the_new_one(client, written, path):
+    first = PublishedArticleFactory(published_at=timezone.now() - timedelta(hours=2))
+    client.get(path)
+    assert len(written) == 1
+    written.clear()
+    client.get(path)
+    assert written == []
+    second = PublishedArticleFactory(published_at=timezone.now() - timedelta(hours=1))
+    entries = parse(client.get(path)).entries
+    assert written == [f"http://testserver{second.get_absolute_url()}"]
+    assert [entry.title for entry in entries] == [second.title, first.title]
+
+
+def test_a_body_changed_behind_the_sites_back_shows_in_the_feed_at_once(client):
+    """No signal, no save: the database's digest of the body is the item's key."""
+    article = PublishedArticleFactory(body="<p>Before.</p>")
+    assert "Before." in parse(client.get("/feed/")).entries[0].content[0].value
+    type(article).objects.filter(pk=article.pk).update(body="<p>After.</p>")
+    assert "After." in parse(client.get("/feed/")).entries[0].content[0].value
+
+
+def test_a_renamed_author_tag_and_section_show_in_the_item_at_once(client):
+    author = AuthorFactory(name="Sara Ahmadi")
+    section = SectionFactory(name="Economy")
+    PublishedArticleFactory(authors=[author], section=section, tags=["Rial"])
+    (entry,) = parse(client.get("/feed/")).entries
+    assert entry.author == "Sara Ahmadi"
+    type(author).objects.filter(pk=author.pk).update(name="Sara Ahmadi-Karimi")
+    type(section).objects.filter(pk=section.pk).update(name="Money")
+    from taggit.models import Tag
+
+    Tag.objects.filter(name="Rial").update(name="Currency")
+    (entry,) = parse(client.get("/feed/")).entries
+    assert entry.author == "Sara Ahmadi-Karimi"
+    assert [tag.term for tag in entry.tags] == ["Money", "Currency"]
