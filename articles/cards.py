@@ -72,7 +72,8 @@ def _macros():
 def card_key(article, compact, show_byline, level):
     """The shared cache's key of ``article``'s card of this variant (see the module's
     docstring for what it is a digest of)."""
-    image = article.image if article.image_id is not None else None
+    # A compact card has no picture: its rows leave the picture's column out.
+    image = None if compact or article.image_id is None else article.image
     facts = (
         translation.get_language(),
         get_script_prefix(),
@@ -89,7 +90,7 @@ def card_key(article, compact, show_byline, level):
         "" if compact else article.summary,
         article.published_at,
         None
-        if image is None or compact
+        if image is None
         else (image.pk, image.file.name, image.width, image.height, image.renditions),
         tuple((a.slug, a.name) for a in article.byline_authors) if show_byline else (),
     )

@@ -3,8 +3,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import F, Subquery, Value, Window, prefetch_related_objects
-from django.db.models.functions import Coalesce, RowNumber
+from django.db import connection
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,14 +14,14 @@ from taggit.models import Tag, TaggedItem
 
 from articles import editions, preview, related, search, sources, structured_data
 from articles.models import (
-    SEARCH_COLUMNS,
     Article,
     Correction,
     Outlet,
     Page,
     Section,
-    bylines_prefetch,
     page_relations,
+    public_sql,
+    read_byline_names,
 )
 from articles.origin import absolute_url
 
@@ -48,7 +47,20 @@ class PublishedArticleListView(ListView):
         return editions.of_request(self.request)
 
     def get_queryset(self):
-        return Article.objects.published().in_language(self.edition.code).for_listing()
+        return Article.objects.published().in_language(self.edition.code).for_cards()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page = context["page_obj"]
+        cards = list(page.object_list)
+        # The cards' bylines, and those of whatever else the page shows, in one query.
+        read_byline_names([*self.also_bylined(page), *cards])
+        page.object_list = context["articles"] = context["object_list"] = cards
+        return context
+
+    def also_bylined(self, page):
+        """Articles other than the page's cards whose bylines the page shows."""
+        return []
 
 
 class HomeView(PublishedArticleListView):
@@ -60,10 +72,8 @@ class HomeView(PublishedArticleListView):
         # Two index range scans at most, never a sort of every published article.
         recent = timezone.now() - LEAD_STORY_MAX_AGE
         # Its bylines are read with the page's (get_context_data): one query for both.
-        candidates = articles.prefetch_related(None)
         self.lead = (
-            candidates.filter(is_featured=True, published_at__gte=recent).first()
-            or candidates.first()
+            articles.filter(is_featured=True, published_at__gte=recent).first() or articles.first()
         )
         if self.lead is None:
             return articles
@@ -80,46 +90,70 @@ class HomeView(PublishedArticleListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        page = context["page_obj"]
-        first_page = page.number == 1
+        first_page = context["page_obj"].number == 1
         context["lead"] = self.lead if first_page else None
-        cards = list(page.object_list.prefetch_related(None))
-        shown = [context["lead"], *cards] if context["lead"] is not None else cards
-        prefetch_related_objects(shown, bylines_prefetch())
-        page.object_list = context["articles"] = context["object_list"] = cards
         context["section_blocks"] = self.section_blocks() if first_page else ()
         context["website_json_ld"] = structured_data.website(self.request)
         return context
 
+    def also_bylined(self, page):
+        return [self.lead] if page.number == 1 and self.lead is not None else []
+
     def section_blocks(self):
-        """Each section's newest articles, in one query however many sections there are."""
-        # Ranked among the newest articles only, so the cost does not grow with the archive:
-        # those published since the SECTION_BLOCK_WINDOW-th newest (a range of the edition's
-        # index; a semi-join on their ids made PostgreSQL read the whole table instead).
-        published = Article.objects.published().in_language(self.edition.code)
-        cutoff = published.order_by("-published_at", "-id").values("published_at")[
-            SECTION_BLOCK_WINDOW - 1 : SECTION_BLOCK_WINDOW
-        ]
-        articles = published.filter(published_at__gte=Coalesce(Subquery(cutoff), Value(EARLIEST)))
-        if self.lead is not None:
-            articles = articles.exclude(pk=self.lead.pk)
-        ranked = (
-            articles.select_related("section", "image")
-            .defer("body", *SEARCH_COLUMNS)
-            .annotate(
-                rank=Window(
-                    RowNumber(),
-                    partition_by=F("section_id"),
-                    order_by=(F("published_at").desc(), F("id").desc()),
-                )
-            )
-            .filter(rank__lte=SECTION_BLOCK_SIZE)
-            .order_by("section__position", "section__name", "rank")
+        """Each section's newest articles (``[(section, [article, …])]`` in the sections'
+        order, ``SECTION_BLOCK_SIZE`` at most each, the lead left out), in one query however
+        many sections there are.
+
+        Ranked among the newest articles only, so the cost does not grow with the archive:
+        those published since the SECTION_BLOCK_WINDOW-th newest (a range of the edition's
+        index; a semi-join on their ids made PostgreSQL read the whole table instead).
+        Written as SQL: the ORM's window filter is compiled as a query wrapped in another,
+        which cost more Python than the rest of the home page's queries together. The
+        articles carry the columns of a compact card only."""
+        table, sections = Article._meta.db_table, Section._meta.db_table
+        now = timezone.now()
+        public, public_params = public_sql("article", now)
+        newest_public, newest_params = public_sql("newest", now)
+        code = self.edition.code
+        lead = "AND article.id <> %s" if self.lead is not None else ""
+        sql = (
+            "SELECT ranked.*, section.name AS section_name, section.slug AS section_slug,"
+            " section.language AS section_language"
+            " FROM (SELECT article.id, article.slug, article.language, article.title,"
+            " article.kicker, article.published_at, article.section_id, ROW_NUMBER() OVER"
+            " (PARTITION BY article.section_id"
+            " ORDER BY article.published_at DESC, article.id DESC) AS place"
+            f" FROM {table} article WHERE {public} AND article.language = %s {lead}"
+            " AND article.published_at >= COALESCE("
+            f"(SELECT newest.published_at FROM {table} newest"
+            f" WHERE {newest_public} AND newest.language = %s"
+            " ORDER BY newest.published_at DESC, newest.id DESC LIMIT 1 OFFSET %s), %s)"
+            f") ranked JOIN {sections} section ON section.id = ranked.section_id"
+            " WHERE ranked.place <= %s ORDER BY section.position, section.name, ranked.place"
         )
+        params = [
+            *public_params,
+            code,
+            *([self.lead.pk] if self.lead is not None else []),
+            *newest_params,
+            code,
+            SECTION_BLOCK_WINDOW - 1,
+            connection.ops.adapt_datetimefield_value(EARLIEST),
+            SECTION_BLOCK_SIZE,
+        ]
         blocks = {}
-        for article in ranked:
-            blocks.setdefault(article.section, []).append(article)
-        return list(blocks.items())
+        for article in Article.objects.raw(sql, params):
+            section = blocks.get(article.section_id)
+            if section is None:
+                section = Section(
+                    id=article.section_id,
+                    name=article.section_name,
+                    slug=article.section_slug,
+                    language=article.section_language,
+                )
+                blocks[article.section_id] = (section, [])
+            blocks[article.section_id][1].append(article)
+        return list(blocks.values())
 
 
 class SectionView(PublishedArticleListView):
