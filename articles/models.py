@@ -304,10 +304,13 @@ class ArticleQuerySet(models.QuerySet):
         columns left in the database."""
         return self.with_bylines().defer("body", *SEARCH_COLUMNS)
 
-    def for_cards(self):
-        """Rows for article cards only (``CARD_FIELDS``, the picture joined); their
-        bylines come from ``read_byline_names``, once the page's rows are read."""
-        return self.select_related("image").only(*CARD_FIELDS, "image", *CARD_IMAGE_FIELDS)
+    def for_cards(self, *fields):
+        """Rows for article cards only (``CARD_FIELDS`` and ``fields``, the picture
+        joined); their bylines come from ``read_byline_names``, once the page's rows are
+        read."""
+        return self.select_related("image").only(
+            *CARD_FIELDS, *fields, "image", *CARD_IMAGE_FIELDS
+        )
 
     def for_page(self):
         """The article page's row with its section, picture, source outlet and live story

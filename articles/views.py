@@ -4,6 +4,8 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import InvalidPage, Paginator
 from django.db import connection
+from django.db.models import Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -52,7 +54,7 @@ class PublishedArticleListView(ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         page = context["page_obj"]
-        cards = list(page.object_list)
+        cards = self.page_cards(page)
         # The cards' bylines, and those of whatever else the page shows, in one query.
         read_byline_names([*self.also_bylined(page), *cards])
         page.object_list = context["articles"] = context["object_list"] = cards
@@ -62,22 +64,49 @@ class PublishedArticleListView(ListView):
         """Articles other than the page's cards whose bylines the page shows."""
         return []
 
+    def page_cards(self, page):
+        """The articles of ``page``'s cards, read."""
+        return list(page.object_list)
+
 
 class HomeView(PublishedArticleListView):
     template_name = "articles/home.html"
     paginate_by = 12
 
     def get_queryset(self):
-        articles = super().get_queryset()
-        # Two index range scans at most, never a sort of every published article.
-        recent = timezone.now() - LEAD_STORY_MAX_AGE
-        # Its bylines are read with the page's (get_context_data): one query for both.
-        self.lead = (
-            articles.filter(is_featured=True, published_at__gte=recent).first() or articles.first()
+        articles = (
+            Article.objects.published().in_language(self.edition.code).for_cards("is_featured")
         )
+        recent = timezone.now() - LEAD_STORY_MAX_AGE
+        featured = articles.filter(is_featured=True, published_at__gte=recent)
+        self.first_page_cards = None
+        if self.on_first_page():
+            # The lead and the first page's cards in one read: the newest article marked
+            # as the lead (if any is recent enough) and the newest paginate_by + 1, the
+            # newest of which leads when none is marked. Two index reads (PostgreSQL ORs
+            # them as bitmaps), whatever the number of articles.
+            after = articles.values("published_at")[self.paginate_by : self.paginate_by + 1]
+            rows = list(
+                articles.filter(
+                    Q(pk=Subquery(featured.values("pk")[:1]))
+                    | Q(published_at__gte=Coalesce(Subquery(after), Value(EARLIEST)))
+                )
+            )
+            marked = (row for row in rows if row.is_featured and row.published_at >= recent)
+            self.lead = next(marked, None) or next(iter(rows), None)
+            self.first_page_cards = [row for row in rows if row is not self.lead]
+            self.first_page_cards = self.first_page_cards[: self.paginate_by]
+        else:
+            # Two index range scans at most, never a sort of every published article.
+            self.lead = featured.first() or articles.first()
         if self.lead is None:
             return articles
         return articles.exclude(pk=self.lead.pk)
+
+    def on_first_page(self):
+        """Whether the page asked for is the first (ListView's reading of ``?page=``)."""
+        number = self.kwargs.get(self.page_kwarg) or self.request.GET.get(self.page_kwarg)
+        return (number or "1") == "1"
 
     def get_paginator(self, queryset, *args, **kwargs):
         paginator = super().get_paginator(queryset, *args, **kwargs)
@@ -98,6 +127,11 @@ class HomeView(PublishedArticleListView):
 
     def also_bylined(self, page):
         return [self.lead] if page.number == 1 and self.lead is not None else []
+
+    def page_cards(self, page):
+        if page.number == 1 and self.first_page_cards is not None:
+            return self.first_page_cards
+        return super().page_cards(page)
 
     def section_blocks(self):
         """Each section's newest articles (``[(section, [article, …])]`` in the sections'
