@@ -546,9 +546,12 @@ class Article(models.Model):
             models.Index(
                 fields=["language", "status", "-published_at", "-id"], name="article_edition_idx"
             ),
-            # Section pages: one section's published articles, newest first.
+            # Section pages: one section's published articles, newest first, and their
+            # count read from the index alone (the language, which every public list
+            # also filters on, is in it: without it the count read the whole table).
             models.Index(
-                fields=["section", "status", "-published_at"], name="article_section_idx"
+                fields=["section", "status", "-published_at", "-id", "language"],
+                name="article_section_list_idx",
             ),
             # The article sitemap's <lastmod> in the index: the newest of this expression.
             models.Index(
