@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import NamedTuple
 
@@ -1320,6 +1320,54 @@ class CardList:
         narrower.params = [*self.params, *params]
         return narrower
 
+    def lead(self, max_age):
+        """The lead story: the newest article marked as the lead if it is at most
+        ``max_age`` old, else the newest; None on an empty list. Two index reads at most,
+        never a sort of every article."""
+        marked, params = self._newest_marked(max_age)
+        leads = self.narrowed(f"article.id = ({marked})", params)[0:1] or self[0:1]
+        return leads[0] if leads else None
+
+    def lead_and_newest(self, count, max_age):
+        """``(lead, [the newest count articles but the lead])`` in one query: the lead as
+        ``lead`` chooses it, read with the newest ``count`` + 1 (PostgreSQL ORs the two
+        index reads as bitmaps, whatever the number of articles)."""
+        marked, marked_params = self._newest_marked(max_age)
+        after, after_params = self._newest("other.published_at")
+        either = f"article.id = ({marked}) OR article.published_at >= COALESCE(({after}"
+        rows = self.read(
+            f" AND ({either} OFFSET %s), %s)){self.ORDER}",
+            [
+                *marked_params,
+                *after_params,
+                count,
+                connection.ops.adapt_datetimefield_value(EARLIEST),
+            ],
+        )
+        recent = self.now - max_age
+        lead = next(
+            (row for row in rows if row.is_featured and row.published_at >= recent),
+            next(iter(rows), None),
+        )
+        return lead, [row for row in rows if row is not lead][:count]
+
+    def _newest(self, column, where="", params=()):
+        """SQL of ``column`` of this edition's newest published article (alias ``other``)
+        that meets ``where``, and its params: a subquery."""
+        public, public_params = public_sql("other", self.now)
+        sql = (
+            f"SELECT {column} FROM {Article._meta.db_table} other"
+            f" WHERE {public} AND other.language = %s{where}"
+            " ORDER BY other.published_at DESC, other.id DESC LIMIT 1"
+        )
+        return sql, [*public_params, self.language, *params]
+
+    def _newest_marked(self, max_age):
+        recent = connection.ops.adapt_datetimefield_value(self.now - max_age)
+        return self._newest(
+            "other.id", " AND other.is_featured = %s AND other.published_at >= %s", [True, recent]
+        )
+
     def count(self):
         with connection.cursor() as cursor:
             cursor.execute(
@@ -1366,3 +1414,66 @@ class CardList:
                 )
             found.append(article)
         return found
+
+
+# What a compact card shows (no picture, summary or byline), and the article's section.
+COMPACT_CARD_FIELDS = {"id", "slug", "language", "title", "kicker", "published_at", "section_id"}
+# Before any article: the section blocks' cut-off on a site with fewer articles than that.
+EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
+
+
+def section_blocks(language, *, exclude, window, size):
+    """Each section's newest articles of edition ``language`` but ``exclude`` (an
+    article or None): ``[(section, [article, …])]`` in the sections' order, ``size`` at
+    most each, in one query however many sections there are.
+
+    Ranked among the newest articles only, so the cost does not grow with the archive:
+    those published since the ``window``-th newest (a range of the edition's index; a
+    semi-join on their ids made PostgreSQL read the whole table instead). Written as SQL:
+    the ORM compiles a filtered window as a query wrapped in another, which cost more
+    Python than the rest of the home page's queries together. The articles carry the
+    columns of a compact card only."""
+    table, sections = Article._meta.db_table, Section._meta.db_table
+    now = timezone.now()
+    public, public_params = public_sql("article", now)
+    newest_public, newest_params = public_sql("newest", now)
+    columns, names, convert = column_loader(Article, "article", COMPACT_CARD_FIELDS)
+    left_out = "AND article.id <> %s" if exclude is not None else ""
+    sql = (
+        "SELECT ranked.*, section.name, section.slug, section.language FROM"
+        f" (SELECT {columns}, ROW_NUMBER() OVER (PARTITION BY article.section_id"
+        " ORDER BY article.published_at DESC, article.id DESC) AS place"
+        f" FROM {table} article WHERE {public} AND article.language = %s {left_out}"
+        " AND article.published_at >= COALESCE("
+        f"(SELECT newest.published_at FROM {table} newest"
+        f" WHERE {newest_public} AND newest.language = %s"
+        " ORDER BY newest.published_at DESC, newest.id DESC LIMIT 1 OFFSET %s), %s)"
+        f") ranked JOIN {sections} section ON section.id = ranked.section_id"
+        " WHERE ranked.place <= %s ORDER BY section.position, section.name, ranked.place"
+    )
+    params = [
+        *public_params,
+        language,
+        *([exclude.pk] if exclude is not None else []),
+        *newest_params,
+        language,
+        window - 1,
+        connection.ops.adapt_datetimefield_value(EARLIEST),
+        size,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    width = len(names)
+    blocks = {}
+    for row in rows:
+        article = Article.from_db(connection.alias, names, convert(row[:width]))
+        block = blocks.get(article.section_id)
+        if block is None:
+            name, slug, section_language = row[width + 1 :]
+            section = Section(
+                id=article.section_id, name=name, slug=slug, language=section_language
+            )
+            block = blocks[article.section_id] = (section, [])
+        block[1].append(article)
+    return list(blocks.values())

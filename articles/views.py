@@ -1,9 +1,8 @@
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import InvalidPage, Paginator
-from django.db import connection
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,23 +19,18 @@ from articles.models import (
     Outlet,
     Page,
     Section,
-    column_loader,
     page_relations,
-    public_sql,
     read_byline_names,
+    section_blocks,
 )
 from articles.origin import absolute_url
 
 SECTION_BLOCK_SIZE = 4
 # Section blocks show each section's newest articles among the site's newest this many.
 SECTION_BLOCK_WINDOW = 500
-# Before any article: the section blocks' cut-off on a site with fewer articles than that.
-EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
 # A lead story marked by an editor leads the home page until a newer one is marked, or
 # until it is this old; then the newest article leads.
 LEAD_STORY_MAX_AGE = timedelta(days=2)
-# What a compact card shows (no picture, summary or byline), and the article's section.
-COMPACT_CARD_FIELDS = {"id", "slug", "language", "title", "kicker", "published_at", "section_id"}
 
 
 class PublishedArticleListView(ListView):
@@ -78,45 +72,12 @@ class HomeView(PublishedArticleListView):
     def get_queryset(self):
         articles = super().get_queryset()
         self.first_page_cards = None
-        table = Article._meta.db_table
-        public, public_params = public_sql("other", articles.now)
-        newest = (
-            f"SELECT {{}} FROM {table} other WHERE {public} AND other.language = %s {{}}"
-            " ORDER BY other.published_at DESC, other.id DESC LIMIT 1"
-        )
-        newest_params = [*public_params, self.edition.code]
-        # The newest article marked as the lead, if it is recent enough.
-        marked = newest.format(
-            "other.id", "AND other.is_featured = %s AND other.published_at >= %s"
-        )
-        recent = articles.now - LEAD_STORY_MAX_AGE
-        marked_params = [*newest_params, True, connection.ops.adapt_datetimefield_value(recent)]
         if self.on_first_page():
-            # The lead and the first page's cards in one read: the marked lead and the
-            # newest paginate_by + 1, the newest of which leads when none is marked. Two
-            # index reads (PostgreSQL ORs them as bitmaps), whatever the number of articles.
-            after = newest.format("other.published_at", "") + " OFFSET %s"
-            either = f"article.id = ({marked}) OR article.published_at >= COALESCE(({after}), %s)"
-            rows = articles.read(
-                f" AND ({either}){articles.ORDER}",
-                [
-                    *marked_params,
-                    *newest_params,
-                    self.paginate_by,
-                    connection.ops.adapt_datetimefield_value(EARLIEST),
-                ],
-            )
-            self.lead = next(
-                (row for row in rows if row.is_featured and row.published_at >= recent),
-                next(iter(rows), None),
-            )
-            cards = [row for row in rows if row is not self.lead]
-            self.first_page_cards = cards[: self.paginate_by]
+            # The lead and the first page's cards in one read.
+            self.lead, cards = articles.lead_and_newest(self.paginate_by, LEAD_STORY_MAX_AGE)
+            self.first_page_cards = cards
         else:
-            # Two index range scans at most, never a sort of every published article.
-            leads = articles.narrowed(f"article.id = ({marked})", marked_params)[0:1]
-            leads = leads or articles[0:1]
-            self.lead = leads[0] if leads else None
+            self.lead = articles.lead(LEAD_STORY_MAX_AGE)
         if self.lead is None:
             return articles
         return articles.narrowed("article.id <> %s", [self.lead.pk])
@@ -151,59 +112,12 @@ class HomeView(PublishedArticleListView):
         return super().page_cards(page)
 
     def section_blocks(self):
-        """Each section's newest articles (``[(section, [article, …])]`` in the sections'
-        order, ``SECTION_BLOCK_SIZE`` at most each, the lead left out), in one query however
-        many sections there are.
-
-        Ranked among the newest articles only, so the cost does not grow with the archive:
-        those published since the SECTION_BLOCK_WINDOW-th newest (a range of the edition's
-        index; a semi-join on their ids made PostgreSQL read the whole table instead).
-        Written as SQL: the ORM's window filter is compiled as a query wrapped in another,
-        which cost more Python than the rest of the home page's queries together. The
-        articles carry the columns of a compact card only."""
-        table, sections = Article._meta.db_table, Section._meta.db_table
-        now = timezone.now()
-        public, public_params = public_sql("article", now)
-        newest_public, newest_params = public_sql("newest", now)
-        columns, names, convert = column_loader(Article, "article", COMPACT_CARD_FIELDS)
-        code = self.edition.code
-        lead = "AND article.id <> %s" if self.lead is not None else ""
-        sql = (
-            "SELECT ranked.*, section.name, section.slug, section.language FROM"
-            f" (SELECT {columns}, ROW_NUMBER() OVER (PARTITION BY article.section_id"
-            " ORDER BY article.published_at DESC, article.id DESC) AS place"
-            f" FROM {table} article WHERE {public} AND article.language = %s {lead}"
-            " AND article.published_at >= COALESCE("
-            f"(SELECT newest.published_at FROM {table} newest"
-            f" WHERE {newest_public} AND newest.language = %s"
-            " ORDER BY newest.published_at DESC, newest.id DESC LIMIT 1 OFFSET %s), %s)"
-            f") ranked JOIN {sections} section ON section.id = ranked.section_id"
-            " WHERE ranked.place <= %s ORDER BY section.position, section.name, ranked.place"
+        return section_blocks(
+            self.edition.code,
+            exclude=self.lead,
+            window=SECTION_BLOCK_WINDOW,
+            size=SECTION_BLOCK_SIZE,
         )
-        params = [
-            *public_params,
-            code,
-            *([self.lead.pk] if self.lead is not None else []),
-            *newest_params,
-            code,
-            SECTION_BLOCK_WINDOW - 1,
-            connection.ops.adapt_datetimefield_value(EARLIEST),
-            SECTION_BLOCK_SIZE,
-        ]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        width = len(names)
-        blocks = {}
-        for row in rows:
-            article = Article.from_db(connection.alias, names, convert(row[:width]))
-            block = blocks.get(article.section_id)
-            if block is None:
-                name, slug, language = row[width + 1 :]
-                section = Section(id=article.section_id, name=name, slug=slug, language=language)
-                block = blocks[article.section_id] = (section, [])
-            block[1].append(article)
-        return list(blocks.values())
 
 
 class SectionView(PublishedArticleListView):
