@@ -12,8 +12,9 @@ change to one of them (an edit, an author renamed, a rendition made, a deploy) r
 a new key, so no card is ever served stale and nothing needs to be removed: every entry
 expires a day after it was kept.
 
-The card's age ("2 hours ago") changes with the clock, not with the content: it is left
-out of the kept HTML and written live into each card.
+The card's age ("2 hours ago") changes with the clock, not with the content: its words
+are left out of the kept HTML (its ``<time datetime>`` is kept) and written live into
+each card.
 
 One round trip to the shared cache a list (``get_many``) and one more to store the cards
 that were missing; when the shared cache is down, every card is rendered (``page_cache.
@@ -27,8 +28,8 @@ from typing import NamedTuple
 from django.conf import settings
 from django.template import engines
 from django.urls import get_script_prefix
-from django.utils import translation
-from markupsafe import Markup
+from django.utils import timezone, translation
+from markupsafe import Markup, escape
 
 from articles import page_cache
 
@@ -69,32 +70,43 @@ def _macros():
     return engines["jinja2"].env.get_template("includes/macros.html").module
 
 
-def card_key(article, compact, show_byline, level):
-    """The shared cache's key of ``article``'s card of this variant (see the module's
-    docstring for what it is a digest of)."""
-    image = article.image if article.image_id is not None else None
-    facts = (
-        translation.get_language(),
-        get_script_prefix(),
-        settings.MEDIA_URL,
-        compact,
-        show_byline,
-        level,
-        # The address is made of these (and the prefix above): cheaper than reversing it.
-        article.pk,
-        article.slug,
-        article.language,
-        article.title,
-        article.kicker,
-        "" if compact else article.summary,
-        article.published_at,
-        None
-        if image is None or compact
-        else (image.pk, image.file.name, image.width, image.height, image.renditions),
-        tuple((a.slug, a.name) for a in article.byline_authors) if show_byline else (),
-    )
-    digest = hashlib.blake2b(repr(facts).encode(), digest_size=16).hexdigest()
-    return f"card:{CARD_SHAPE}:{digest}"
+def card_keys(articles, compact, show_byline, level):
+    """The shared cache's keys of ``articles``' cards of this variant (see the module's
+    docstring for what each is a digest of)."""
+    # What every card of the list shares: the interface language, the address prefix, the
+    # pictures' address, the time zone of the <time> element and the card's variant.
+    shared = repr(
+        (
+            translation.get_language(),
+            get_script_prefix(),
+            settings.MEDIA_URL,
+            timezone.get_current_timezone_name(),
+            compact,
+            show_byline,
+            level,
+        )
+    ).encode()
+    keys = []
+    for article in articles:
+        # A compact card has no picture: its rows leave the picture's column out.
+        image = None if compact or article.image_id is None else article.image
+        facts = (
+            # The address is made of these (and the prefix above): cheaper than reversing it.
+            article.pk,
+            article.slug,
+            article.language,
+            article.title,
+            article.kicker,
+            "" if compact else article.summary,
+            article.published_at,
+            None
+            if image is None
+            else (image.pk, image.file.name, image.width, image.height, image.renditions),
+            tuple((a.slug, a.name) for a in article.byline_authors) if show_byline else (),
+        )
+        digest = hashlib.blake2b(shared + repr(facts).encode(), digest_size=16).hexdigest()
+        keys.append(f"card:{CARD_SHAPE}:{digest}")
+    return keys
 
 
 def article_cards(articles, compact=False, show_byline=False, level=3):
@@ -112,14 +124,14 @@ def grouped_cards(groups, compact=False, show_byline=False, level=3):
 
 
 def _cards(lists, compact, show_byline, level):
-    from ifp.jinja2 import age_element
-
     articles = [article for articles in lists for article in articles]
     if not articles:
         return [[] for _ in lists]
     macros = _macros()
-    keys = [card_key(article, compact, show_byline, level) for article in articles]
+    keys = card_keys(articles, compact, show_byline, level)
     found = page_cache.guarded("get_many", keys, default=None)
+    # The live age's words, as the age macro writes them; its <time> element is kept.
+    age = engines["jinja2"].env.filters["age"]
     cards, missing = [], {}
     for article, key in zip(articles, keys, strict=True):
         entry = page_cache.entry_or_miss((found or {}).get(key), CardEntry)
@@ -135,8 +147,7 @@ def _cards(lists, compact, show_byline, level):
             )
             before, _mark, after = html.partition(AGE_MARK)
             entry = missing[key] = CardEntry(before, after)
-        age = age_element(article.published_at)
-        cards.append(Markup(f"{entry.before}{age}{entry.after}"))
+        cards.append(Markup(f"{entry.before}{escape(age(article.published_at))}{entry.after}"))
     if missing and found is not None:
         page_cache.guarded("set_many", missing, timeout=CARD_SECONDS)
     result, start = [], 0

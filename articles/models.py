@@ -1,5 +1,6 @@
 import functools
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import NamedTuple
 
 from django.conf import settings
@@ -157,6 +158,13 @@ def public_q(prefix=""):
     )
 
 
+def public_sql(alias, now):
+    """The condition of ``published()`` on the articles of table alias ``alias`` for the
+    queries written as SQL: ``(sql, params)``, ``now`` being the request's clock."""
+    now = connection.ops.adapt_datetimefield_value(now)
+    return (f"{alias}.status = %s AND {alias}.published_at <= %s", [Article.Status.PUBLISHED, now])
+
+
 def newsroom_ordering():
     """``ArticleQuerySet.newsroom_order`` as order_by expressions (the admin's list sorts
     by them until a column is chosen)."""
@@ -166,6 +174,45 @@ def newsroom_ordering():
     first = Case(When(in_hand, then=Value(0)), default=Value(1))
     when = Case(When(in_hand, then=F("updated_at")), default=F("published_at"))
     return (first.asc(), when.desc(nulls_last=True))
+
+
+# The columns an article card shows (``includes/macros.html``'s ``article_card`` and the
+# home page's lead): its address (slug, language), headline, kicker, summary, time and
+# picture. Everything else stays in the database on the list pages.
+CARD_FIELDS = ("slug", "language", "title", "kicker", "standfirst", "excerpt", "published_at")
+
+
+class BylineName(NamedTuple):
+    """An author as a card's byline shows them: a link to their page, and their name."""
+
+    slug: str
+    name: str
+
+
+def read_byline_names(articles):
+    """Give each of ``articles`` its ``byline_authors`` as ``BylineName``s, in byline
+    order and without translators, in one query whatever their number; the cards of a
+    list need nothing else of an author.
+
+    Written as SQL: rows of three strings, where ``prefetch_related`` built a byline and an
+    author model for each (about a fifth of a section page's Python calls)."""
+    names = {article.pk: [] for article in articles}
+    if not names:
+        return articles
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT byline.article_id, author.slug, author.name"
+            f" FROM {Byline._meta.db_table} byline"
+            f" JOIN {Author._meta.db_table} author ON author.id = byline.author_id"
+            f" WHERE byline.article_id IN ({', '.join(['%s'] * len(names))})"
+            " AND byline.role <> %s ORDER BY byline.position, byline.id",
+            [*names, "translator"],
+        )
+        for article_id, slug, name in cursor.fetchall():
+            names[article_id].append(BylineName(slug, name))
+    for article in articles:
+        article.__dict__["byline_names"] = names[article.pk]
+    return articles
 
 
 def bylines_prefetch():
@@ -503,9 +550,12 @@ class Article(models.Model):
             models.Index(
                 fields=["language", "status", "-published_at", "-id"], name="article_edition_idx"
             ),
-            # Section pages: one section's published articles, newest first.
+            # Section pages: one section's published articles, newest first, and their
+            # count read from the index alone (the language, which every public list
+            # also filters on, is in it: without it the count read the whole table).
             models.Index(
-                fields=["section", "status", "-published_at"], name="article_section_idx"
+                fields=["section", "status", "-published_at", "-id", "language"],
+                name="article_section_list_idx",
             ),
             # The article sitemap's <lastmod> in the index: the newest of this expression.
             models.Index(
@@ -584,8 +634,11 @@ class Article(models.Model):
 
     @property
     def byline_authors(self):
-        """The authors in byline order (from the prefetch that ``for_listing`` sets up);
-        translators are credited apart, not in the byline."""
+        """The authors in byline order (from the prefetch that ``for_listing`` sets up,
+        or as names from ``read_byline_names`` on the card lists); translators are
+        credited apart, not in the byline."""
+        if "byline_names" in self.__dict__:
+            return self.__dict__["byline_names"]
         return [byline.author for byline in self.bylines.all() if byline.role != "translator"]
 
     @property
@@ -1293,3 +1346,253 @@ def page_relations(article):
         [article.pk],
     )
     return PageRelations(list(authors), list(tags), list(corrections))
+
+
+_loaders = {}
+
+
+def column_loader(model, alias, attnames):
+    """``(columns, names, convert)`` for reading ``model``'s fields ``attnames`` with SQL:
+    the columns to select from table alias ``alias`` (in the model's field order), the
+    fields' attribute names in that order, and a function that turns a row of those
+    columns into the values the ORM would give them (the database's and the fields'
+    converters: times from SQLite's text, JSON decoded…), for ``model.from_db``. Worked
+    out once a process."""
+    key = (model, alias, frozenset(attnames), connection.vendor)
+    if key not in _loaders:
+        _loaders[key] = _make_column_loader(model, alias, attnames)
+    return _loaders[key]
+
+
+def _make_column_loader(model, alias, attnames):
+    fields = [field for field in model._meta.concrete_fields if field.attname in attnames]
+    columns = ", ".join(f"{alias}.{connection.ops.quote_name(f.column)}" for f in fields)
+    steps = []
+    for index, field in enumerate(fields):
+        expression = field.get_col(model._meta.db_table)
+        converters = connection.ops.get_db_converters(expression)
+        converters += field.get_db_converters(connection)
+        if converters:
+            steps.append((index, expression, converters))
+
+    def convert(row):
+        row = list(row)
+        for index, expression, converters in steps:
+            for converter in converters:
+                row[index] = converter(row[index], expression, connection)
+        return row
+
+    return columns, [field.attname for field in fields], convert
+
+
+class _Later:
+    """A list read when it is first iterated or measured."""
+
+    def __init__(self, read):
+        self._read = read
+
+    @cached_property
+    def items(self):
+        return self._read()
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self):
+        return len(self.items)
+
+    def __bool__(self):
+        return bool(self.items)
+
+    def __getitem__(self, index):
+        return self.items[index]
+
+
+class CardList:
+    """One edition's published articles as a list page's cards show them, newest first:
+    ``Paginator``'s ``object_list``, whose ``count()`` and each slice (``[start:stop]``,
+    a list of ``Article``s with ``CARD_FIELDS``, ``is_featured`` and their picture) are
+    one SQL query each. ``where`` narrows it: SQL on the table alias ``article``, with
+    ``params``.
+
+    Written as SQL because these are the hottest uncached reads after the article page:
+    the ORM spent more Python building and compiling a list page's count and page (about
+    5,000 calls) than the page's cards cost to write."""
+
+    ordered = True  # for Paginator: the order is the newsroom's, newest first
+    ORDER = " ORDER BY article.published_at DESC, article.id DESC"
+
+    def __init__(self, language, where="", params=(), now=None):
+        self.now = now or timezone.now()
+        self.language = language
+        public, public_params = public_sql("article", self.now)
+        self.where = f"{public} AND article.language = %s"
+        self.params = [*public_params, language]
+        if where:
+            self.where += f" AND ({where})"
+            self.params += list(params)
+
+    def narrowed(self, where, params=()):
+        """This list with only the articles that also meet ``where``."""
+        narrower = CardList(self.language, now=self.now)
+        narrower.where = f"{self.where} AND ({where})"
+        narrower.params = [*self.params, *params]
+        return narrower
+
+    def lead(self, max_age):
+        """The lead story: the newest article marked as the lead if it is at most
+        ``max_age`` old, else the newest; None on an empty list. Two index reads at most,
+        never a sort of every article."""
+        marked, params = self._newest_marked(max_age)
+        leads = self.narrowed(f"article.id = ({marked})", params)[0:1] or self[0:1]
+        return leads[0] if leads else None
+
+    def lead_and_newest(self, count, max_age):
+        """``(lead, [the newest count articles but the lead])`` in one query: the lead as
+        ``lead`` chooses it, read with the newest ``count`` + 1 (PostgreSQL ORs the two
+        index reads as bitmaps, whatever the number of articles)."""
+        marked, marked_params = self._newest_marked(max_age)
+        after, after_params = self._newest("other.published_at")
+        either = f"article.id = ({marked}) OR article.published_at >= COALESCE(({after}"
+        rows = self.read(
+            f" AND ({either} OFFSET %s), %s)){self.ORDER}",
+            [
+                *marked_params,
+                *after_params,
+                count,
+                connection.ops.adapt_datetimefield_value(EARLIEST),
+            ],
+        )
+        recent = self.now - max_age
+        lead = next(
+            (row for row in rows if row.is_featured and row.published_at >= recent),
+            next(iter(rows), None),
+        )
+        return lead, [row for row in rows if row is not lead][:count]
+
+    def _newest(self, column, where="", params=()):
+        """SQL of ``column`` of this edition's newest published article (alias ``other``)
+        that meets ``where``, and its params: a subquery."""
+        public, public_params = public_sql("other", self.now)
+        sql = (
+            f"SELECT {column} FROM {Article._meta.db_table} other"
+            f" WHERE {public} AND other.language = %s{where}"
+            " ORDER BY other.published_at DESC, other.id DESC LIMIT 1"
+        )
+        return sql, [*public_params, self.language, *params]
+
+    def _newest_marked(self, max_age):
+        recent = connection.ops.adapt_datetimefield_value(self.now - max_age)
+        return self._newest(
+            "other.id", " AND other.is_featured = %s AND other.published_at >= %s", [True, recent]
+        )
+
+    def count(self):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT COUNT(*) FROM {Article._meta.db_table} article WHERE {self.where}",
+                self.params,
+            )
+            return cursor.fetchone()[0]
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice) or index.step is not None or index.stop is None:
+            raise TypeError("A card list is read a slice at a time.")
+        start = index.start or 0
+        tail, params = self.ORDER + " LIMIT %s OFFSET %s", [max(0, index.stop - start), start]
+        # Read when first used, like a queryset's slice: the home page has its first
+        # page's cards already, read with its lead.
+        return _Later(lambda: self.read(tail, params))
+
+    def read(self, tail="", params=()):
+        """The articles of this list (with ``tail``, SQL after the WHERE, and its
+        ``params``), their pictures joined."""
+        from images.models import Image
+
+        articles, names, convert = column_loader(
+            Article, "article", {"id", *CARD_FIELDS, "is_featured", "image_id"}
+        )
+        images, image_names, convert_image = column_loader(
+            Image, "image", {"id", "file", "width", "height", "renditions"}
+        )
+        sql = (
+            f"SELECT {articles}, {images} FROM {Article._meta.db_table} article"
+            f" LEFT JOIN {Image._meta.db_table} image ON image.id = article.image_id"
+            f" WHERE {self.where}{tail}"
+        )
+        width = len(names)
+        found = []
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*self.params, *params])
+            rows = cursor.fetchall()
+        for row in rows:
+            article = Article.from_db(connection.alias, names, convert(row[:width]))
+            if article.image_id is not None:
+                article.image = Image.from_db(
+                    connection.alias, image_names, convert_image(row[width:])
+                )
+            found.append(article)
+        return found
+
+
+# What a compact card shows (no picture, summary or byline), and the article's section.
+COMPACT_CARD_FIELDS = {"id", "slug", "language", "title", "kicker", "published_at", "section_id"}
+# Before any article: the section blocks' cut-off on a site with fewer articles than that.
+EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
+
+
+def section_blocks(language, *, exclude, window, size):
+    """Each section's newest articles of edition ``language`` but ``exclude`` (an
+    article or None): ``[(section, [article, …])]`` in the sections' order, ``size`` at
+    most each, in one query however many sections there are.
+
+    Ranked among the newest articles only, so the cost does not grow with the archive:
+    those published since the ``window``-th newest (a range of the edition's index; a
+    semi-join on their ids made PostgreSQL read the whole table instead). Written as SQL:
+    the ORM compiles a filtered window as a query wrapped in another, which cost more
+    Python than the rest of the home page's queries together. The articles carry the
+    columns of a compact card only."""
+    table, sections = Article._meta.db_table, Section._meta.db_table
+    now = timezone.now()
+    public, public_params = public_sql("article", now)
+    newest_public, newest_params = public_sql("newest", now)
+    columns, names, convert = column_loader(Article, "article", COMPACT_CARD_FIELDS)
+    left_out = "AND article.id <> %s" if exclude is not None else ""
+    sql = (
+        "SELECT ranked.*, section.name, section.slug, section.language FROM"
+        f" (SELECT {columns}, ROW_NUMBER() OVER (PARTITION BY article.section_id"
+        " ORDER BY article.published_at DESC, article.id DESC) AS place"
+        f" FROM {table} article WHERE {public} AND article.language = %s {left_out}"
+        " AND article.published_at >= COALESCE("
+        f"(SELECT newest.published_at FROM {table} newest"
+        f" WHERE {newest_public} AND newest.language = %s"
+        " ORDER BY newest.published_at DESC, newest.id DESC LIMIT 1 OFFSET %s), %s)"
+        f") ranked JOIN {sections} section ON section.id = ranked.section_id"
+        " WHERE ranked.place <= %s ORDER BY section.position, section.name, ranked.place"
+    )
+    params = [
+        *public_params,
+        language,
+        *([exclude.pk] if exclude is not None else []),
+        *newest_params,
+        language,
+        window - 1,
+        connection.ops.adapt_datetimefield_value(EARLIEST),
+        size,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    width = len(names)
+    blocks = {}
+    for row in rows:
+        article = Article.from_db(connection.alias, names, convert(row[:width]))
+        block = blocks.get(article.section_id)
+        if block is None:
+            name, slug, section_language = row[width + 1 :]
+            section = Section(
+                id=article.section_id, name=name, slug=slug, language=section_language
+            )
+            block = blocks[article.section_id] = (section, [])
+        block[1].append(article)
+    return list(blocks.values())

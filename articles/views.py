@@ -1,15 +1,12 @@
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import F, Subquery, Value, Window, prefetch_related_objects
-from django.db.models.functions import Coalesce, RowNumber
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView, ListView, MonthArchiveView
 from taggit.models import Tag, TaggedItem
@@ -25,15 +22,16 @@ from articles import (
     structured_data,
 )
 from articles.models import (
-    SEARCH_COLUMNS,
     Article,
+    CardList,
     Correction,
     Outlet,
     Page,
     Section,
-    bylines_prefetch,
     page_article,
     page_relations,
+    read_byline_names,
+    section_blocks,
 )
 from articles.origin import absolute_url
 from live import coverage as live_coverage
@@ -41,8 +39,6 @@ from live import coverage as live_coverage
 SECTION_BLOCK_SIZE = 4
 # Section blocks show each section's newest articles among the site's newest this many.
 SECTION_BLOCK_WINDOW = 500
-# Before any article: the section blocks' cut-off on a site with fewer articles than that.
-EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
 # A lead story marked by an editor leads the home page until a newer one is marked, or
 # until it is this old; then the newest article leads.
 LEAD_STORY_MAX_AGE = timedelta(days=2)
@@ -60,7 +56,24 @@ class PublishedArticleListView(ListView):
         return editions.of_request(self.request)
 
     def get_queryset(self):
-        return Article.objects.published().in_language(self.edition.code).for_listing()
+        return CardList(self.edition.code)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page = context["page_obj"]
+        cards = self.page_cards(page)
+        # The cards' bylines, and those of whatever else the page shows, in one query.
+        read_byline_names([*self.also_bylined(page), *cards])
+        page.object_list = context["articles"] = context["object_list"] = cards
+        return context
+
+    def also_bylined(self, page):
+        """Articles other than the page's cards whose bylines the page shows."""
+        return []
+
+    def page_cards(self, page):
+        """The articles of ``page``'s cards, read."""
+        return list(page.object_list)
 
 
 class HomeView(PublishedArticleListView):
@@ -69,69 +82,53 @@ class HomeView(PublishedArticleListView):
 
     def get_queryset(self):
         articles = super().get_queryset()
-        # Two index range scans at most, never a sort of every published article.
-        recent = timezone.now() - LEAD_STORY_MAX_AGE
-        # Its bylines are read with the page's (get_context_data): one query for both.
-        candidates = articles.prefetch_related(None)
-        self.lead = (
-            candidates.filter(is_featured=True, published_at__gte=recent).first()
-            or candidates.first()
-        )
+        self.first_page_cards = None
+        if self.on_first_page():
+            # The lead and the first page's cards in one read.
+            self.lead, cards = articles.lead_and_newest(self.paginate_by, LEAD_STORY_MAX_AGE)
+            self.first_page_cards = cards
+        else:
+            self.lead = articles.lead(LEAD_STORY_MAX_AGE)
         if self.lead is None:
             return articles
-        return articles.exclude(pk=self.lead.pk)
+        return articles.narrowed("article.id <> %s", [self.lead.pk])
+
+    def on_first_page(self):
+        """Whether the page asked for is the first (ListView's reading of ``?page=``)."""
+        number = self.kwargs.get(self.page_kwarg) or self.request.GET.get(self.page_kwarg)
+        return (number or "1") == "1"
 
     def get_paginator(self, queryset, *args, **kwargs):
         paginator = super().get_paginator(queryset, *args, **kwargs)
         if self.lead is not None:
             # Every published article but the lead: counting all of them is an index-only
             # scan, where "all but one" reads every row (3x slower on 100,000 articles).
-            paginator.count = Article.objects.published().in_language(self.edition.code).count()
-            paginator.count -= 1
+            paginator.count = CardList(self.edition.code, now=queryset.now).count() - 1
         return paginator
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        page = context["page_obj"]
-        first_page = page.number == 1
+        first_page = context["page_obj"].number == 1
         context["lead"] = self.lead if first_page else None
-        cards = list(page.object_list.prefetch_related(None))
-        shown = [context["lead"], *cards] if context["lead"] is not None else cards
-        prefetch_related_objects(shown, bylines_prefetch())
-        page.object_list = context["articles"] = context["object_list"] = cards
         context["section_blocks"] = self.section_blocks() if first_page else ()
         context["website_json_ld"] = structured_data.website(self.request)
         return context
 
+    def also_bylined(self, page):
+        return [self.lead] if page.number == 1 and self.lead is not None else []
+
+    def page_cards(self, page):
+        if page.number == 1 and self.first_page_cards is not None:
+            return self.first_page_cards
+        return super().page_cards(page)
+
     def section_blocks(self):
-        """Each section's newest articles, in one query however many sections there are."""
-        # Ranked among the newest articles only, so the cost does not grow with the archive:
-        # those published since the SECTION_BLOCK_WINDOW-th newest (a range of the edition's
-        # index; a semi-join on their ids made PostgreSQL read the whole table instead).
-        published = Article.objects.published().in_language(self.edition.code)
-        cutoff = published.order_by("-published_at", "-id").values("published_at")[
-            SECTION_BLOCK_WINDOW - 1 : SECTION_BLOCK_WINDOW
-        ]
-        articles = published.filter(published_at__gte=Coalesce(Subquery(cutoff), Value(EARLIEST)))
-        if self.lead is not None:
-            articles = articles.exclude(pk=self.lead.pk)
-        ranked = (
-            articles.select_related("section", "image")
-            .defer("body", *SEARCH_COLUMNS)
-            .annotate(
-                rank=Window(
-                    RowNumber(),
-                    partition_by=F("section_id"),
-                    order_by=(F("published_at").desc(), F("id").desc()),
-                )
-            )
-            .filter(rank__lte=SECTION_BLOCK_SIZE)
-            .order_by("section__position", "section__name", "rank")
+        return section_blocks(
+            self.edition.code,
+            exclude=self.lead,
+            window=SECTION_BLOCK_WINDOW,
+            size=SECTION_BLOCK_SIZE,
         )
-        blocks = {}
-        for article in ranked:
-            blocks.setdefault(article.section, []).append(article)
-        return list(blocks.items())
 
 
 class SectionView(PublishedArticleListView):
@@ -141,7 +138,7 @@ class SectionView(PublishedArticleListView):
         self.section = get_object_or_404(
             Section, slug=self.kwargs["slug"], language=self.edition.code
         )
-        return super().get_queryset().filter(section=self.section)
+        return super().get_queryset().narrowed("article.section_id = %s", [self.section.pk])
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(section=self.section, **kwargs)
@@ -156,10 +153,16 @@ class TagView(PublishedArticleListView):
         # newest published articles in index order and stop at a page's worth, where the
         # join read every published article of the edition and sorted them (a common tag
         # on 10,000 articles: 46 ms, now 11).
-        tagged = TaggedItem.objects.filter(
-            tag=self.tag, content_type=ContentType.objects.get_for_model(Article)
-        ).values("object_id")
-        return super().get_queryset().filter(pk__in=tagged)
+        tagged = (
+            f"SELECT item.object_id FROM {TaggedItem._meta.db_table} item"
+            " WHERE item.tag_id = %s AND item.content_type_id = %s"
+        )
+        content_type = ContentType.objects.get_for_model(Article).pk
+        return (
+            super()
+            .get_queryset()
+            .narrowed(f"article.id IN ({tagged})", [self.tag.pk, content_type])
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(tag=self.tag, **kwargs)
@@ -178,7 +181,7 @@ class OutletView(PublishedArticleListView):
 
     def get_queryset(self):
         self.outlet = get_object_or_404(Outlet, slug=self.kwargs["slug"])
-        return super().get_queryset().filter(source_outlet=self.outlet)
+        return super().get_queryset().narrowed("article.source_outlet_id = %s", [self.outlet.pk])
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(outlet=self.outlet, **kwargs)

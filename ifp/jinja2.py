@@ -54,14 +54,16 @@ def age(value):
     return templating.age(value)
 
 
-def age_element(value):
+def age_element(value, text=None):
     """The ``<time class="age" datetime=… data-age>`` element of ``value``'s age, which
-    ``static/js/relative-time.js`` keeps right on cached pages (``Markup``). Written in
-    Python rather than as a macro: a list page writes one for every card, and a Jinja
-    macro call costs several times the element's own work."""
+    ``static/js/relative-time.js`` keeps right on cached pages (``Markup``); ``text``, when
+    given, stands in for the age's words (a kept card's mark for its live age). Written in
+    Python rather than as a macro: a Jinja macro call costs several times the element's
+    own work."""
+    words = age(value) if text is None else text
     return Markup(
         f'<time class="age" datetime="{escape(templating.datetime_attr(value))}" data-age>'
-        f"{escape(age(value))}</time>"
+        f"{escape(words)}</time>"
     )
 
 

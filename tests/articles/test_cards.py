@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from articles import cards
+from staff.models import Author
 from tests.admin_forms import save_in_admin
 from tests.factories import AuthorFactory, ImageFactory, PublishedArticleFactory, SectionFactory
 
@@ -190,3 +191,64 @@ def test_the_list_renders_without_the_shared_cache(client, story, monkeypatch):
     response = client.get(SECTION)
     assert response.status_code == 200
     assert "Rial falls" in response.content.decode()
+
+
+def home_parts(client):
+    """The home page's lead, latest list and section blocks, as text."""
+    tree = lxml.html.fromstring(client.get("/").content)
+
+    def text(xpath):
+        return " ".join(lxml.html.tostring(node, encoding="unicode") for node in tree.xpath(xpath))
+
+    return (
+        text("//section[contains(@class, 'lead')]"),
+        text("//section[contains(@class, 'latest')]"),
+        text("//section[contains(@class, 'section-block')]"),
+    )
+
+
+@pytest.fixture
+def home(section, story, client):
+    """A home page a reader has seen: a marked lead, and the story in the latest list and
+    in its section's block (both of its cards in the shared cache now)."""
+    lead = PublishedArticleFactory(
+        section=section,
+        title="Talks resume",
+        is_featured=True,
+        published_at=timezone.now().replace(second=0, microsecond=0) - timedelta(minutes=5),
+        authors=[AuthorFactory(name="Leila Sadr")],
+    )
+    lead_html, latest, blocks = home_parts(client)
+    assert "Talks resume" in lead_html
+    assert "Rial falls" in latest and "Rial falls" in blocks
+    return lead
+
+
+def test_an_edit_in_the_admin_shows_on_every_card_of_the_home_page(
+    client, editor_client, story, home
+):
+    save_in_admin(editor_client, story, title="Rial hits a record low")
+    _lead, latest, blocks = home_parts(client)
+    for part in (latest, blocks):
+        assert "Rial hits a record low" in part and "Rial falls<" not in part
+    save_in_admin(editor_client, story, kicker="Currency")
+    _lead, latest, blocks = home_parts(client)
+    for part in (latest, blocks):
+        assert '<p class="kicker">Currency</p>' in part
+
+
+def test_an_edit_to_the_lead_shows_on_the_home_page(client, editor_client, home):
+    save_in_admin(editor_client, home, title="Talks resume in Vienna")
+    Author.objects.filter(name="Leila Sadr").update(name="Leila Sadr-Amini")
+    lead_html, _latest, _blocks = home_parts(client)
+    assert "Talks resume in Vienna" in lead_html
+    assert "Leila Sadr-Amini</a>" in lead_html
+
+
+def test_a_publish_shows_on_the_home_page_at_once(client, section, story, home, rendered):
+    """A newer story joins the latest list and its section's block at once; only its
+    cards are rendered."""
+    new = PublishedArticleFactory(section=section, title="Parliament votes")
+    _lead, latest, blocks = home_parts(client)
+    assert "Parliament votes" in latest and "Parliament votes" in blocks
+    assert set(rendered) == {new.pk}

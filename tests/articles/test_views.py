@@ -251,12 +251,13 @@ def test_home_page_with_no_articles(client):
 def test_home_query_count_is_fixed_whatever_the_number_of_sections(
     client, django_assert_num_queries
 ):
-    """Lead, count, latest page, the bylines of the lead and the page together, section
-    blocks (one window query), and the site-wide parts."""
+    """The lead with the first page's cards (one read), the count, the bylines of the lead
+    and the cards together, the section blocks (one window query), and the site-wide
+    parts."""
     lead_author, card_author = AuthorFactory(name="Lead Writer"), AuthorFactory(name="Card Writer")
     PublishedArticleFactory(is_featured=True, authors=[lead_author])
     PublishedArticleFactory(authors=[card_author])
-    with django_assert_num_queries(5 + SITE_WIDGETS_COLD):
+    with django_assert_num_queries(4 + SITE_WIDGETS_COLD):
         response = client.get("/")
     assert "Lead Writer</a>" in text_of(response) and "Card Writer</a>" in text_of(response)
     for _ in range(6):
@@ -264,7 +265,7 @@ def test_home_query_count_is_fixed_whatever_the_number_of_sections(
         PublishedArticleFactory.create_batch(
             5, section=section, authors=[AuthorFactory(), AuthorFactory()]
         )
-    with django_assert_num_queries(5 + SITE_WIDGETS_WARM):
+    with django_assert_num_queries(4 + SITE_WIDGETS_WARM):
         response = client.get("/")
     assert len(response.context["section_blocks"]) == 7
     assert all(len(articles) <= 4 for _, articles in response.context["section_blocks"])
@@ -381,13 +382,14 @@ def test_tag_used_only_on_drafts_is_404(client):
 
 
 def test_home_query_count_without_a_marked_lead_story(client, django_assert_num_queries):
-    """No recent lead story: one more query finds the newest article to lead with."""
+    """No recent lead story: the newest article leads, read with the first page's cards
+    in the same query."""
     PublishedArticleFactory.create_batch(3)
-    with django_assert_num_queries(6 + SITE_WIDGETS_COLD):
+    with django_assert_num_queries(4 + SITE_WIDGETS_COLD):
         client.get("/")
     for _ in range(4):
         PublishedArticleFactory.create_batch(3, section=SectionFactory())
-    with django_assert_num_queries(6 + SITE_WIDGETS_WARM):
+    with django_assert_num_queries(4 + SITE_WIDGETS_WARM):
         response = client.get("/")
     assert response.context["lead"] is not None
 
@@ -424,6 +426,24 @@ def test_pictures_in_the_text_cost_one_query_whatever_their_number(
     with django_assert_num_queries(len(baseline) + 1):
         response = client.get(pictured.get_absolute_url())
     assert response.content.decode().count("<picture>") == 3
+
+
+def test_a_marked_lead_older_than_the_first_page_leads_it(client):
+    """The marked lead is read with the first page's cards even when more than a page of
+    articles is newer: it leads, the page holds the newest twelve others, and the next
+    page goes on without it."""
+    now = timezone.now()
+    newer = [
+        PublishedArticleFactory(title=f"Newer {n}", published_at=now - timedelta(minutes=n))
+        for n in range(14)
+    ]
+    PublishedArticleFactory(title="Marked", is_featured=True, published_at=now - timedelta(days=1))
+    PublishedArticleFactory(title="Oldest", published_at=now - timedelta(days=1, hours=1))
+    first = client.get("/")
+    assert first.context["lead"].title == "Marked"
+    assert [a.title for a in first.context["articles"]] == [a.title for a in newer[:12]]
+    second = client.get("/?page=2")
+    assert [a.title for a in second.context["articles"]] == ["Newer 12", "Newer 13", "Oldest"]
 
 
 def test_home_pages_hold_every_published_article_but_the_lead_once(client):
