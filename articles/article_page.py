@@ -10,10 +10,11 @@ rendered on every request). Its key is a digest of everything it is made from: e
 stored field of the article, its section, picture, source outlet, bylines (with their
 authors and roles), tags and corrections, the library pictures its body shows, the
 address of its published translation, the standing pages the publisher's JSON-LD names,
-the settings and the interface language its text depends on, and the source of the
-templates and code that write it. Any change to one of them (an edit, a bio rewritten, a
-rendition made, a deploy) reads under a new key, so no story is ever served stale and
-nothing needs to be removed: every entry expires a day after it was kept.
+the settings and the interface language its text depends on, and the code, templates and
+translations of the deploy (``page_cache.CODE_DIGEST``). Any change to one of them (an
+edit, a bio rewritten, a rendition made, a deploy) reads under a new key, so no story is
+ever served stale and nothing needs to be removed: every entry expires a day after it was
+kept.
 
 Not kept: previews (staff, never cached), and live stories, whose updates arrive without
 the article changing. One round trip to the shared cache a page, and one more to keep a
@@ -22,10 +23,10 @@ story that was missing; when the shared cache is down every story is rendered
 """
 
 import hashlib
-from pathlib import Path
 from typing import NamedTuple
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.template import engines
 from django.templatetags.static import static
 from django.urls import get_script_prefix
@@ -47,6 +48,7 @@ SETTINGS = (
     "STATIC_URL",
     "TIME_ZONE",
     "SITE_LANGUAGES",
+    "SHARE_IMAGE",
     "SHARE_IMAGE_WIDTH",
     "SHARE_IMAGE_HEIGHT",
 )
@@ -59,30 +61,9 @@ class KeptStory(NamedTuple):
     json_ld: str
 
 
-def _sources_digest():
-    root = Path(__file__).resolve().parent.parent
-    sources = (
-        "templates/jinja2/articles/article_story.html",
-        "templates/jinja2/includes/macros.html",
-        "ifp/jinja2.py",
-        "images/markup.py",
-        "images/renditions.py",
-        "articles/structured_data.py",
-        "articles/sharing.py",
-        "articles/sources.py",
-        "articles/templating.py",
-        "articles/persian_dates.py",
-        "articles/article_page.py",
-    )
-    digest = hashlib.blake2b(digest_size=8)
-    for path in sources:
-        digest.update((root / path).read_bytes())
-    return digest.hexdigest()
-
-
 # The entry's shape and the code that writes the HTML: a deploy that changes either reads
 # under new keys.
-STORY_SHAPE = f"{page_cache.shape_key(KeptStory)}{_sources_digest()}"
+STORY_SHAPE = f"{page_cache.shape_key(KeptStory)}{page_cache.CODE_DIGEST}"
 
 
 def _stored(instance):
@@ -107,6 +88,8 @@ def story_key(article, relations, pictures, request):
         get_script_prefix(),
         tuple(getattr(settings, name, None) for name in SETTINGS),
         static("img/logo.png"),
+        structured_data.share_image(),  # the JSON-LD's picture when the article has none
+        default_storage.url("images/"),  # where pictures are served from (S3's domain…)
         tuple(site_extras.standing_pages(request)),
         _stored(article),
         getattr(article, "translation_slug", None),

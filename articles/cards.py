@@ -7,7 +7,7 @@ site-wide content generation is not part of its key, and a publish renders only 
 card. Its key is a digest of everything the card shows and of everything its HTML is made
 from: the article's address, headline, kicker, summary and time, its bylines' names and
 addresses, its picture's files and renditions, the card's variant, the interface language,
-the address prefix and the source of the templates and picture code that write it. Any
+the address prefix and the deploy's code and templates (``page_cache.CODE_DIGEST``). Any
 change to one of them (an edit, an author renamed, a rendition made, a deploy) reads under
 a new key, so no card is ever served stale and nothing needs to be removed: every entry
 expires a day after it was kept.
@@ -22,7 +22,6 @@ guarded``: fail open).
 """
 
 import hashlib
-from pathlib import Path
 from typing import NamedTuple
 
 from django.conf import settings
@@ -48,22 +47,9 @@ class CardEntry(NamedTuple):
     after: str
 
 
-def _sources_digest():
-    root = Path(__file__).resolve().parent.parent
-    sources = (
-        root / "templates/jinja2/includes/macros.html",
-        root / "images/markup.py",
-        root / "images/renditions.py",
-    )
-    digest = hashlib.blake2b(digest_size=8)
-    for path in sources:
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
 # The entry's shape and the code that writes the HTML: a deploy that changes either reads
 # under new keys.
-CARD_SHAPE = f"{page_cache.shape_key(CardEntry)}{_sources_digest()}"
+CARD_SHAPE = f"{page_cache.shape_key(CardEntry)}{page_cache.CODE_DIGEST}"
 
 
 def _macros():

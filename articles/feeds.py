@@ -7,10 +7,8 @@ and update times, and the featured image as an enclosure."""
 import hashlib
 import io
 import mimetypes
-from pathlib import Path
 from typing import NamedTuple
 
-import django
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.syndication.views import Feed
@@ -38,17 +36,9 @@ class FeedItem(NamedTuple):
     xml: str
 
 
-def _sources_digest():
-    root = Path(__file__).resolve().parent.parent
-    digest = hashlib.blake2b(django.get_version().encode(), digest_size=8)
-    for path in ("articles/feeds.py", "core/text.py", "core/urls.py"):
-        digest.update((root / path).read_bytes())
-    return digest.hexdigest()
-
-
-# The entry's shape and the code that writes the XML (this module, the text rule, the
-# address rule and Django's feed writer): a deploy that changes one reads under new keys.
-FEED_ITEM_SHAPE = f"{page_cache.shape_key(FeedItem)}{_sources_digest()}"
+# The entry's shape and the code that writes the XML (the deploy's code and Django's
+# version: page_cache.CODE_DIGEST): a deploy that changes either reads under new keys.
+FEED_ITEM_SHAPE = f"{page_cache.shape_key(FeedItem)}{page_cache.CODE_DIGEST}"
 # Made again a day after it was kept: the items of old articles do not pile up in Redis.
 FEED_ITEM_SECONDS = 86400
 
@@ -93,7 +83,11 @@ def write_kept_items(feed, handler, element):
         if entry is None:
             body = bodies.get(item["article_id"], "")
             content = clean_text(absolute_html(body, item["link"]))
-            entry = to_keep[key] = FeedItem(_item_xml(feed, {**item, "content": content}, element))
+            entry = FeedItem(_item_xml(feed, {**item, "content": content}, element))
+            # Kept only when the body read is the one the key was made from: an edit
+            # saved between the two reads is written now and kept on the next poll.
+            if hashlib.md5(body.encode()).hexdigest() == item["body_digest"]:
+                to_keep[key] = entry
         # Written as it is: the XML was escaped when the item was written.
         handler.ignorableWhitespace(entry.xml)
     if to_keep and found is not None:

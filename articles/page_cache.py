@@ -25,9 +25,11 @@ every host in any case, so no host serves a stale page past its own expiry.
 import hashlib
 import logging
 import time
+from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import parse_qsl, urlencode
 
+import django
 from django.conf import settings
 from django.core.cache import caches
 from django.db import DatabaseError, transaction
@@ -114,6 +116,27 @@ def shape_key(*types):
         f"{kind.__module__}.{kind.__qualname__}({','.join(kind._fields)})" for kind in types
     )
     return hashlib.sha256(described.encode()).hexdigest()[:8]
+
+
+def _code_digest():
+    root = Path(__file__).resolve().parent.parent
+    found = []
+    for app in ("articles", "channels", "core", "ifp", "images", "live", "staff"):
+        found += [path for path in (root / app).rglob("*.py") if "migrations" not in path.parts]
+    found += [*(root / "templates").rglob("*.html"), *(root / "locale").rglob("*.mo")]
+    digest = hashlib.blake2b(django.get_version().encode(), digest_size=8)
+    for path in sorted(found):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+# The code, templates and translations of this deploy (with Django's version): part of the
+# key of every kept rendering (article stories, cards, feed items), which is the same HTML
+# only as long as they are. A deploy that changes any of them (a moved route, a reworded
+# template, a corrected translation) reads under new keys. About 150 files, read once a
+# process (in the gunicorn master before the fork): 10 ms.
+CODE_DIGEST = _code_digest()
 
 
 def entry_or_miss(value, kind):

@@ -42,9 +42,8 @@ REVERSE_CACHE_SIZE = 4096
 
 @lru_cache(maxsize=REVERSE_CACHE_SIZE)
 def _reverse(resolver, prefix, language, urlconf, name, kwargs, current_app):
-    return django_reverse(
-        name, urlconf=urlconf, kwargs=dict(kwargs) if kwargs else None, current_app=current_app
-    )
+    arguments = {key: value for key, _kind, value in kwargs} if kwargs else None
+    return django_reverse(name, urlconf=urlconf, kwargs=arguments, current_app=current_app)
 
 
 def reverse(name, kwargs=None, current_app=None):
@@ -56,7 +55,10 @@ def reverse(name, kwargs=None, current_app=None):
     Django's resolver (measured on the article page); a remembered one is a dictionary
     lookup. Raises ``NoReverseMatch`` as Django's does (a failure is not remembered)."""
     urlconf = get_urlconf()
-    items = tuple(sorted(kwargs.items())) if kwargs else ()
+    # With each value's type: 1 and True are equal keys, not the same address.
+    items = ()
+    if kwargs:
+        items = tuple(sorted((name, type(value), value) for name, value in kwargs.items()))
     key = (get_resolver(urlconf), get_script_prefix(), translation.get_language(), urlconf)
     try:
         return _reverse(*key, name, items, current_app)

@@ -212,3 +212,11 @@ def test_the_page_renders_without_the_shared_cache(client, story, monkeypatch):
     response = client.get(story.get_absolute_url())
     assert response.status_code == 200
     assert "Rial falls" in response.content.decode()
+
+
+def test_the_default_share_picture_shows_in_the_json_ld_at_once(client, story, settings):
+    """An article without a picture names the site's share picture (SHARE_IMAGE)."""
+    assert story.image_id is None
+    settings.SHARE_IMAGE = "https://cdn.example.org/share.png"
+    [picture] = story_of(client, story)[1]["image"]
+    assert picture["url"] == "https://cdn.example.org/share.png"

@@ -56,3 +56,10 @@ def test_a_missing_route_is_an_error_each_time():
     for _ in range(2):
         with pytest.raises(NoReverseMatch):
             reverse("articles:detail", kwargs={"no-such-argument": "x"})
+
+
+def test_equal_arguments_of_other_types_are_other_addresses(settings):
+    """1 == True in a dictionary key; not in an address."""
+    settings.ROOT_URLCONF = __name__
+    assert reverse("detail", kwargs={"slug": 1}) == "/elsewhere/1/"
+    assert reverse("detail", kwargs={"slug": True}) == "/elsewhere/True/"
