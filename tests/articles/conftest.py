@@ -1,5 +1,6 @@
-"""Fixtures of the WordPress importer's tests: an old site's uploads folder, an export with
-a post in every status, and that export imported."""
+"""Fixtures of the reader pages' tests (the shared cache refusing every call) and of the
+WordPress importer's: an old site's uploads folder, an export with a post in every status,
+and that export imported."""
 
 from datetime import timedelta
 
@@ -17,6 +18,21 @@ from tests.articles.wxr import (
     write,
     wxr,
 )
+
+
+@pytest.fixture
+def shared_cache_down(monkeypatch):
+    """Every read and write of the shared cache refused, as by a Redis that is down, and
+    tried at once (not after the retry pause ``page_cache.guarded`` keeps)."""
+    from articles import page_cache
+
+    def refused(*args, **kwargs):
+        raise ConnectionRefusedError("the shared cache is down")
+
+    backend = page_cache._backend()
+    for operation in ("get", "set", "get_many", "set_many"):
+        monkeypatch.setattr(backend, operation, refused)
+    monkeypatch.setattr(backend, "ifp_down_until", 0, raising=False)
 
 
 @pytest.fixture

@@ -199,16 +199,7 @@ def test_a_published_story_is_not_the_preview_an_editor_saw(editor_client, clien
     assert "preview-banner" not in html and "data-beacon" in html
 
 
-def test_the_page_renders_without_the_shared_cache(client, story, monkeypatch):
-    from articles import page_cache
-
-    def refused(*args, **kwargs):
-        raise ConnectionRefusedError("the shared cache is down")
-
-    backend = page_cache._backend()
-    monkeypatch.setattr(backend, "get", refused)
-    monkeypatch.setattr(backend, "set", refused)
-    monkeypatch.setattr(backend, "ifp_down_until", 0, raising=False)
+def test_the_page_renders_without_the_shared_cache(client, story, shared_cache_down):
     response = client.get(story.get_absolute_url())
     assert response.status_code == 200
     assert "Rial falls" in response.content.decode()

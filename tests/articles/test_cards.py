@@ -178,16 +178,7 @@ def test_the_persian_edition_has_its_own_cards(client, settings):
     assert "By <a" not in html
 
 
-def test_the_list_renders_without_the_shared_cache(client, story, monkeypatch):
-    from articles import page_cache
-
-    def refused(*args, **kwargs):
-        raise ConnectionRefusedError("the shared cache is down")
-
-    backend = page_cache._backend()
-    monkeypatch.setattr(backend, "get_many", refused)
-    monkeypatch.setattr(backend, "set_many", refused)
-    monkeypatch.setattr(backend, "ifp_down_until", 0, raising=False)
+def test_the_list_renders_without_the_shared_cache(client, story, shared_cache_down):
     response = client.get(SECTION)
     assert response.status_code == 200
     assert "Rial falls" in response.content.decode()

@@ -397,17 +397,8 @@ def test_a_new_address_makes_the_bodys_links_relative_to_it(client, editor_clien
     assert 'href="http://testserver/moved-story/next-part/"' in entry.content[0].value
 
 
-def test_the_feed_is_whole_without_the_shared_cache(client, monkeypatch):
-    from articles import page_cache
-
-    def refused(*args, **kwargs):
-        raise ConnectionRefusedError("the shared cache is down")
-
+def test_the_feed_is_whole_without_the_shared_cache(client, shared_cache_down):
     PublishedArticleFactory(body="<p>Still here.</p>", tags=["b", "a"])
-    backend = page_cache._backend()
-    monkeypatch.setattr(backend, "get_many", refused)
-    monkeypatch.setattr(backend, "set_many", refused)
-    monkeypatch.setattr(backend, "ifp_down_until", 0, raising=False)
     (entry,) = parse(client.get("/feed/")).entries
     assert "Still here." in entry.content[0].value
 
