@@ -26,9 +26,13 @@ _kept = {}
 
 
 def _render(template_name, key, request):
+    env = engines["jinja2"].env
+    # The template engine itself is part of the key: Django builds a new one when the
+    # TEMPLATES setting changes (other template folders, as a test may set).
+    key = (env, *key)
     html = _kept.get(key)
     if html is None:
-        template = engines["jinja2"].env.get_template(template_name)
+        template = env.get_template(template_name)
         context = {
             "request": request,
             "site_name": settings.SITE_NAME,

@@ -82,3 +82,17 @@ def test_the_site_name_is_read_afresh_when_the_setting_changes(client, settings)
     settings.SITE_NAME = "A Renamed Desk"
     assert "A Renamed Desk" in header(client, "/")
     assert "A Renamed Desk" in footer(client, "/")
+
+
+def test_other_template_folders_are_read_at_once(client, settings, tmp_path):
+    """A new TEMPLATES setting (another folder first) is a new template engine: its
+    footer is rendered, not the one kept from the engine before."""
+    PublishedArticleFactory()
+    assert "Replaced footer" not in footer(client, "/")
+    (tmp_path / "includes").mkdir()
+    (tmp_path / "includes" / "footer.html").write_text(
+        '<footer class="site-footer"><p>Replaced footer</p></footer>'
+    )
+    engine = settings.TEMPLATES[0]
+    settings.TEMPLATES = [{**engine, "DIRS": [tmp_path, *engine["DIRS"]]}, *settings.TEMPLATES[1:]]
+    assert "Replaced footer" in footer(client, "/")
