@@ -1199,35 +1199,12 @@ class ContentGeneration(models.Model):
         return f"content generation {self.number}"
 
 
-def _columns(model, alias, leave_out=()):
-    """``model``'s stored fields but ``leave_out``, each with the SQL that reads it
-    through ``alias`` and the converters the ORM applies to its value."""
-    found = []
-    for field in model._meta.concrete_fields:
-        if field.attname in leave_out or field.name in leave_out:
-            continue
-        column = field.get_col(alias)
-        converters = connection.ops.get_db_converters(column) + column.get_db_converters(
-            connection
-        )
-        sql = f"{alias}.{connection.ops.quote_name(field.column)}"
-        found.append((field, sql, column, converters))
-    return found
-
-
-def _from_row(model, columns, values):
-    """An instance of ``model`` made from its ``columns``' ``values`` as the ORM makes
-    one (``Model.from_db`` with every value converted); None when the row had none (an
-    outer join that found nothing: its primary key is NULL)."""
-    converted = []
-    for (_field, _sql, column, converters), value in zip(columns, values, strict=True):
-        for converter in converters:
-            value = converter(value, column, connection)
-        converted.append(value)
-    pk_index = next(i for i, column in enumerate(columns) if column[0].primary_key)
-    if converted[pk_index] is None:
-        return None
-    return model.from_db(connection.alias, [column[0].attname for column in columns], converted)
+def _stored_attnames(model, leave_out=()):
+    return {
+        field.attname
+        for field in model._meta.concrete_fields
+        if field.attname not in leave_out and field.name not in leave_out
+    }
 
 
 def page_article(slug, now=None):
@@ -1244,7 +1221,7 @@ def page_article(slug, now=None):
     from live.models import LiveStory
 
     now = now or timezone.now()
-    sql, parts = _page_article_statement()
+    sql, parts = _page_article_statement(connection.vendor)
     with connection.cursor() as cursor:
         translation = _translation_params(now)
         published = [Article.Status.PUBLISHED, connection.ops.adapt_datetimefield_value(now)]
@@ -1253,9 +1230,12 @@ def page_article(slug, now=None):
     if row is None:
         return None
     start, made = 0, {}
-    for name, model, columns in parts:
-        made[name] = _from_row(model, columns, row[start : start + len(columns)])
-        start += len(columns)
+    for name, model, (_columns, names, convert) in parts:
+        values = convert(row[start : start + len(names)])
+        start += len(names)
+        # An outer join that found nothing: its primary key is NULL.
+        found = values[names.index(model._meta.pk.attname)] is not None
+        made[name] = model.from_db(connection.alias, names, values) if found else None
     article = made.pop("article")
     article.translation_slug, article.translation_language = row[start], row[start + 1]
     for name in ("section", "image", "source_outlet"):
@@ -1268,19 +1248,23 @@ def page_article(slug, now=None):
 
 
 @functools.cache
-def _page_article_statement():
+def _page_article_statement(vendor):
+    """The statement of ``page_article`` and its parts, for the database ``vendor``."""
     from images.models import Image
     from live.models import LiveStory
 
     quote = connection.ops.quote_name
     parts = [
-        ("article", Article, _columns(Article, "article", SEARCH_COLUMNS)),
-        ("section", Section, _columns(Section, "section")),
-        ("image", Image, _columns(Image, "image")),
-        ("source_outlet", Outlet, _columns(Outlet, "outlet")),
-        ("live_story", LiveStory, _columns(LiveStory, "live")),
+        (name, model, column_loader(model, alias, _stored_attnames(model, leave_out)))
+        for name, model, alias, leave_out in (
+            ("article", Article, "article", SEARCH_COLUMNS),
+            ("section", Section, "section", ()),
+            ("image", Image, "image", ()),
+            ("source_outlet", Outlet, "outlet", ()),
+            ("live_story", LiveStory, "live", ()),
+        )
     ]
-    select = ", ".join(column[1] for _name, _model, columns in parts for column in columns)
+    select = ", ".join(loader[0] for _name, _model, loader in parts)
     table = Article._meta.db_table
     other = _translation_other("article")
     sql = (
