@@ -22,18 +22,21 @@ story that was missing; when the shared cache is down every story is rendered
 (``page_cache.guarded``: fail open).
 """
 
+import functools
 import hashlib
 from typing import NamedTuple
 
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template import engines
-from django.templatetags.static import static
 from django.urls import get_script_prefix
 from django.utils import translation
 from markupsafe import Markup
 
 from articles import page_cache, site_extras, structured_data
+from core.urls import static
 from images import markup
 
 # A story is rendered again a day after it was kept, so that the archive's pages, which
@@ -79,6 +82,25 @@ def _stored(instance):
     )
 
 
+@functools.cache
+def _deploy_facts():
+    """What a story's key holds that only a deploy's settings change: the settings a story
+    shows, the logo's and the default share picture's addresses, where pictures are served
+    from (S3's domain…). Worked out once a process; forgotten when a setting changes
+    (``setting_changed``: the tests' ``override_settings``)."""
+    return (
+        tuple(getattr(settings, name, None) for name in SETTINGS),
+        static("img/logo.png"),
+        structured_data.share_image(),  # the JSON-LD's picture when the article has none
+        default_storage.url("images/"),  # where pictures are served from (S3's domain…)
+    )
+
+
+@receiver(setting_changed)
+def _forget_deploy_facts(**kwargs):
+    _deploy_facts.cache_clear()
+
+
 def story_key(article, relations, pictures, request):
     """The shared cache's key of ``article``'s story (the module's docstring says what it
     is a digest of). ``relations`` is the article's ``models.page_relations``;
@@ -86,10 +108,7 @@ def story_key(article, relations, pictures, request):
     facts = (
         translation.get_language(),
         get_script_prefix(),
-        tuple(getattr(settings, name, None) for name in SETTINGS),
-        static("img/logo.png"),
-        structured_data.share_image(),  # the JSON-LD's picture when the article has none
-        default_storage.url("images/"),  # where pictures are served from (S3's domain…)
+        _deploy_facts(),
         tuple(site_extras.standing_pages(request)),
         _stored(article),
         getattr(article, "translation_slug", None),

@@ -11,7 +11,6 @@ import jinja2
 from django.template.backends.jinja2 import Jinja2
 from django.template.backends.jinja2 import Template as Jinja2Template
 from django.template.defaultfilters import linebreaks_filter, pluralize
-from django.templatetags.static import static
 from django.utils import dateformat, timezone, translation
 from django.utils.text import Truncator
 from markupsafe import Markup, escape
@@ -20,6 +19,7 @@ from articles import cards, chrome, editions, persian_dates, site_extras, site_w
 from articles.origin import absolute_url
 from articles.sharing import share_targets
 from articles.structured_data import share_image
+from core.urls import static
 from images import markup
 from live import coverage as live_coverage
 

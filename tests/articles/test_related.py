@@ -98,3 +98,21 @@ def test_related_stories_of_a_persian_article_are_persian_and_cost_no_query_each
     assert sorted(titles) == sorted(other.title for other in others)
     with django_assert_num_queries(5 + SITE_WIDGETS_WARM):
         assert client.get(article.get_absolute_url()).status_code == 200
+
+
+def test_a_story_sharing_a_rare_tag_is_found_behind_many_newer_stories_of_a_common_one(client):
+    """Each tag's newest stories are candidates of their own: the many newer stories of a
+    common tag do not crowd out an older story that shares the rare one too (as one list
+    of the newest taggings of all the tags, they did)."""
+    home, elsewhere = SectionFactory(), SectionFactory()
+    older = PublishedArticleFactory(
+        title="Shares both tags", section=elsewhere, tags=["Iran", "Qeshm"], published_at=ago(days=3)
+    )
+    for n in range(70):
+        PublishedArticleFactory(
+            title=f"Common {n}", section=elsewhere, tags=["Iran"], published_at=ago(hours=n + 1)
+        )
+    article = PublishedArticleFactory(section=home, tags=["Iran", "Qeshm"])
+    titles = related_titles(client, article)
+    assert titles[0] == older.title
+    assert len(titles) == 6
