@@ -1,6 +1,7 @@
 """The article page's story (its ``<article>`` element: headline, byline, picture, body,
-tags, share links, author boxes) and its NewsArticle JSON-LD, kept rendered in the shared
-cache for readers.
+tags, share links, author boxes), its share tags in the ``<head>`` (canonical link,
+OpenGraph, Twitter) and its NewsArticle JSON-LD, kept rendered in the shared cache for
+readers.
 
 A story is the same HTML for as long as what it is made from is the same, so it is
 rendered once and read again by every request for the page, before and after every
@@ -58,9 +59,11 @@ SETTINGS = (
 
 
 class KeptStory(NamedTuple):
-    """A kept story: its ``<article>`` element and its JSON-LD (``<script>`` text)."""
+    """A kept story: its ``<article>`` element, its share tags (the ``<head>``'s canonical
+    link, OpenGraph and Twitter tags) and its JSON-LD (``<script>`` text)."""
 
     html: str
+    head: str
     json_ld: str
 
 
@@ -128,26 +131,41 @@ def story_key(article, relations, pictures, request):
 def render_story(context):
     """The story's ``<article>`` element (``Markup``) for ``context``: the article page's
     context with ``body_pictures``."""
-    template = engines["jinja2"].env.get_template("articles/article_story.html")
-    return Markup(template.render(context))
+    return _render("articles/article_story.html", context)
+
+
+def render_head(context):
+    """The story's share tags for the page's ``<head>`` (``Markup``) for ``context``."""
+    return _render("articles/article_head.html", context)
+
+
+def _render(name, context):
+    return Markup(engines["jinja2"].env.get_template(name).render(context))
 
 
 def story(context, request, keep):
-    """``(story HTML, JSON-LD)`` of the article page whose context is ``context`` (with
-    ``article``, ``authors``, ``translators``, ``tags``, ``corrections`` and
-    ``is_preview``): read from the shared cache when ``keep``, else rendered (and kept
-    when ``keep``)."""
+    """``(story HTML, share tags, JSON-LD)`` of the article page whose context is
+    ``context`` (with ``article``, ``authors``, ``translators``, ``tags``,
+    ``corrections`` and ``is_preview``): read from the shared cache when ``keep``, else
+    rendered (and kept when ``keep``)."""
     article = context["article"]
     relations = context["relations"]
     pictures = markup.body_pictures(article.body)
-    context = {**context, "request": request, "body_pictures": pictures}
+    # The share tags name the site (``context_processors.site`` gives the page the same).
+    context = {
+        **context,
+        "request": request,
+        "body_pictures": pictures,
+        "site_name": settings.SITE_NAME,
+    }
     key = story_key(article, relations, pictures, request) if keep else None
     if key is not None:
         found = page_cache.entry_or_miss(page_cache.guarded("get", key), KeptStory)
         if found is not None:
-            return Markup(found.html), Markup(found.json_ld)
+            return Markup(found.html), Markup(found.head), Markup(found.json_ld)
     json_ld = structured_data.news_article(article, relations, request)
-    html = render_story(context)
+    html, head = render_story(context), render_head(context)
     if key is not None:
-        page_cache.guarded("set", key, KeptStory(str(html), str(json_ld)), timeout=STORY_SECONDS)
-    return html, json_ld
+        kept = KeptStory(str(html), str(head), str(json_ld))
+        page_cache.guarded("set", key, kept, timeout=STORY_SECONDS)
+    return html, head, json_ld

@@ -19,6 +19,7 @@ from taggit.models import Tag, TaggedItem
 
 from articles import editions, richtext
 from core import persian
+from core.db import prepared_cursor
 from core.fields import CleanCharField, CleanTextField
 from core.slugs import fill_slug
 from core.tags import CleanTagManager
@@ -1222,7 +1223,7 @@ def page_article(slug, now=None):
 
     now = now or timezone.now()
     sql, parts = _page_article_statement(connection.vendor)
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         translation = _translation_params(now)
         published = [Article.Status.PUBLISHED, connection.ops.adapt_datetimefield_value(now)]
         cursor.execute(sql, [*translation, *translation, slug, *published])
@@ -1315,7 +1316,7 @@ def page_relations(article):
     page working out, again on every request, which column is which field."""
     authors, tags, corrections = _page_relation_statements(connection.vendor)
     content_type = ContentType.objects.get_for_model(Article).pk
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         return PageRelations(
             _read_models(cursor, *authors, [article.pk], extra="byline_role"),
             _read_models(cursor, *tags, [content_type, article.pk]),

@@ -24,6 +24,7 @@ from django.utils import timezone
 from taggit.models import TaggedItem
 
 from articles.models import Article, column_loader
+from core.db import prepared_cursor
 
 # What a related story shows, read straight into an Article (``column_loader``).
 STORY_FIELDS = {"id", "title", "slug", "kicker", "published_at", "language"}
@@ -110,7 +111,7 @@ def related_stories(article, tags, count=RELATED_COUNT, now=None):
         article.section_id,
         count,
     ]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     stories = [Article.from_db(connection.alias, names, convert(row[: len(names)])) for row in rows]

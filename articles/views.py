@@ -237,7 +237,9 @@ class ArticleDetailView(DetailView):
             and not self.request.user.is_authenticated
             and live_coverage.for_article(self.object) is None
         )
-        context["story"], context["json_ld"] = article_page.story(context, self.request, keep)
+        context["story"], context["story_head"], context["json_ld"] = article_page.story(
+            context, self.request, keep
+        )
         return context
 
     def is_preview(self):

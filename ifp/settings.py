@@ -185,16 +185,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["OPTIONS"]["connect_timeout"] = int(
         os.environ.get("DATABASE_CONNECT_TIMEOUT", "3")
     )
-    # DATABASE_PREPARE_THRESHOLD: a statement a connection runs this many times is prepared
-    # on the server (psycopg's prepare_threshold, with server-side binding): PostgreSQL
-    # then plans it once, not on every run. Planning was half of PostgreSQL's time on the
-    # article page (its statements are the same on every request). 0 turns it off, for a
-    # pooler that hands a connection to another client between transactions (PgBouncer
-    # in transaction mode), where a prepared statement would not be there.
+    # DATABASE_PREPARE_THRESHOLD: a fixed statement of the reader pages' hottest reads
+    # (``core.db.prepared_cursor``) that a connection runs this many times is prepared on
+    # the server (psycopg's prepare_threshold): PostgreSQL then plans it once, not on
+    # every run; planning was half of PostgreSQL's time on the article page. 0 turns it
+    # off, for a pooler that hands a connection to another client between transactions
+    # (PgBouncer in transaction mode), where a prepared statement would not be there.
     DATABASE_PREPARE_THRESHOLD = int(os.environ.get("DATABASE_PREPARE_THRESHOLD", "5"))
-    if DATABASE_PREPARE_THRESHOLD > 0:
-        DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
-        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = DATABASE_PREPARE_THRESHOLD
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = DATABASE_PREPARE_THRESHOLD or None
     if DATABASE_POOL:
         DATABASES["default"]["OPTIONS"]["pool"] = {
             "min_size": 1,

@@ -1,0 +1,65 @@
+"""``core.db.prepared_cursor``: the reader pages' fixed statements are prepared on
+PostgreSQL once a connection has run them a few times, and still counted as queries."""
+
+import pytest
+from django.db import connection
+
+from tests.conftest import SITE_WIDGETS_WARM
+from tests.factories import AuthorFactory, PublishedArticleFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def prepared_statements():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
+)
+def test_an_article_pages_reads_are_prepared_after_a_few_requests(client, settings):
+    threshold = connection.settings_dict["OPTIONS"]["prepare_threshold"]
+    assert threshold, "DATABASE_PREPARE_THRESHOLD is on by default"
+    article = PublishedArticleFactory(tags=["Oil"])
+    PublishedArticleFactory(section=article.section, tags=["Oil"])
+    for _ in range(threshold + 1):
+        assert client.get(article.get_absolute_url()).status_code == 200
+    statements = prepared_statements()
+    # The article, its bylines, tags and corrections, its related stories: PostgreSQL's
+    # text of each, with its parameters as $1, $2…
+    assert any("WHERE article.slug = $" in text for text in statements)
+    assert any("byline.article_id = $" in text for text in statements)
+    assert any("item.tag_id = tag.id" in text for text in statements)
+    assert any("correction.article_id = $" in text for text in statements)
+    assert any("in_section" in text for text in statements)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
+)
+def test_the_orms_statements_are_not_bound_on_the_server(admin_client):
+    """Django's own statements keep client-side binding: some cannot bind on the server
+    (a DISTINCT whose ORDER BY repeats a parameter of its select list: the admin's article
+    list filtered by an author)."""
+    author = AuthorFactory()
+    PublishedArticleFactory(authors=[author])
+    for _ in range(8):
+        response = admin_client.get(
+            f"/admin/articles/article/?bylines__author__id__exact={author.pk}"
+        )
+        assert response.status_code == 200
+    assert not any(
+        "articles_article" in text and "DISTINCT" in text for text in prepared_statements()
+    )
+
+
+def test_the_prepared_reads_are_still_counted_as_queries(
+    client, django_assert_num_queries, warm_site
+):
+    article = PublishedArticleFactory(tags=["Oil"])
+    warm_site()
+    client.get(article.get_absolute_url())
+    with django_assert_num_queries(5 + SITE_WIDGETS_WARM):
+        assert client.get(article.get_absolute_url()).status_code == 200
