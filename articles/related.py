@@ -114,7 +114,9 @@ def related_stories(article, tags, count=RELATED_COUNT, now=None):
     with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    stories = [Article.from_db(connection.alias, names, convert(row[: len(names)])) for row in rows]
+    stories = [
+        Article.from_db(connection.alias, names, convert(row[: len(names)])) for row in rows
+    ]
     return [
         RelatedStory(story.title, story.get_absolute_url(), story.kicker, story.published_at)
         for story in stories

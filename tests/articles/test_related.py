@@ -106,7 +106,10 @@ def test_a_story_sharing_a_rare_tag_is_found_behind_many_newer_stories_of_a_comm
     of the newest taggings of all the tags, they did)."""
     home, elsewhere = SectionFactory(), SectionFactory()
     older = PublishedArticleFactory(
-        title="Shares both tags", section=elsewhere, tags=["Iran", "Qeshm"], published_at=ago(days=3)
+        title="Shares both tags",
+        section=elsewhere,
+        tags=["Iran", "Qeshm"],
+        published_at=ago(days=3),
     )
     for n in range(70):
         PublishedArticleFactory(
