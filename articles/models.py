@@ -350,6 +350,13 @@ class ArticleQuerySet(models.QuerySet):
         return self.select_related("section", "image").prefetch_related(bylines_prefetch())
 
 
+def article_address(language, slug):
+    """The address of the article ``slug`` of the edition ``language``: /<slug>/, or
+    /fa/<slug>/ for a Persian one (``Article.get_absolute_url``, for rows read without a
+    model)."""
+    return editions.url(language, "detail", slug=slug)
+
+
 class Article(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -583,7 +590,7 @@ class Article(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return editions.url(self.language, "detail", slug=self.slug)
+        return article_address(self.language, self.slug)
 
     def clean(self):
         super().clean()

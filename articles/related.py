@@ -19,11 +19,10 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
 from django.utils import timezone
 from taggit.models import TaggedItem
 
-from articles.models import Article, column_loader
+from articles.models import Article, article_address, column_loader
 from core.db import prepared_cursor
 
 # What a related story shows, read straight into an Article (``column_loader``).
@@ -114,10 +113,14 @@ def related_stories(article, tags, count=RELATED_COUNT, now=None):
     with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    stories = [
-        Article.from_db(connection.alias, names, convert(row[: len(names)])) for row in rows
-    ]
+    # Straight from the rows, each value through its field's converters (no model made).
+    stories = [dict(zip(names, convert(row[: len(names)]), strict=True)) for row in rows]
     return [
-        RelatedStory(story.title, story.get_absolute_url(), story.kicker, story.published_at)
+        RelatedStory(
+            story["title"],
+            article_address(story["language"], story["slug"]),
+            story["kicker"],
+            story["published_at"],
+        )
         for story in stories
     ]
