@@ -23,7 +23,8 @@ from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
 from django.db.models import Count, Exists, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.template.response import TemplateResponse
+from django.http import HttpResponse
+from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date
@@ -185,40 +186,48 @@ class IndexEntry(NamedTuple):
 
 class SitemapIndex(NamedTuple):
     """What the shared cache keeps: the generation it was read in, the time (a Unix
-    timestamp) it is fresh until and the sitemaps that have entries."""
+    timestamp) it is fresh until, the sitemaps that have entries and the index's XML."""
 
     generation: int
     fresh_until: float
     entries: list  # of IndexEntry
+    xml: str
 
 
 # Kept a little past its freshness, like a page, then dropped.
 GRACE_SECONDS = 60
+INDEX_TEMPLATE = "sitemap_index.xml"  # Django's own
 INDEX_KEY = "sitemap-index:" + page_cache.shape_key(SitemapIndex, IndexEntry)
 
 
-def index_key():
+def index_key(variant=""):
     """The cache key of the index: its shape, and each sitemap's name and page size, so
-    that a deploy that pages a sitemap differently never reads the old page counts."""
+    that a deploy that pages a sitemap differently never reads the old page counts; and
+    ``variant``, what else its XML is written with (the view's template and route)."""
     sizes = ",".join(f"{name}={sitemap.limit}" for name, sitemap in SITEMAPS.items())
-    return f"{INDEX_KEY}:{hashlib.sha256(sizes.encode()).hexdigest()[:12]}"
+    digest = hashlib.sha256(f"{sizes}|{variant}".encode()).hexdigest()[:12]
+    return f"{INDEX_KEY}:{digest}"
 
 
-def index_entries():
-    """The sitemaps that have entries, in ``SITEMAPS`` order, with their page counts and
-    newest lastmods, as of the current content generation: read from the database once a
-    generation (or when the entry is older than a cached page may be), else from the shared
-    cache. Counts are exact: a page the index lists exists, and every page that exists is
-    listed, as long as the generation is current."""
-    key = index_key()
+def index_entries(render, variant=""):
+    """``(entries, xml)``: the sitemaps that have entries, in ``SITEMAPS`` order, with
+    their page counts and newest lastmods, and the index's XML, ``render(entries)``, as
+    of the current content generation: read from the database and rendered once a
+    generation (or when the entry is older than a cached page may be), else read from the
+    shared cache. On a million articles the index lists about a thousand sitemap pages,
+    and writing them on every request cost more than anything else the page did. Counts
+    are exact: a page the index lists exists, and every page that exists is listed, as
+    long as the generation is current. ``variant`` names what else ``render`` depends on."""
+    key = index_key(variant)
     state = page_cache.live_generation(key)
     found = page_cache.entry_or_miss(state.values.get(key), SitemapIndex)
     now = timezone.now().timestamp()
     if found is None or found.generation != state.generation or found.fresh_until <= now:
-        found = SitemapIndex(state.generation, now + state.lifetime, _read_entries())
+        entries = _read_entries()
+        found = SitemapIndex(state.generation, now + state.lifetime, entries, render(entries))
         if state.answered:
             page_cache.guarded("set", key, found, timeout=state.lifetime + GRACE_SECONDS)
-    return found.entries
+    return found.entries, found.xml
 
 
 def _read_entries():
@@ -236,7 +245,7 @@ def _read_entries():
 @sitemap_views.x_robots_tag
 def index(
     request,
-    template_name="sitemap_index.xml",
+    template_name=INDEX_TEMPLATE,
     content_type="application/xml",
     sitemap_url_name="sitemap-section",
 ):
@@ -244,22 +253,24 @@ def index(
     it: every page of every sitemap that has entries, each with its sitemap's newest
     lastmod, and a Last-Modified header when every sitemap has one; each address at the
     public origin."""
-    items = []
-    lastmods = []
-    for entry in index_entries():
-        location = absolute_url(reverse(sitemap_url_name, kwargs={"section": entry.name}))
-        lastmods.append(entry.lastmod)
-        items.append(sitemap_views.SitemapIndexItem(location, entry.lastmod))
-        items += [
-            sitemap_views.SitemapIndexItem(f"{location}?p={page}", entry.lastmod)
-            for page in range(2, entry.pages + 1)
-        ]
+
+    def render(entries):
+        items = []
+        for entry in entries:
+            location = absolute_url(reverse(sitemap_url_name, kwargs={"section": entry.name}))
+            items.append(sitemap_views.SitemapIndexItem(location, entry.lastmod))
+            items += [
+                sitemap_views.SitemapIndexItem(f"{location}?p={page}", entry.lastmod)
+                for page in range(2, entry.pages + 1)
+            ]
+        return loader.render_to_string(template_name, {"sitemaps": items})
+
+    entries, xml = index_entries(render, variant=f"{template_name}|{sitemap_url_name}")
+    lastmods = [entry.lastmod for entry in entries]
     headers = None
     if lastmods and None not in lastmods:
         headers = {"Last-Modified": http_date(max(lastmods).timestamp())}
-    return TemplateResponse(
-        request, template_name, {"sitemaps": items}, content_type=content_type, headers=headers
-    )
+    return HttpResponse(xml, content_type=content_type, headers=headers)
 
 
 # The Google News sitemap: the articles of the last 48 hours, newest first, at most the

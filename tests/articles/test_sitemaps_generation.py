@@ -10,7 +10,7 @@ from django.utils import timezone
 from lxml import etree
 
 from articles.models import Article
-from articles.sitemaps import SITEMAPS, ArticleSitemap, index_key
+from articles.sitemaps import INDEX_TEMPLATE, SITEMAPS, ArticleSitemap, index_key
 from tests.conftest import GENERATION_QUERIES
 from tests.factories import (
     AuthorFactory,
@@ -171,10 +171,28 @@ def test_a_change_that_started_no_generation_shows_once_a_page_could_expire(
     assert len(article_pages(client)) == 1
 
 
+def test_the_index_is_written_once_a_generation(client, paged, monkeypatch):
+    """On a million articles the index lists about a thousand sitemap pages: its XML is
+    written once a generation, like its counts, and again after a publish."""
+    from articles import sitemaps
+
+    written = []
+    render = sitemaps.loader.render_to_string
+    monkeypatch.setattr(
+        sitemaps.loader, "render_to_string", lambda *a, **k: written.append(1) or render(*a, **k)
+    )
+    first = client.get("/sitemap.xml").content
+    assert client.get("/sitemap.xml").content == first
+    assert len(written) == 1
+    PublishedArticleFactory(slug="story-new")
+    assert len(article_pages(client)) == 2
+    assert len(written) == 2
+
+
 @pytest.mark.parametrize("stored", ["not a tuple", (1, 2, 3), None])
 def test_an_index_entry_of_another_shape_is_read_again_not_an_error(client, paged, stored):
     """After a deploy, the shared cache may hold what the previous code wrote."""
-    cache.set(index_key(), stored)
+    cache.set(index_key(f"{INDEX_TEMPLATE}|sitemap-section"), stored)
     assert len(article_pages(client)) == 2
 
 
