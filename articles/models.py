@@ -313,11 +313,6 @@ class ArticleQuerySet(models.QuerySet):
             *SEARCH_COLUMNS
         )
 
-    def for_feed(self):
-        """Feed items carry the full body and their bylines; their tags are read by the
-        feed in one query of names (``articles.feeds``), lighter than taggit's prefetch."""
-        return self.with_bylines().defer(*SEARCH_COLUMNS)
-
     def with_translation(self):
         """Each article with the address parts of its published translation, if any
         (``translation_slug``, ``translation_language``): the one it translates, or one
