@@ -351,7 +351,7 @@ PAGE_SHAPE = shape_key(PageEntry)
 APART_BYTES = 64 * 1024
 # The bodies kept apart that one process holds at most (by size), the least recently sent
 # dropped first.
-HELD_BODY_BYTES = 8 * 1024 * 1024
+HELD_BODY_BYTES = 4 * 1024 * 1024
 
 
 def page_entry_key(digest):
