@@ -627,11 +627,10 @@ def test_an_editor_is_never_sent_a_cached_page(client, editor_client, reader_pag
     assert "Changed quietly" in editor_client.get(url).content.decode()
 
 
-def test_a_hit_costs_no_query_and_one_round_trip_with_redis(
-    client, own_redis, reader_pages, django_assert_num_queries, monkeypatch
-):
-    url = reader_pages["article"]
-    miss = client.get(url)
+@pytest.fixture
+def cache_calls(monkeypatch):
+    """The operations the page cache asks of the shared cache from the moment this
+    fixture is set up (``request.getfixturevalue`` after the miss), in order."""
     calls = []
     original = page_cache.guarded
 
@@ -640,6 +639,15 @@ def test_a_hit_costs_no_query_and_one_round_trip_with_redis(
         return original(operation, *args, **kwargs)
 
     monkeypatch.setattr(page_cache, "guarded", counted)
+    return calls
+
+
+def test_a_hit_costs_no_query_and_one_round_trip_with_redis(
+    client, own_redis, reader_pages, django_assert_num_queries, request
+):
+    url = reader_pages["article"]
+    miss = client.get(url)
+    calls = request.getfixturevalue("cache_calls")
     with django_assert_num_queries(0):
         hit = client.get(url)
     assert hit["X-Page-Cache"] == "hit" and hit.content == miss.content
@@ -684,18 +692,11 @@ def test_a_hit_with_its_body_kept_apart_sends_the_status_headers_and_body_of_the
 
 
 def test_a_hit_of_a_held_body_costs_one_round_trip_and_of_another_one_more(
-    client, own_redis, reader_pages, bodies_apart, monkeypatch, django_assert_num_queries
+    client, own_redis, reader_pages, bodies_apart, monkeypatch, django_assert_num_queries, request
 ):
     url = reader_pages["feed"]
     miss = client.get(url)
-    calls = []
-    original = page_cache.guarded
-
-    def counted(operation, *args, **kwargs):
-        calls.append(operation)
-        return original(operation, *args, **kwargs)
-
-    monkeypatch.setattr(page_cache, "guarded", counted)
+    calls = request.getfixturevalue("cache_calls")
     with django_assert_num_queries(0):
         assert client.get(url).content == miss.content
     assert calls == ["get_many"]
