@@ -24,6 +24,7 @@ every host in any case, so no host serves a stale page past its own expiry.
 
 import hashlib
 import logging
+import threading
 import time
 from collections import OrderedDict
 from pathlib import Path
@@ -375,14 +376,17 @@ class PageBodies:
         self.limit = limit
         self.held = OrderedDict()
         self.size = 0
+        # A threaded server (runserver, a gthread worker) shares one per process.
+        self.lock = threading.Lock()
 
     def get(self, digest):
         """The body whose digest is ``digest``: held, else read from the shared cache (and
         held from then on); None if the shared cache no longer has it."""
-        body = self.held.get(digest)
-        if body is not None:
-            self.held.move_to_end(digest)
-            return body
+        with self.lock:
+            body = self.held.get(digest)
+            if body is not None:
+                self.held.move_to_end(digest)
+                return body
         body = guarded("get", page_body_key(digest))
         if isinstance(body, bytes):
             self.hold(digest, body)
@@ -395,13 +399,14 @@ class PageBodies:
         self.hold(digest, body)
 
     def hold(self, digest, body):
-        if digest in self.held or len(body) > self.limit:
-            return
-        self.held[digest] = body
-        self.size += len(body)
-        while self.size > self.limit:
-            _digest, dropped = self.held.popitem(last=False)
-            self.size -= len(dropped)
+        with self.lock:
+            if digest in self.held or len(body) > self.limit:
+                return
+            self.held[digest] = body
+            self.size += len(body)
+            while self.size > self.limit:
+                _digest, dropped = self.held.popitem(last=False)
+                self.size -= len(dropped)
 
 
 bodies = PageBodies(HELD_BODY_BYTES)
