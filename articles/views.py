@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,7 +8,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView, ListView, MonthArchiveView
-from taggit.models import Tag, TaggedItem
+from taggit.models import Tag
 
 from articles import (
     article_page,
@@ -28,6 +27,7 @@ from articles.models import (
     Outlet,
     Page,
     Section,
+    list_narrowing,
     page_article,
     page_relations,
     read_byline_names,
@@ -138,7 +138,7 @@ class SectionView(PublishedArticleListView):
         self.section = get_object_or_404(
             Section, slug=self.kwargs["slug"], language=self.edition.code
         )
-        return super().get_queryset().narrowed("article.section_id = %s", [self.section.pk])
+        return super().get_queryset().narrowed(*list_narrowing("section", self.section))
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(section=self.section, **kwargs)
@@ -149,20 +149,7 @@ class TagView(PublishedArticleListView):
 
     def get_queryset(self):
         self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
-        # The tag's articles as a subquery, not a join: PostgreSQL can then walk the
-        # newest published articles in index order and stop at a page's worth, where the
-        # join read every published article of the edition and sorted them (a common tag
-        # on 10,000 articles: 46 ms, now 11).
-        tagged = (
-            f"SELECT item.object_id FROM {TaggedItem._meta.db_table} item"
-            " WHERE item.tag_id = %s AND item.content_type_id = %s"
-        )
-        content_type = ContentType.objects.get_for_model(Article).pk
-        return (
-            super()
-            .get_queryset()
-            .narrowed(f"article.id IN ({tagged})", [self.tag.pk, content_type])
-        )
+        return super().get_queryset().narrowed(*list_narrowing("tag", self.tag))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(tag=self.tag, **kwargs)

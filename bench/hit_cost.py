@@ -141,6 +141,7 @@ def main(argv=None):
             ("article hit", article.get_absolute_url()),
             ("home hit", "/"),
             ("section hit", Section.objects.first().get_absolute_url()),
+            ("feed hit", "/feed/"),
         ]
         for _, path in pages:
             serve(application, path)  # the first request fills the page cache

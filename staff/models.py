@@ -12,6 +12,13 @@ def bio_language_choices():
     return list(settings.LANGUAGES)
 
 
+def author_url(slug):
+    """The address of the author page of the author whose slug is ``slug``: what
+    ``Author.get_absolute_url`` gives, for a byline read without its author
+    (``articles.models.BylineName``)."""
+    return reverse("staff:detail", kwargs={"slug": slug})
+
+
 class Author(models.Model):
     """A byline: a person on the staff, or a desk such as "IFP Editorial Staff"."""
 
@@ -74,7 +81,7 @@ class Author(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("staff:detail", kwargs={"slug": self.slug})
+        return author_url(self.slug)
 
     @property
     def is_desk(self):

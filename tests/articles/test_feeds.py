@@ -376,6 +376,26 @@ def test_feed_query_count_does_not_grow_with_items(client, django_assert_num_que
         assert client.get("/feed/").content == response.content
 
 
+@pytest.mark.parametrize("kind", ["section", "tag", "author"])
+def test_a_lists_feed_costs_no_query_more_than_the_sites(
+    client, django_assert_num_queries, story, kind
+):
+    """The list (its section, tag or author) is one query; its articles, their bylines and
+    their tags three more, which also tell whether it has a feed at all (no separate
+    check that something is published), and never one per item."""
+    for _ in range(3):
+        PublishedArticleFactory(
+            section=story.section, authors=story.byline_authors, tags=["Pistachio Trade"]
+        )
+    rss, atom = feed_paths(kind)
+    client.get(rss)
+    with django_assert_num_queries(4):
+        assert len(parse(client.get(rss)).entries) == 4
+    client.get(atom)
+    with django_assert_num_queries(4):
+        assert len(parse(client.get(atom)).entries) == 4
+
+
 # Each item is kept written in the shared cache (articles.feeds.write_kept_items)
 
 

@@ -134,7 +134,10 @@ def test_public_pages_carry_cache_headers_and_answer_304(client):
     assert cached["X-Page-Cache"] == "hit" and cached["ETag"] == etag
 
 
-def test_while_one_worker_renders_the_others_serve_the_previous_copy(client):
+@pytest.mark.parametrize("apart", [False, True], ids=["body-in-entry", "body-apart"])
+def test_while_one_worker_renders_the_others_serve_the_previous_copy(client, request, apart):
+    if apart:
+        request.getfixturevalue("bodies_apart")
     article = PublishedArticleFactory(title="Before the change")
     url = article.get_absolute_url()
     client.get(url)
@@ -170,7 +173,7 @@ def test_entries_under_the_previous_codes_keys_are_never_read(client):
     url = article.get_absolute_url()
     digest = __import__("hashlib").sha256(url.encode()).hexdigest()
     entry = page_cache.PageEntry(
-        page_cache.current_generation(), time.time() + 60, 200, {}, b"left by a deploy before"
+        page_cache.current_generation(), time.time() + 60, 200, {}, b"left by a deploy before", ""
     )
     cache.set(f"page:{digest}", entry, timeout=60)
     response = client.get(url)
@@ -624,11 +627,10 @@ def test_an_editor_is_never_sent_a_cached_page(client, editor_client, reader_pag
     assert "Changed quietly" in editor_client.get(url).content.decode()
 
 
-def test_a_hit_costs_no_query_and_one_round_trip_with_redis(
-    client, own_redis, reader_pages, django_assert_num_queries, monkeypatch
-):
-    url = reader_pages["article"]
-    miss = client.get(url)
+@pytest.fixture
+def cache_calls(monkeypatch):
+    """The operations the page cache asks of the shared cache from the moment this
+    fixture is set up (``request.getfixturevalue`` after the miss), in order."""
     calls = []
     original = page_cache.guarded
 
@@ -637,8 +639,116 @@ def test_a_hit_costs_no_query_and_one_round_trip_with_redis(
         return original(operation, *args, **kwargs)
 
     monkeypatch.setattr(page_cache, "guarded", counted)
+    return calls
+
+
+def test_a_hit_costs_no_query_and_one_round_trip_with_redis(
+    client, own_redis, reader_pages, django_assert_num_queries, request
+):
+    url = reader_pages["article"]
+    miss = client.get(url)
+    calls = request.getfixturevalue("cache_calls")
     with django_assert_num_queries(0):
         hit = client.get(url)
     assert hit["X-Page-Cache"] == "hit" and hit.content == miss.content
     assert calls == ["get_many"]
     assert sent_headers(hit) == sent_headers(miss)
+
+
+# Big bodies are kept apart from their entries (page_cache.PageBodies)
+
+
+@pytest.fixture
+def bodies_apart(monkeypatch):
+    """Every page's body kept apart from its entry (the feeds' are, being over
+    ``APART_BYTES``; the test site's pages are small), held by a process of its own: the
+    ``PageBodies`` the test's requests use."""
+    monkeypatch.setattr(page_cache, "APART_BYTES", 1)
+    held = page_cache.PageBodies(page_cache.HELD_BODY_BYTES)
+    monkeypatch.setattr(page_cache, "bodies", held)
+    return held
+
+
+def other_process(monkeypatch):
+    """From now on, the requests are served by a process that holds no body yet."""
+    monkeypatch.setattr(page_cache, "bodies", page_cache.PageBodies(page_cache.HELD_BODY_BYTES))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_hit_with_its_body_kept_apart_sends_the_status_headers_and_body_of_the_miss(
+    client, reader_pages, bodies_apart, monkeypatch, kind
+):
+    url = reader_pages[kind]
+    miss = client.get(url)
+    hits = [client.get(url)]
+    other_process(monkeypatch)  # the body read from the shared cache, then held
+    hits += [client.get(url), client.get(url)]
+    without = {"Cache-Control"} if kind == "not found" else set()
+    for hit in hits:
+        assert "X-Page-Cache" not in miss and hit["X-Page-Cache"] == "hit"
+        assert hit.status_code == miss.status_code
+        assert hit.content == miss.content
+        assert sent_headers(hit, without=without) == sent_headers(miss, without=without)
+
+
+def test_a_hit_of_a_held_body_costs_one_round_trip_and_of_another_one_more(
+    client, own_redis, reader_pages, bodies_apart, monkeypatch, django_assert_num_queries, request
+):
+    url = reader_pages["feed"]
+    miss = client.get(url)
+    calls = request.getfixturevalue("cache_calls")
+    with django_assert_num_queries(0):
+        assert client.get(url).content == miss.content
+    assert calls == ["get_many"]
+    other_process(monkeypatch)
+    calls.clear()
+    with django_assert_num_queries(0):
+        assert client.get(url).content == miss.content
+        assert client.get(url).content == miss.content
+    assert calls == ["get_many", "get", "get_many"]
+
+
+def test_an_entry_whose_body_is_gone_is_a_miss_and_is_kept_again(
+    client, reader_pages, bodies_apart, monkeypatch
+):
+    url = reader_pages["feed"]
+    miss = client.get(url)
+    for digest in list(bodies_apart.held):
+        cache.delete(page_cache.page_body_key(digest))
+    other_process(monkeypatch)
+    again = client.get(url)
+    assert "X-Page-Cache" not in again and again.content == miss.content
+    assert client.get(url)["X-Page-Cache"] == "hit"
+
+
+def test_a_new_body_is_sent_at_once_though_the_old_one_is_held(client, reader_pages, bodies_apart):
+    url = reader_pages["article"]
+    assert "Story of the day" in client.get(url).content.decode()
+    assert client.get(url)["X-Page-Cache"] == "hit"
+    article = Article.objects.get(title="Story of the day")
+    article.title = "Story of the night"
+    article.save()
+    assert "Story of the night" in client.get(url).content.decode()
+    assert "Story of the night" in client.get(url).content.decode()
+
+
+def test_a_process_holds_the_most_recently_sent_bodies_up_to_its_limit(
+    client, reader_pages, monkeypatch
+):
+    monkeypatch.setattr(page_cache, "APART_BYTES", 1)
+    monkeypatch.setattr(page_cache, "bodies", page_cache.PageBodies(page_cache.HELD_BODY_BYTES))
+    pages = [reader_pages[kind] for kind in ("article", "home", "section")]
+    sizes = [len(client.get(url).content) for url in pages]
+    held = page_cache.PageBodies(sizes[1] + sizes[2])
+    monkeypatch.setattr(page_cache, "bodies", held)
+    for url in pages:
+        assert client.get(url)["X-Page-Cache"] == "hit"
+    # The article's body was dropped first, for the two sent after it.
+    assert sorted(len(body) for body in held.held.values()) == sorted(sizes[1:])
+    assert held.size == sizes[1] + sizes[2]
+    assert client.get(pages[0])["X-Page-Cache"] == "hit"  # read again from the shared cache
+    assert len(held.held[next(reversed(held.held))]) == sizes[0]
+    small = page_cache.PageBodies(10)
+    monkeypatch.setattr(page_cache, "bodies", small)
+    assert client.get(pages[0])["X-Page-Cache"] == "hit"  # bigger than it may hold
+    assert small.held == {} and small.size == 0

@@ -10,7 +10,7 @@ from django.db import connection
 
 from articles.models import Article, Section
 from articles.search import parse, snippet
-from core.persian import fold, fold_spans
+from core.persian import fold, fold_spans, is_one_to_one
 from tests.factories import PublishedArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -91,6 +91,19 @@ def test_fold_is_defined_per_character_so_snippets_can_map_matches_back():
     folded, starts = fold_spans(text)
     assert folded == fold(text) == "گروههای مقاومت ک ی 12 34 tehran ک"
     assert len(starts) == len(folded) + 1 and starts[-1] == len(text)
+
+
+def test_is_one_to_one_never_remembers_a_character_that_folds_otherwise():
+    """``is_one_to_one`` remembers the characters it found one to one, never the others:
+    a text with one dropped or expanded character is refused each time it is asked."""
+    assert is_one_to_one("گروه های TEHRAN")
+    for _ in range(2):
+        assert not is_one_to_one("گروه\u200cهای")  # the non-joiner is dropped
+        assert not is_one_to_one("TEHRAN \ufdfa")  # one ligature folds to many letters
+        assert not is_one_to_one("TEHRAN\x01")  # a control character folds to a space
+    assert is_one_to_one("گروه های TEHRAN")
+    folded, starts = fold_spans("گروه\u200cهای")
+    assert folded == "گروههای" and starts == [0, 1, 2, 3, 5, 6, 7, 8]
 
 
 def test_snippet_of_an_english_article_still_marks_the_word():
