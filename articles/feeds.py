@@ -30,6 +30,7 @@ from articles.models import (
     read_byline_names,
 )
 from articles.origin import absolute_url
+from core.db import prepared_cursor
 from core.text import clean_text
 from core.urls import absolute_html
 from images.models import Image
@@ -181,7 +182,7 @@ def tag_names(article_ids):
     if not article_ids:
         return {}
     content_type = ContentType.objects.get_for_model(Article).pk
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"SELECT item.object_id, tag.name FROM {Tag._meta.db_table} tag"
             f" JOIN {TaggedItem._meta.db_table} item ON item.tag_id = tag.id"
@@ -275,7 +276,7 @@ class ArticleFeed(Feed):
             f" LEFT JOIN {Image._meta.db_table} image ON image.id = article.image_id"
             f" WHERE {articles.where}{CardList.ORDER} LIMIT %s"
         )
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(sql, [*articles.params, FEED_ITEMS])
             found = cursor.fetchall()
         width = len(names)

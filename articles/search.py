@@ -28,6 +28,7 @@ from django.utils.safestring import mark_safe
 from articles import editions
 from articles.models import Article, Byline, CardList, Section, column_loader, public_sql
 from core import persian
+from core.db import prepared_cursor
 
 MAX_QUERY_LENGTH = 200
 # On PostgreSQL, at most this many matches (the newest) are ranked and listed: 20 pages.
@@ -158,7 +159,7 @@ class RankedResults:
             self.language, f"article.id IN ({', '.join(['%s'] * len(wanted))})", wanted
         )
         columns, names, convert = column_loader(Article, "article", HIT_FIELDS)
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(
                 f"SELECT {columns}, section.id, section.name FROM {Article._meta.db_table}"
                 f" article JOIN {Section._meta.db_table} section"
