@@ -49,3 +49,20 @@ def test_the_search_vectors_are_the_triggers():
             f"AND search_vector IS DISTINCT FROM ({generate.TRIGGER_VECTOR})"
         )
         assert cursor.fetchone()[0] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the search vector is PostgreSQL's")
+def test_the_headline_vectors_are_the_ones_fill_search_head_writes():
+    from articles.management.commands.fill_search_head import head_vector
+
+    generate.generate(30, batch_size=10, workers=2, out=io.StringIO())
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM articles_article article"
+            f" WHERE article.search_head IS DISTINCT FROM ({head_vector('article')})"
+        )
+        assert cursor.fetchone()[0] == 0
+        cursor.execute("SELECT count(*) FROM articles_article WHERE search_head IS NULL")
+        assert cursor.fetchone()[0] == 0
