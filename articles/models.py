@@ -1392,6 +1392,11 @@ class _Later:
         return self.items[index]
 
 
+# The most articles a list page pages through (100 pages of a section, 167 of the home
+# page): the newest this many; the pager's count stops there (``CardList.count``).
+LIST_DEPTH = 2000
+
+
 class CardList:
     """One edition's published articles as a list page's cards show them, newest first:
     ``Paginator``'s ``object_list``, whose ``count()`` and each slice (``[start:stop]``,
@@ -1433,19 +1438,17 @@ class CardList:
 
     def lead_and_newest(self, count, max_age):
         """``(lead, [the newest count articles but the lead])`` in one query: the lead as
-        ``lead`` chooses it, read with the newest ``count`` + 1 (PostgreSQL ORs the two
-        index reads as bitmaps, whatever the number of articles)."""
+        ``lead`` chooses it, read with the newest ``count`` + 1 (their ids chosen by two
+        index reads, then read by primary key, whatever the number of articles)."""
         marked, marked_params = self._newest_marked(max_age)
-        after, after_params = self._newest("other.published_at")
-        either = f"article.id = ({marked}) OR article.published_at >= COALESCE(({after}"
+        newest, newest_params = self._newest("other.id", limit=count + 1)
+        # The ids as a list of at most count + 2, which the planner sizes right: a range
+        # from the newest's dates (as before) it guessed at a third of a million rows
+        # and started parallel workers for 13 (64 ms, now under 1).
         rows = self.read(
-            f" AND ({either} OFFSET %s), %s)){self.ORDER}",
-            [
-                *marked_params,
-                *after_params,
-                count,
-                connection.ops.adapt_datetimefield_value(EARLIEST),
-            ],
+            f" AND article.id IN (SELECT id FROM ({marked}) marked"
+            f" UNION ALL SELECT id FROM ({newest}) newest){self.ORDER}",
+            [*marked_params, *newest_params],
         )
         recent = self.now - max_age
         lead = next(
@@ -1454,16 +1457,16 @@ class CardList:
         )
         return lead, [row for row in rows if row is not lead][:count]
 
-    def _newest(self, column, where="", params=()):
-        """SQL of ``column`` of this edition's newest published article (alias ``other``)
-        that meets ``where``, and its params: a subquery."""
+    def _newest(self, column, where="", params=(), limit=1):
+        """SQL of ``column`` of this edition's newest ``limit`` published articles (alias
+        ``other``) that meet ``where``, and its params: a subquery."""
         public, public_params = public_sql("other", self.now)
         sql = (
             f"SELECT {column} FROM {Article._meta.db_table} other"
             f" WHERE {public} AND other.language = %s{where}"
-            " ORDER BY other.published_at DESC, other.id DESC LIMIT 1"
+            " ORDER BY other.published_at DESC, other.id DESC LIMIT %s"
         )
-        return sql, [*public_params, self.language, *params]
+        return sql, [*public_params, self.language, *params, limit]
 
     def _newest_marked(self, max_age):
         recent = connection.ops.adapt_datetimefield_value(self.now - max_age)
@@ -1472,10 +1475,16 @@ class CardList:
         )
 
     def count(self):
+        """How many of these articles a list pages through: all of them, but at most
+        ``LIST_DEPTH``. The pager's last page always exists, and older articles are
+        reached by the month archives, search and the sitemaps. Bounded so that no list
+        page's cost grows with the archive: an exact count read every matching index
+        entry (a million articles: 2.4 s for a section, 10 s for the home page)."""
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT COUNT(*) FROM {Article._meta.db_table} article WHERE {self.where}",
-                self.params,
+                f"SELECT COUNT(*) FROM (SELECT 1 FROM {Article._meta.db_table} article"
+                f" WHERE {self.where} LIMIT %s) listed",
+                [*self.params, LIST_DEPTH],
             )
             return cursor.fetchone()[0]
 
@@ -1483,7 +1492,18 @@ class CardList:
         if not isinstance(index, slice) or index.step is not None or index.stop is None:
             raise TypeError("A card list is read a slice at a time.")
         start = index.start or 0
-        tail, params = self.ORDER + " LIMIT %s OFFSET %s", [max(0, index.stop - start), start]
+        limit = [max(0, index.stop - start), start]
+        if start:
+            # A deep page's articles chosen by their ids first: the OFFSET then skips index
+            # entries only, where it read every skipped article's row (page 100 of a
+            # common tag on a million articles: 316 ms, now 100; a section's: 86 ms, now 2).
+            tail = (
+                f" AND article.id IN (SELECT article.id FROM {Article._meta.db_table} article"
+                f" WHERE {self.where}{self.ORDER} LIMIT %s OFFSET %s){self.ORDER}"
+            )
+            params = [*self.params, *limit]
+        else:
+            tail, params = f"{self.ORDER} LIMIT %s OFFSET %s", limit
         # Read when first used, like a queryset's slice: the home page has its first
         # page's cards already, read with its lead.
         return _Later(lambda: self.read(tail, params))
