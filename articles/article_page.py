@@ -28,12 +28,12 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.template import engines
-from django.templatetags.static import static
 from django.urls import get_script_prefix
 from django.utils import translation
 from markupsafe import Markup
 
 from articles import page_cache, site_extras, structured_data
+from core.urls import static
 from images import markup
 
 # A story is rendered again a day after it was kept, so that the archive's pages, which

@@ -5,13 +5,12 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.templatetags.static import static
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from articles import editions, site_extras, sources
 from articles.origin import absolute_url
-from core.urls import reverse
+from core.urls import reverse, static
 
 # Inside a <script> element, these must not appear literally.
 _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}

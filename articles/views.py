@@ -31,6 +31,7 @@ from articles.models import (
     page_article,
     page_relations,
     read_byline_names,
+    read_one,
     section_blocks,
 )
 from articles.origin import absolute_url
@@ -127,9 +128,13 @@ class SectionView(PublishedArticleListView):
     template_name = "articles/section_detail.html"
 
     def get_queryset(self):
-        self.section = get_object_or_404(
-            Section, slug=self.kwargs["slug"], language=self.edition.code
+        self.section = read_one(
+            Section,
+            "found.slug = %s AND found.language = %s",
+            [self.kwargs["slug"], self.edition.code],
         )
+        if self.section is None:
+            raise Http404("No such section.")
         return super().get_queryset().narrowed("article.section_id = %s", [self.section.pk])
 
     def get_context_data(self, **kwargs):
@@ -140,7 +145,9 @@ class TagView(PublishedArticleListView):
     template_name = "articles/tag_detail.html"
 
     def get_queryset(self):
-        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        self.tag = read_one(Tag, "found.slug = %s", [self.kwargs["slug"]])
+        if self.tag is None:
+            raise Http404("No such tag.")
         # The tag's articles as a subquery, not a join: PostgreSQL can then walk the
         # newest published articles in index order and stop at a page's worth, where the
         # join read every published article of the edition and sorted them (a common tag

@@ -363,6 +363,31 @@ def test_list_pages_go_back_list_depth_articles_and_every_page_listed_exists(
     assert client.get(path, {"page": last + 1}).status_code == 404
 
 
+def test_list_articles_are_made_through_init_when_something_listens(client, monkeypatch):
+    """The lists make their articles without ``Model.__init__``, unless a receiver of the
+    init signals is connected: then it sees every article of the page."""
+    from django.db.models import signals
+
+    from articles.models import Article
+
+    section = SectionFactory(slug="politics")
+    stories = PublishedArticleFactory.create_batch(3, section=section)
+    seen = []
+
+    def listener(sender, instance, **kwargs):
+        seen.append(instance.pk)
+
+    signals.post_init.connect(listener, sender=Article)
+    try:
+        response = client.get("/category/politics/")
+    finally:
+        signals.post_init.disconnect(listener, sender=Article)
+    assert {story.pk for story in stories} <= set(seen)
+    assert [a.title for a in response.context["articles"]] == [
+        s.title for s in sorted(stories, key=lambda s: (s.published_at, s.pk), reverse=True)
+    ]
+
+
 @pytest.mark.parametrize("path", ["/category/politics/", "/tag/t/"])
 def test_list_query_count_is_fixed(client, django_assert_num_queries, path):
     """Section or tag, count, page of articles, their bylines, and the site-wide parts."""
