@@ -16,9 +16,9 @@ The card's age ("2 hours ago") changes with the clock, not with the content: its
 are left out of the kept HTML (its ``<time datetime>`` is kept) and written live into
 each card.
 
-One round trip to the shared cache a list (``get_many``) and one more to store the cards
-that were missing; when the shared cache is down, every card is rendered (``page_cache.
-guarded``: fail open).
+One round trip to the shared cache a page (``get_many``; the home page's latest news and
+section blocks together) and one more to store the cards that were missing; when the
+shared cache is down, every card is rendered (``page_cache.guarded``: fail open).
 """
 
 import hashlib
