@@ -16,9 +16,9 @@ The card's age ("2 hours ago") changes with the clock, not with the content: its
 are left out of the kept HTML (its ``<time datetime>`` is kept) and written live into
 each card.
 
-One round trip to the shared cache a list (``get_many``) and one more to store the cards
-that were missing; when the shared cache is down, every card is rendered (``page_cache.
-guarded``: fail open).
+One round trip to the shared cache a page (``get_many``; the home page's latest news and
+section blocks together) and one more to store the cards that were missing; when the
+shared cache is down, every card is rendered (``page_cache.guarded``: fail open).
 """
 
 import hashlib
@@ -30,7 +30,7 @@ from django.urls import get_script_prefix
 from django.utils import timezone, translation
 from markupsafe import Markup, escape
 
-from articles import page_cache
+from articles import editions, page_cache, persian_dates, templating
 
 # Where a card's live age goes while it is rendered to be kept; never in an article's text
 # (the text rule removes control characters).
@@ -98,46 +98,63 @@ def card_keys(articles, compact, show_byline, level):
 def article_cards(articles, compact=False, show_byline=False, level=3):
     """The cards of ``articles`` (``Markup``, in their order), as the ``article_card``
     macro of ``includes/macros.html`` writes them, each with its age as of now."""
-    return _cards([list(articles)], compact, show_byline, level)[0]
+    return _cards([(list(articles), (compact, show_byline, level))])[0]
 
 
-def grouped_cards(groups, compact=False, show_byline=False, level=3):
-    """``[(group, cards)]`` of ``groups``, a list of ``(group, articles)`` such as the home
-    page's section blocks: every group's cards read in the same round trip."""
+def front_page_cards(articles, groups):
+    """The home page's cards, all read in one round trip: ``(cards, [(group, cards)])``,
+    the cards of ``articles`` with their bylines, and the compact cards of each of
+    ``groups``, a list of ``(group, articles)`` (the section blocks)."""
     groups = list(groups)
-    lists = _cards([list(articles) for _group, articles in groups], compact, show_byline, level)
-    return [(group, cards) for (group, _articles), cards in zip(groups, lists, strict=True)]
+    lists = _cards(
+        [
+            (list(articles), (False, True, 3)),
+            *((list(grouped), (True, False, 3)) for _group, grouped in groups),
+        ]
+    )
+    return lists[0], [(group, cards) for (group, _), cards in zip(groups, lists[1:], strict=True)]
 
 
-def _cards(lists, compact, show_byline, level):
-    articles = [article for articles in lists for article in articles]
-    if not articles:
+def _cards(lists):
+    """The cards of each of ``lists``, ``(articles, (compact, show_byline, level))``."""
+    if not any(articles for articles, _variant in lists):
         return [[] for _ in lists]
     macros = _macros()
-    keys = card_keys(articles, compact, show_byline, level)
-    found = page_cache.guarded("get_many", keys, default=None)
-    # The live age's words, as the age macro writes them; its <time> element is kept.
-    age = engines["jinja2"].env.filters["age"]
-    cards, missing = [], {}
-    for article, key in zip(articles, keys, strict=True):
-        entry = page_cache.entry_or_miss((found or {}).get(key), CardEntry)
-        if entry is None:
-            html = str(
-                macros.article_card(
-                    article,
-                    compact=compact,
-                    show_byline=show_byline,
-                    level=level,
-                    when=Markup(AGE_MARK),
+    # Each variant's keys worked out at once (what its cards share is worked out once).
+    variants = {}
+    for articles, variant in lists:
+        variants.setdefault(variant, []).extend(articles)
+    variant_keys = {
+        variant: iter(card_keys(articles, *variant)) for variant, articles in variants.items()
+    }
+    keys = [[next(variant_keys[variant]) for _ in articles] for articles, variant in lists]
+    found = page_cache.guarded("get_many", [key for some in keys for key in some], default=None)
+    # The live age's words, as the age macro writes them (its <time> element is kept): in
+    # the edition's language, as of one clock for the list, each wording escaped once.
+    age = persian_dates.age if editions.current().code == "fa" else templating.age
+    now = timezone.now()
+    escaped = {}
+    result, missing = [], {}
+    for (articles, (compact, show_byline, level)), list_keys in zip(lists, keys, strict=True):
+        cards = []
+        for article, key in zip(articles, list_keys, strict=True):
+            entry = page_cache.entry_or_miss((found or {}).get(key), CardEntry)
+            if entry is None:
+                html = str(
+                    macros.article_card(
+                        article,
+                        compact=compact,
+                        show_byline=show_byline,
+                        level=level,
+                        when=Markup(AGE_MARK),
+                    )
                 )
-            )
-            before, _mark, after = html.partition(AGE_MARK)
-            entry = missing[key] = CardEntry(before, after)
-        cards.append(Markup(f"{entry.before}{escape(age(article.published_at))}{entry.after}"))
+                before, _mark, after = html.partition(AGE_MARK)
+                entry = missing[key] = CardEntry(before, after)
+            words = age(article.published_at, now)
+            words = escaped.get(words) or escaped.setdefault(words, escape(words))
+            cards.append(Markup(f"{entry.before}{words}{entry.after}"))
+        result.append(cards)
     if missing and found is not None:
         page_cache.guarded("set_many", missing, timeout=CARD_SECONDS)
-    result, start = [], 0
-    for articles in lists:
-        result.append(cards[start : start + len(articles)])
-        start += len(articles)
     return result

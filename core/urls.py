@@ -1,8 +1,7 @@
-"""Addresses: working out a route's and a static file's address quickly (``reverse``,
-``static``), and making the
-addresses inside stored HTML absolute, for readers that resolve relative ones against
-their own host (feed readers). The site's own origin is ``SITE_URL``
-(``articles.origin``)."""
+"""Addresses: working out a route's address and a static file's quickly (``reverse``,
+``static``), and making the addresses inside stored HTML absolute, for readers that
+resolve relative ones against their own host (feed readers). The site's own origin is
+``SITE_URL`` (``articles.origin``)."""
 
 import re
 from functools import lru_cache

@@ -165,6 +165,26 @@ def test_the_home_page_cards_are_kept_too(client, section, rendered):
     assert all(article.title in html for article in articles)
 
 
+def test_the_home_page_reads_all_its_cards_in_one_round_trip(client, section, monkeypatch):
+    """The latest news and every section block: one read of the shared cache."""
+    for n in range(15):
+        PublishedArticleFactory(section=section, published_at=timezone.now() - timedelta(hours=n))
+    reads = []
+    guarded = cards.page_cache.guarded
+
+    def counting(operation, *args, **kwargs):
+        if operation == "get_many" and any(key.startswith("card:") for key in args[0]):
+            reads.append(args[0])
+        return guarded(operation, *args, **kwargs)
+
+    monkeypatch.setattr(cards.page_cache, "guarded", counting)
+    html = client.get("/").content.decode()
+    assert len(reads) == 1
+    # The lead is not a card; the 12 latest and the section block's 4 are.
+    assert len(reads[0]) == 12 + 4
+    assert html.count('class="section-block"') == 1
+
+
 def test_the_persian_edition_has_its_own_cards(client, settings):
     settings.SITE_LANGUAGES = ["en", "fa"]
     english = SectionFactory(name="Politics", slug="politics")

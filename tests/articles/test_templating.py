@@ -64,3 +64,16 @@ def test_absolute_page_links_keep_only_the_search_words(settings):
     request = RequestFactory().get("/search/?q=saffron&utm_source=mail&page=2")
     rendered = render("{{ page_url(request, 2, absolute=True) }}", request=request)
     assert rendered == "https://example.com/search/?q=saffron&amp;page=2"
+
+
+def test_interface_words_are_translated_by_language_and_escape_their_values():
+    from django.utils import translation
+
+    from ifp.jinja2 import words
+
+    with translation.override("en"):
+        english = words("Page %(number)s of %(count)s", number=1, count="<2>")
+    with translation.override("fa"):
+        persian = words("Page %(number)s of %(count)s", number=1, count="<2>")
+    assert english == "Page 1 of &lt;2&gt;"
+    assert persian != english and "&lt;2&gt;" in persian

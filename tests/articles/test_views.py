@@ -330,6 +330,64 @@ def test_list_pages_paginate(client):
     assert f'<link rel="next" href="{page_two}">' in text_of(first)
 
 
+@pytest.mark.parametrize(
+    ("path", "per_page"), [("/category/politics/", 2), ("/tag/t/", 2), ("/", 1)]
+)
+def test_list_pages_go_back_list_depth_articles_and_every_page_listed_exists(
+    client, monkeypatch, path, per_page
+):
+    """A list pages through its newest LIST_DEPTH articles only, so that its count stops
+    there; the pager's last page holds the last of them, and the page after it is a 404."""
+    from articles import models, views
+
+    monkeypatch.setattr(models, "LIST_DEPTH", 3)
+    monkeypatch.setattr(views.PublishedArticleListView, "paginate_by", per_page)
+    monkeypatch.setattr(views.HomeView, "paginate_by", per_page)
+    section = SectionFactory(slug="politics")
+    now = timezone.now()
+    stories = [
+        PublishedArticleFactory(
+            title=f"Story {n}", section=section, tags=["t"], published_at=now - timedelta(hours=n)
+        )
+        for n in range(6)
+    ]
+    DraftArticleFactory(title="A draft", section=section, tags=["t"])
+    # The home page's lead (the newest) is not one of its list's articles.
+    listed = [s.title for s in (stories[1:4] if path == "/" else stories[:3])]
+    last = -(-len(listed) // per_page)
+    pages = [client.get(path, {"page": n}) for n in range(1, last + 1)]
+    assert [a.title for page in pages for a in page.context["articles"]] == listed
+    assert pages[0].context["paginator"].count == 3
+    assert f"Page {last} of {last}" in text_of(pages[-1])
+    assert 'rel="next"' not in text_of(pages[-1])
+    assert client.get(path, {"page": last + 1}).status_code == 404
+
+
+def test_list_articles_are_made_through_init_when_something_listens(client, monkeypatch):
+    """The lists make their articles without ``Model.__init__``, unless a receiver of the
+    init signals is connected: then it sees every article of the page."""
+    from django.db.models import signals
+
+    from articles.models import Article
+
+    section = SectionFactory(slug="politics")
+    stories = PublishedArticleFactory.create_batch(3, section=section)
+    seen = []
+
+    def listener(sender, instance, **kwargs):
+        seen.append(instance.pk)
+
+    signals.post_init.connect(listener, sender=Article)
+    try:
+        response = client.get("/category/politics/")
+    finally:
+        signals.post_init.disconnect(listener, sender=Article)
+    assert {story.pk for story in stories} <= set(seen)
+    assert [a.title for a in response.context["articles"]] == [
+        s.title for s in sorted(stories, key=lambda s: (s.published_at, s.pk), reverse=True)
+    ]
+
+
 @pytest.mark.parametrize("path", ["/category/politics/", "/tag/t/"])
 def test_list_query_count_is_fixed(client, django_assert_num_queries, path):
     """Section or tag, count, page of articles, their bylines, and the site-wide parts."""

@@ -1,11 +1,13 @@
 """``core.urls.reverse``: Django's reverse, remembered, never answering with an address of
-another URL configuration, script prefix or language than the current one."""
+another URL configuration, script prefix or language than the current one; and
+``core.urls.static``, Django's static, remembered by storage."""
 
 import pytest
+from django.templatetags.static import static as django_static
 from django.urls import NoReverseMatch, clear_script_prefix, path, set_script_prefix
 from django.urls import reverse as django_reverse
 
-from core.urls import reverse
+from core.urls import reverse, static
 
 
 def view(request):
@@ -63,3 +65,17 @@ def test_equal_arguments_of_other_types_are_other_addresses(settings):
     settings.ROOT_URLCONF = __name__
     assert reverse("detail", kwargs={"slug": 1}) == "/elsewhere/1/"
     assert reverse("detail", kwargs={"slug": True}) == "/elsewhere/True/"
+
+
+def test_a_static_address_is_the_one_django_gives():
+    for name in ("css/site.css", "img/logo.png"):
+        assert static(name) == django_static(name)
+        assert static(name) == django_static(name)
+
+
+def test_a_new_static_url_or_storage_is_not_answered_from_memory(settings):
+    before = static("css/site.css")
+    settings.STATIC_URL = "/assets/"
+    after = static("css/site.css")
+    assert after.startswith("/assets/") and not before.startswith("/assets/")
+    assert after == django_static("css/site.css")

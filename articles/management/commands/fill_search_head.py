@@ -11,6 +11,7 @@ from django.db import connection, transaction
 
 from articles.models import Article
 
+
 def head_vector(row):
     """The SQL of an article's ``search_head`` from the columns of the table alias ``row``
     (its headline as A, its standfirst as B, in its language's search configuration): the
