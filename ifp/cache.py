@@ -8,10 +8,22 @@ call, more than the rest of a page cache hit's own Python (measured with
 ``python -m bench.hit_cost``). A ``redis.Redis`` made on a connection pool holds no
 connection of its own, only the pool, which is thread-safe and which redis-py resets in a
 process forked after it was made (gunicorn's workers): one client a pool serves every call.
+
+redis-py (7 and later) looks its own version up in the installed package's metadata for
+every new connection, to name itself to the server (``CLIENT SETINFO``): ``importlib.metadata``
+and the ``email`` parser run in each gunicorn worker on its first cache call, and their code
+and data pages, shared with the master until then, become the worker's own (about 1.5 MB a
+worker; docs/decisions/worker-memory.md). The version is given once here instead.
 """
 
+import redis
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
+
+try:
+    from redis.driver_info import DriverInfo
+except ImportError:  # an older redis-py, which reads its version once, at import
+    DriverInfo = None
 
 
 class ReusedClient(RedisCacheClient):
@@ -29,8 +41,12 @@ class ReusedClient(RedisCacheClient):
 
 
 class RedisCache(DjangoRedisCache):
-    """Django's ``RedisCache``, whose client reuses its redis-py clients (``ReusedClient``)."""
+    """Django's ``RedisCache``, whose client reuses its redis-py clients (``ReusedClient``)
+    and whose connections name the redis-py version without reading package metadata."""
 
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ReusedClient
+        if DriverInfo is not None and "driver_info" not in self._options:
+            driver = DriverInfo(lib_version=redis.__version__)
+            self._options = {**self._options, "driver_info": driver}
