@@ -24,3 +24,14 @@ def test_a_new_connection_names_the_redis_py_version_without_reading_package_met
 
     assert connection.driver_info.lib_version == redis.__version__
     assert connection.driver_info.formatted_name == "redis-py"
+
+
+def test_keys_are_not_checked_against_memcached_limits(recwarn):
+    """Redis takes any string as a key: no scan of each key for memcached's limits on the
+    four keys a page cache hit reads."""
+    cache = RedisCache("redis://127.0.0.1:1/0", {"KEY_PREFIX": "ifp"})
+
+    key = cache.make_and_validate_key("page with spaces " + "x" * 300)
+
+    assert key.startswith("ifp:1:page with spaces ")
+    assert not recwarn.list
