@@ -599,13 +599,22 @@ class PageCacheMiddleware:
                 patch_cache_control(response, public=True, max_age=lifetime, s_maxage=lifetime)
             response["X-Page-Cache"] = "unavailable"
             return
-        patch_cache_control(
-            response,
-            public=True,
-            max_age=min(BROWSER_SECONDS, lifetime),
-            s_maxage=lifetime,
-            stale_while_revalidate=stale_for,
-        )
+        max_age = min(BROWSER_SECONDS, lifetime)
+        if "Cache-Control" in response:  # the view's own directives, merged as Django does
+            patch_cache_control(
+                response,
+                public=True,
+                max_age=max_age,
+                s_maxage=lifetime,
+                stale_while_revalidate=stale_for,
+            )
+        else:
+            # What patch_cache_control writes where there is no header yet, without its
+            # parsing of one: every hit sends this.
+            response["Cache-Control"] = (
+                f"public, max-age={max_age}, s-maxage={lifetime}, "
+                f"stale-while-revalidate={stale_for}"
+            )
 
 
 def strict_transport_security(request):

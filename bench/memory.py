@@ -6,6 +6,11 @@ sends each the same mixed load (article pages of many different articles, the ho
 sections, search and feeds: the pages that leave the most behind) from two clients, and
 prints each worker's proportional memory (Pss) and resident memory (VmRSS) after it.
 
+With ``--origins`` (as root: only root reads the page frame numbers), each worker's own
+anonymous memory is also split by where it comes from, page by page against the master's
+(``page_origins``): copies of the master's pages, of which how many are still byte for
+byte the master's (written and written back, as reference counts are), and new pages.
+
 Variants: ``all`` (the master freezes its objects and trims before the fork; each worker
 trims after it, collects every 10 requests and trims every 250), ``fork-only`` (the
 per-request collections and trims off), ``none`` (no hook at all). Wall time is not
@@ -105,7 +110,7 @@ def load(base, addresses):
     return failures
 
 
-def measure(variant, env, addresses, config):
+def measure(variant, env, addresses, config, origins=False):
     import subprocess
 
     from bench.process import stop_gracefully, wait_until_ready
@@ -139,13 +144,16 @@ def measure(variant, env, addresses, config):
                 check=True,
             ).stdout.splitlines()
         ]
-        return {
+        result = {
             "pss": sorted(round(pss_mb(pid), 1) for pid in workers),
             "rss": sorted(round(rss_mb(pid), 1) for pid in workers),
             "private": sorted(round(private_mb(pid), 1) for pid in workers),
             "master_rss": round(rss_mb(process.pid), 1),
             "failures": failures[:5],
         }
+        if origins:
+            result["origins"] = [page_origins(pid, process.pid) for pid in workers]
+        return result
     finally:
         stop_gracefully(process, 15, 25)
 
@@ -159,10 +167,69 @@ def private_mb(pid):
     return total / 1024
 
 
+PAGE = 4096
+
+
+def _anonymous_ranges(pid):
+    """(start, end) of ``pid``'s heap and anonymous mappings."""
+    ranges = []
+    for line in Path(f"/proc/{pid}/maps").read_text().splitlines():
+        fields = line.split()
+        if len(fields) == 5 or fields[5] == "[heap]":
+            start, end = (int(value, 16) for value in fields[0].split("-"))
+            ranges.append((start, end))
+    return ranges
+
+
+def _frames(pid, start, end):
+    """The physical page of each page of ``pid`` in [start, end), None where none is."""
+    with open(f"/proc/{pid}/pagemap", "rb") as pagemap:
+        pagemap.seek(start // PAGE * 8)
+        data = pagemap.read((end - start) // PAGE * 8)
+    entries = (int.from_bytes(data[i : i + 8], "little") for i in range(0, len(data), 8))
+    return [entry & ((1 << 55) - 1) if entry >> 63 else None for entry in entries]
+
+
+def page_origins(worker, master):
+    """MB of ``worker``'s resident anonymous memory by origin: ``shared`` with ``master``
+    (the same physical page), ``copied`` (its own copy of a page the master has at that
+    address), of which ``identical`` (still the master's bytes), and ``new``. None when
+    the page frame numbers cannot be read (they are shown to root only)."""
+    frames = {}
+    for start, end in _anonymous_ranges(master):
+        for index, frame in enumerate(_frames(master, start, end)):
+            frames[start + index * PAGE] = frame
+    if not any(frames.values()):
+        return None
+    counts = dict.fromkeys(("shared", "copied", "identical", "new"), 0)
+    with open(f"/proc/{worker}/mem", "rb") as own, open(f"/proc/{master}/mem", "rb") as theirs:
+        for start, end in _anonymous_ranges(worker):
+            for index, frame in enumerate(_frames(worker, start, end)):
+                address = start + index * PAGE
+                if frame is None:
+                    continue
+                original = frames.get(address)
+                if original == frame:
+                    counts["shared"] += 1
+                elif original is None:
+                    counts["new"] += 1
+                else:
+                    counts["copied"] += 1
+                    own.seek(address)
+                    theirs.seek(address)
+                    counts["identical"] += own.read(PAGE) == theirs.read(PAGE)
+    return {name: round(count * PAGE / 2**20, 1) for name, count in counts.items()}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=1500, help="per variant (1,500)")
     parser.add_argument("--variants", nargs="*", default=list(VARIANTS))
+    parser.add_argument(
+        "--origins",
+        action="store_true",
+        help="split each worker's own memory by origin (needs root)",
+    )
     args = parser.parse_args(argv)
     env = bench_env()
     os.environ.update(env)  # this process reads the site's addresses from the same database
@@ -172,7 +239,7 @@ def main(argv=None):
         config = Path(folder) / "gunicorn-variant.conf.py"
         config.write_text(CONFIG)
         for variant in args.variants:
-            results[variant] = measure(variant, env, addresses, config)
+            results[variant] = measure(variant, env, addresses, config, args.origins)
             print(variant, json.dumps(results[variant]), flush=True)
     return results
 

@@ -8,7 +8,6 @@ below, which say whether trying again later may help."""
 
 from html import escape
 
-import httpx
 from django.conf import settings
 
 from articles.origin import absolute_url
@@ -43,6 +42,12 @@ def is_configured():
 
 
 def client():
+    # httpx (with the command-line tools it imports: click, pygments) is imported here, by
+    # the process that posts (the task worker), not at import: the web server's master
+    # imports this module with the URLconf, and its workers would each share 3 MB they
+    # never use (docs/decisions/worker-memory.md).
+    import httpx
+
     return httpx.Client(
         base_url=f"{settings.TELEGRAM_API_BASE_URL}/bot{settings.TELEGRAM_BOT_TOKEN}/",
         proxy=settings.TELEGRAM_PROXY_URL or None,
@@ -66,6 +71,8 @@ def message_text(article, limit):
 
 def call(method, payload):
     """POST ``payload`` to the Bot API's ``method``; the ``result`` of its answer."""
+    import httpx
+
     try:
         with client() as http:
             response = http.post(method, json=payload)

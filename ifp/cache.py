@@ -8,10 +8,22 @@ call, more than the rest of a page cache hit's own Python (measured with
 ``python -m bench.hit_cost``). A ``redis.Redis`` made on a connection pool holds no
 connection of its own, only the pool, which is thread-safe and which redis-py resets in a
 process forked after it was made (gunicorn's workers): one client a pool serves every call.
+
+redis-py (7 and later) looks its own version up in the installed package's metadata for
+every new connection, to name itself to the server (``CLIENT SETINFO``): ``importlib.metadata``
+and the ``email`` parser run in each gunicorn worker on its first cache call, and their code
+and data pages, shared with the master until then, become the worker's own (about 1.5 MB a
+worker; docs/decisions/worker-memory.md). The version is given once here instead.
 """
 
+import redis
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
+
+try:
+    from redis.driver_info import DriverInfo
+except ImportError:  # an older redis-py, which reads its version once, at import
+    DriverInfo = None
 
 
 class ReusedClient(RedisCacheClient):
@@ -29,11 +41,15 @@ class ReusedClient(RedisCacheClient):
 
 
 class RedisCache(DjangoRedisCache):
-    """Django's ``RedisCache``, whose client reuses its redis-py clients (``ReusedClient``)."""
+    """Django's ``RedisCache``, whose client reuses its redis-py clients (``ReusedClient``)
+    and whose connections name the redis-py version without reading package metadata."""
 
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ReusedClient
+        if DriverInfo is not None and "driver_info" not in self._options:
+            driver = DriverInfo(lib_version=redis.__version__)
+            self._options = {**self._options, "driver_info": driver}
 
     def make_and_validate_key(self, key, version=None):
         """The key as stored (``make_key``), not checked: Django's check warns of keys that
@@ -41,3 +57,8 @@ class RedisCache(DjangoRedisCache):
         takes as they are; it cost eight Python calls a key, and a list page reads 20 to 50
         cards' keys."""
         return self.make_key(key, version=version)
+
+    def validate_key(self, key):
+        """Nothing to check: Redis takes any string as a key. Django's ``BaseCache`` warns
+        of keys that memcached would refuse (long ones, spaces, control characters), which
+        costs a scan of every key on every call: four a page cache hit."""

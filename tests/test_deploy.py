@@ -1,7 +1,9 @@
 """The shipped deployment files are valid for the tools that read them."""
 
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -107,6 +109,32 @@ def test_gunicorn_master_serves_a_readers_first_pages_then_closes_its_connection
     # Django never closes SQLite's in-memory test database.
     if connection.vendor != "sqlite" or not connection.is_in_memory_db():
         assert connection.connection is None
+
+
+def test_gunicorn_master_leaves_the_http_client_of_the_posting_tasks_unloaded():
+    """httpx (with click and pygments, which it imports) posts articles to Telegram from
+    the task worker: the web server's master, which loads every URLconf and view, must not
+    load it, or every worker shares 3 MB it never uses (docs/decisions/worker-memory.md)."""
+    script = (
+        "import sys\n"
+        "from ifp.wsgi import warm_up\n"
+        "warm_up()\n"
+        "import channels.telegram\n"
+        "print(sorted({'httpx', 'click', 'pygments'} & set(sys.modules)))\n"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "ifp.settings",
+        "DJANGO_SECRET_KEY": "test-only-key-of-fifty-characters-that-is-never-used-live",
+        "DATABASE_URL": "sqlite:///:memory:",
+        "REDIS_URL": "",
+        "SITE_URL": "http://testserver",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
 
 
 def test_nginx_does_not_log_share_preview_tokens():
