@@ -274,10 +274,10 @@ class ArticleFeed(Feed):
             f" MD5(article.body) FROM {Article._meta.db_table} article"
             f" JOIN {Section._meta.db_table} section ON section.id = article.section_id"
             f" LEFT JOIN {Image._meta.db_table} image ON image.id = article.image_id"
-            f" WHERE {articles.where}{CardList.ORDER} LIMIT %s"
+            f" WHERE {articles.where}{CardList.ORDER} LIMIT {FEED_ITEMS:d}"
         )
         with prepared_cursor() as cursor:
-            cursor.execute(sql, [*articles.params, FEED_ITEMS])
+            cursor.execute(sql, articles.params)
             found = cursor.fetchall()
         width = len(names)
         rows = []

@@ -80,7 +80,7 @@ def related_stories(article, tags, count=RELATED_COUNT, now=None):
     each_tag = " UNION ".join(
         f"SELECT id FROM (SELECT tagged.object_id AS id FROM {items} tagged"
         " WHERE tagged.content_type_id = %s AND tagged.tag_id = %s"
-        " ORDER BY tagged.object_id DESC LIMIT %s) tag_" + str(index)
+        f" ORDER BY tagged.object_id DESC LIMIT {a_tag:d}) tag_{index}"
         for index in range(len(tag_ids))
     )
     columns, names, convert = column_loader(Article, "article", STORY_FIELDS)
@@ -90,25 +90,24 @@ def related_stories(article, tags, count=RELATED_COUNT, now=None):
         f" AND item.object_id = article.id AND item.tag_id IN ({marks})) AS shared"
         f" FROM ("
         f"SELECT id FROM (SELECT {table}.id FROM {table} WHERE {published}"
-        f" AND {table}.section_id = %s ORDER BY {table}.published_at DESC LIMIT %s) in_section"
+        f" AND {table}.section_id = %s ORDER BY {table}.published_at DESC"
+        f" LIMIT {CANDIDATES:d}) in_section"
         f" UNION {each_tag}"
         f") candidate JOIN {table} article ON article.id = candidate.id"
         f" WHERE {published.replace(table + '.', 'article.')}"
         " ORDER BY CASE WHEN article.published_at >= %s THEN 1 ELSE 0 END DESC, shared DESC,"
         " CASE WHEN article.section_id = %s THEN 1 ELSE 0 END DESC,"
-        " article.published_at DESC, article.id DESC LIMIT %s"
+        f" article.published_at DESC, article.id DESC LIMIT {count:d}"
     )
     params = [
         content_type,
         *tag_ids,
         *public,
         article.section_id,
-        CANDIDATES,
-        *(value for tag_id in tag_ids for value in (content_type, tag_id, a_tag)),
+        *(value for tag_id in tag_ids for value in (content_type, tag_id)),
         *public,
         now - timedelta(days=settings.RELATED_RECENT_DAYS),
         article.section_id,
-        count,
     ]
     with prepared_cursor() as cursor:
         cursor.execute(sql, params)
