@@ -338,9 +338,17 @@ class ArticleQuerySet(models.QuerySet):
 
         The one rule of who owns an address: an article may take a slug only when no
         other article is found here (``Article.clean``, restores and approvals)."""
-        path = f"/{slug}/"
-        redirected = Redirect.objects.filter(old_path=path).values("article_id")
-        return self.filter(Q(slug=slug) | Q(pk__in=redirected))
+        # The two owners as one UNION of two index lookups (the slug's, the old path's):
+        # as "slug = … OR id IN (redirected)" PostgreSQL read every article to test the
+        # OR (0.9 s on a million articles, on every save of an article).
+        table, redirects = Article._meta.db_table, Redirect._meta.db_table
+        owners = RawSQL(
+            f"SELECT owner.id FROM {table} owner WHERE owner.slug = %s"
+            f" UNION ALL SELECT redirect.article_id FROM {redirects} redirect"
+            " WHERE redirect.old_path = %s AND redirect.article_id IS NOT NULL",
+            [slug, f"/{slug}/"],
+        )
+        return self.filter(pk__in=owners)
 
     def with_bylines(self):
         return self.select_related("section", "image").prefetch_related(bylines_prefetch())
