@@ -12,7 +12,6 @@ from typing import NamedTuple
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.syndication.views import Feed
-from django.db import connection
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
@@ -26,6 +25,7 @@ from articles.models import (
     CardList,
     Section,
     column_loader,
+    from_rows,
     list_narrowing,
     read_byline_names,
 )
@@ -280,10 +280,8 @@ class ArticleFeed(Feed):
             cursor.execute(sql, articles.params)
             found = cursor.fetchall()
         width = len(names)
-        rows = []
-        for row in found:
-            article = Article.from_db(connection.alias, names, convert(row[:width]))
-            rows.append(FeedRow(article, *row[width:]))
+        made = from_rows(Article, names, [convert(row[:width]) for row in found])
+        rows = [FeedRow(article, *row[width:]) for article, row in zip(made, found, strict=True)]
         read_byline_names([row.article for row in rows])
         tags = tag_names([row.article.pk for row in rows])
         return [row._replace(tags=tags.get(row.article.pk, [])) for row in rows]

@@ -1343,12 +1343,11 @@ def _read_models(cursor, model, loader, sql, params, extra=None):
     column after the model's, when ``extra`` names it, set as that attribute."""
     _columns, names, convert = loader
     cursor.execute(sql, params)
-    made = []
-    for row in cursor.fetchall():
-        instance = model.from_db(connection.alias, names, convert(row[: len(names)]))
-        if extra:
+    rows = cursor.fetchall()
+    made = from_rows(model, names, [convert(row[: len(names)]) for row in rows])
+    if extra:
+        for instance, row in zip(made, rows, strict=True):
             setattr(instance, extra, row[len(names)])
-        made.append(instance)
     return made
 
 
@@ -1466,8 +1465,7 @@ def read_one(model, where, params):
     """The ``model`` (all of its fields) whose row meets ``where`` (SQL on the table alias
     ``found``, with ``params``), or None: one query, as ``get`` makes, without the ORM's
     building and compiling of it (about 600 Python calls, a tenth of a list page's)."""
-    attnames = {field.attname for field in model._meta.concrete_fields}
-    columns, names, convert = column_loader(model, "found", attnames)
+    columns, names, convert = column_loader(model, "found", _stored_attnames(model))
     with prepared_cursor() as cursor:
         cursor.execute(
             f"SELECT {columns} FROM {model._meta.db_table} found WHERE {where} LIMIT 2", params

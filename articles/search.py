@@ -26,7 +26,15 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from articles import editions
-from articles.models import Article, Byline, CardList, Section, column_loader, public_sql
+from articles.models import (
+    Article,
+    Byline,
+    CardList,
+    Section,
+    column_loader,
+    from_rows,
+    public_sql,
+)
 from core import persian
 from core.db import prepared_cursor
 
@@ -168,8 +176,8 @@ class RankedResults:
             )
             rows = cursor.fetchall()
         width, found = len(names), {}
-        for row in rows:
-            article = Article.from_db(connection.alias, names, convert(row[:width]))
+        made = from_rows(Article, names, [convert(row[:width]) for row in rows])
+        for article, row in zip(made, rows, strict=True):
             article.section = Section(id=row[width], name=row[width + 1])
             found[article.pk] = article
         return [found[pk] for pk in wanted if pk in found]
