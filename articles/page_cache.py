@@ -24,6 +24,7 @@ every host in any case, so no host serves a stale page past its own expiry.
 
 import hashlib
 import logging
+import math
 import threading
 import time
 from collections import OrderedDict
@@ -327,6 +328,34 @@ def live_generation(*keys):
     return State(
         generation, lifetime, max(0, min(STALE_SECONDS, due_in - lifetime)), values, answered
     )
+
+
+# A generation's entry (``generation_entry``) is kept a little past its freshness, like a
+# page, then dropped.
+GENERATION_ENTRY_GRACE = 60
+
+
+def generation_entry(key, kind, make):
+    """The entry kept under ``key`` for the current content generation: a ``kind``, a named
+    tuple whose first fields are ``generation`` and ``fresh_until`` (a Unix timestamp).
+    Read from the shared cache (in the round trip that reads the generation); made by
+    ``make(state, now)`` (``state`` the ``live_generation``, ``now`` an aware datetime)
+    when it is missing, of another generation or no longer fresh, and kept unless the
+    shared cache did not answer. The site-wide parts, the sitemap index and the news
+    sitemap are read so: from the database once a generation, not once a request."""
+    state = live_generation(key)
+    found = entry_or_miss(state.values.get(key), kind)
+    now = timezone.now()
+    if (
+        found is None
+        or found.generation != state.generation
+        or found.fresh_until <= now.timestamp()
+    ):
+        found = make(state, now)
+        if state.answered:
+            keep = max(1, math.ceil(found.fresh_until - now.timestamp()))
+            guarded("set", key, found, timeout=keep + GENERATION_ENTRY_GRACE)
+    return found
 
 
 class PageEntry(NamedTuple):

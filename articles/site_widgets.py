@@ -13,14 +13,10 @@ import weakref
 from datetime import datetime
 from typing import NamedTuple
 
-from django.utils import timezone
-
 from articles import editions, most_read, page_cache, site_extras
 from articles.models import Article, Section
 
 RECENT_POSTS = 6
-# Kept a little past its freshness, like a page, then dropped.
-GRACE_SECONDS = 60
 
 
 class NavLink(NamedTuple):
@@ -75,19 +71,17 @@ def site_widgets(request):
         # Each edition has its own: its sections and its language's newest articles.
         language = editions.of_request(request).code
         key = WIDGETS_KEY if language == editions.DEFAULT else f"{WIDGETS_KEY}:{language}"
-        state = page_cache.live_generation(key)
-        found = page_cache.entry_or_miss(state.values.get(key), SiteWidgets)
-        now = timezone.now().timestamp()
-        if found is None or found.generation != state.generation or found.fresh_until <= now:
-            found = SiteWidgets(
+        found = page_cache.generation_entry(
+            key,
+            SiteWidgets,
+            lambda state, now: SiteWidgets(
                 state.generation,
-                now + state.lifetime,
+                now.timestamp() + state.lifetime,
                 _nav_links(language),
                 _newest(RECENT_POSTS + 1, language),
                 site_extras.read(language),
-            )
-            if state.answered:
-                page_cache.guarded("set", key, found, timeout=state.lifetime + GRACE_SECONDS)
+            ),
+        )
         _read_this_request[request] = found
     return found
 

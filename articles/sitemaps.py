@@ -26,7 +26,6 @@ from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.template import loader
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import http_date
 from taggit.models import Tag, TaggedItem
 
@@ -194,8 +193,6 @@ class SitemapIndex(NamedTuple):
     xml: str
 
 
-# Kept a little past its freshness, like a page, then dropped.
-GRACE_SECONDS = 60
 INDEX_TEMPLATE = "sitemap_index.xml"  # Django's own
 INDEX_KEY = "sitemap-index:" + page_cache.shape_key(SitemapIndex, IndexEntry)
 
@@ -218,15 +215,14 @@ def index_entries(render, variant=""):
     and writing them on every request cost more than anything else the page did. Counts
     are exact: a page the index lists exists, and every page that exists is listed, as
     long as the generation is current. ``variant`` names what else ``render`` depends on."""
-    key = index_key(variant)
-    state = page_cache.live_generation(key)
-    found = page_cache.entry_or_miss(state.values.get(key), SitemapIndex)
-    now = timezone.now().timestamp()
-    if found is None or found.generation != state.generation or found.fresh_until <= now:
+
+    def make(state, now):
         entries = _read_entries()
-        found = SitemapIndex(state.generation, now + state.lifetime, entries, render(entries))
-        if state.answered:
-            page_cache.guarded("set", key, found, timeout=state.lifetime + GRACE_SECONDS)
+        return SitemapIndex(
+            state.generation, now.timestamp() + state.lifetime, entries, render(entries)
+        )
+
+    found = page_cache.generation_entry(index_key(variant), SitemapIndex, make)
     return found.entries, found.xml
 
 
@@ -307,22 +303,15 @@ def news_sitemap_xml(render: Callable[[list], str]) -> str:
     content generation: rendered once a generation, and again when the oldest article it
     lists leaves the 48 hours (or the entry is older than a cached page may be), else read
     from the shared cache. Rendering a thousand articles is what made it slow."""
-    state = page_cache.live_generation(NEWS_KEY)
-    found = page_cache.entry_or_miss(state.values.get(NEWS_KEY), NewsSitemap)
-    now = timezone.now()
-    if (
-        found is None
-        or found.generation != state.generation
-        or found.fresh_until <= now.timestamp()
-    ):
+
+    def make(state, now):
         articles = list(news_articles(now))
         fresh_until = now.timestamp() + state.lifetime
         if articles:
             # The list changes by itself when its oldest article leaves the window.
             leaves = (articles[-1].published_at + NEWS_WINDOW).timestamp()
             fresh_until = min(fresh_until, leaves)
-        found = NewsSitemap(state.generation, fresh_until, render(articles))
-        if state.answered:
-            keep = max(1, math.ceil(fresh_until - now.timestamp())) + GRACE_SECONDS
-            page_cache.guarded("set", NEWS_KEY, found, timeout=keep)
+        return NewsSitemap(state.generation, fresh_until, render(articles))
+
+    found = page_cache.generation_entry(NEWS_KEY, NewsSitemap, make)
     return found.xml
