@@ -5,8 +5,10 @@ content and the site-wide content generation: a number that every publish, unpub
 edit of published content (and of sections, authors, tags, corrections and redirects)
 increments, so no page outlives the content it shows. The number lives where every process
 sees it: in the database always, and in the shared cache when ``REDIS_URL`` is set (read
-there on every request, checked against the database every ``GENERATION_CHECK_SECONDS``),
-never in one worker's memory.
+there on every request, checked against the database every ``GENERATION_CHECK_SECONDS``).
+A worker may send a page it holds without asking, for a second at most, and only while
+Redis, which tells it of every change to the number as it happens, has told it of none
+(``HeldPages``).
 
 Scheduled articles need no cron: the generation remembers when the next scheduled
 article goes out, and the first request after that moment moves to a new generation.
@@ -25,6 +27,7 @@ every host in any case, so no host serves a stale page past its own expiry.
 import hashlib
 import logging
 import math
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -48,8 +51,10 @@ from articles.models import Alert, Article, ContentGeneration
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "content-generation"
-# Present while the shared cache's generation is known to match the database's.
-CHECKED_KEY = "content-generation-checked"
+# Present while the shared cache's generation is known to match the database's. Its name
+# does not begin with GENERATION_KEY's: the generation's watch (``GenerationWatch``) hears
+# of every key that does.
+CHECKED_KEY = "checked-content-generation"
 GENERATION_CHECK_SECONDS = 10
 LOCK_SECONDS = 10
 # Browsers keep a page a minute; a CDN five, and may serve it stale while it refreshes.
@@ -239,6 +244,9 @@ def bump():
         return _database_bump()
     cached = guarded("get", GENERATION_KEY)
     number = _database_bump(at_least=(cached or 0) + 1)
+    # This process sends nothing it holds from now on; the others hear of the change
+    # from Redis (``GenerationWatch``).
+    held_pages.forget()
     guarded("set", GENERATION_KEY, number, timeout=None)
     # Whoever checked against the database just before this change checks again.
     guarded("delete", CHECKED_KEY)
@@ -307,27 +315,34 @@ class State(NamedTuple):
     stale_for: int  # how long a CDN may still serve them while it refreshes
     values: dict
     answered: bool  # whether the shared cache answered
+    due: float  # when the next scheduled article goes out (a Unix timestamp), or 0
+
+
+def lifetimes(due, now):
+    """``(lifetime, stale_for)`` in seconds of a page kept at ``now`` (a Unix timestamp):
+    ``PAGE_CACHE_SECONDS`` and ``STALE_SECONDS``, cut short so that neither runs past
+    ``due``, the next scheduled article (0: none)."""
+    if not due:
+        return settings.PAGE_CACHE_SECONDS, STALE_SECONDS
+    due_in = max(1, int(due - now))
+    lifetime = min(settings.PAGE_CACHE_SECONDS, due_in)
+    return lifetime, max(0, min(STALE_SECONDS, due_in - lifetime))
 
 
 def live_generation(*keys):
     """The current generation, moved on first if a scheduled article is now due; the
     seconds its pages may be kept; how long after that a CDN may still serve them while
-    it refreshes (never past the next scheduled article); the values of ``keys``; and
-    whether the shared cache answered (if not, nothing may be kept long)."""
+    it refreshes (never past the next scheduled article); the values of ``keys``; whether
+    the shared cache answered (if not, nothing may be kept long); and the next scheduled
+    time."""
     generation, due, values, answered = read_state(*keys)
     now = timezone.now().timestamp()
     if due and due <= now:
         generation = bump()
         due = next_scheduled(generation)
     if not answered:
-        return State(generation, UNCACHED_SECONDS, 0, values, answered)
-    if not due:
-        return State(generation, settings.PAGE_CACHE_SECONDS, STALE_SECONDS, values, answered)
-    due_in = max(1, int(due - now))
-    lifetime = min(settings.PAGE_CACHE_SECONDS, due_in)
-    return State(
-        generation, lifetime, max(0, min(STALE_SECONDS, due_in - lifetime)), values, answered
-    )
+        return State(generation, UNCACHED_SECONDS, 0, values, answered, due)
+    return State(generation, *lifetimes(due, now), values, answered, due)
 
 
 # A generation's entry (``generation_entry``) is kept a little past its freshness, like a
@@ -449,6 +464,199 @@ def with_body(entry):
     return None if body is None else entry._replace(content=body)
 
 
+# Pages this process sent lately, sent again without a round trip to the shared cache
+# (``HeldPages``): the bytes it holds at most, the least recently sent dropped first, and
+# how long what it knows of the content generation is trusted before the shared cache is
+# read again (which also keeps the generation's check against the database going).
+HELD_PAGE_BYTES = 2 * 1024 * 1024
+HELD_GENERATION_SECONDS = 1.0
+
+
+class GenerationWatch:
+    """Redis's word, on a connection of this process's own, whenever the content
+    generation's key changes: server-assisted client-side caching in broadcast mode
+    (``CLIENT TRACKING ON BCAST PREFIX <key>``, RESP3; Redis 6 or later; redis.io,
+    "Client-side caching reference"). Redis sends an invalidation message for every
+    write, expiry or eviction of a key beginning with the prefix, and for every
+    ``FLUSHDB``/``FLUSHALL``, to every connection tracking it, before it answers the
+    writer: once a change is acknowledged, any request that reads this connection's
+    socket afterwards finds the message there.
+
+    ``moved()`` reads what has arrived without waiting. Raises ``RedisError`` or
+    ``OSError`` when the connection fails (Redis down or restarted: a restarted Redis
+    has forgotten the tracking, so the watch must be made again)."""
+
+    def __init__(self, backend, key):
+        pool = backend._cache._get_connection_pool(False)
+        self.connection = pool.connection_class(**{**pool.connection_kwargs, "protocol": 3})
+        self.connection.send_command("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", key)
+        self.connection.read_response()
+
+    def moved(self):
+        """Whether anything arrived since the last call: an invalidation of the generation's
+        key (nothing else is sent on this connection)."""
+        arrived = False
+        while self.connection.can_read(timeout=0):
+            self.connection.read_response(push_request=True)
+            arrived = True
+        return arrived
+
+    def close(self):
+        self.connection.disconnect()
+
+
+class HeldPages:
+    """The pages this process sent lately, with the content generation they belong to,
+    sent again without asking the shared cache while Redis says the generation has not
+    moved (``GenerationWatch``).
+
+    A page held is its shared entry as read or kept, so it is sent exactly as a hit from
+    the shared cache would be: while the generation is the same, the shared cache could
+    hold no other page under its key, since every change to what readers see moves the
+    generation (``bump``). Before a held page is sent: the watch is read (any message:
+    everything held is forgotten); the generation must have been read from the shared
+    cache less than ``HELD_GENERATION_SECONDS`` ago, after the watch was in place; no
+    scheduled article may be due (the request that finds it due moves the generation);
+    and the page must still be fresh. Otherwise the request takes the usual way (one
+    round trip), which tells this process the generation again. A change made in this
+    process forgets at once; one elsewhere arrives with Redis's message, written before
+    Redis acknowledged the change.
+
+    Only with a shared cache (``REDIS_URL``): without one, each process already keeps its
+    own. When the watch cannot be made (a Redis older than 6, refused, down) or fails,
+    nothing is held and the watch is tried again after ``RETRY_SECONDS``.
+    ``HELD_PAGE_BYTES`` at most, the least recently sent dropped first."""
+
+    def __init__(self, limit):
+        self.limit = limit
+        self.lock = threading.Lock()
+        self.watch = None
+        self.watched = None  # (process, the cache's location and the generation's key)
+        self.retry_at = 0.0
+        self.pages = OrderedDict()
+        self.size = 0
+        self.generation = None  # the content generation the pages held belong to
+        self.due = 0.0  # when the next scheduled article goes out (``State.due``)
+        self.trusted_until = 0.0  # time.monotonic() until which the generation is trusted
+        # How many times all was forgotten, and the count each thread saw when it last read
+        # the watch: a generation read from the shared cache is trusted only if nothing was
+        # forgotten since (another thread may have read a message about a later change).
+        self.forgotten = 0
+        self.seen = threading.local()
+
+    def forget(self):
+        """Hold nothing more until the generation is read again."""
+        with self.lock:
+            self._forget()
+
+    def _watching(self, backend):
+        """Whether the generation's watch is in place and has heard of no change since it
+        was last read; anything it heard is forgotten (called with the lock held)."""
+        key = backend.make_key(GENERATION_KEY)
+        watched = (os.getpid(), getattr(backend, "_servers", None), key)
+        if self.watched != watched:  # a new process, or settings naming another cache
+            self._drop()
+            self.watched, self.retry_at = watched, 0.0
+        if self.watch is None:
+            if time.monotonic() < self.retry_at:
+                return False
+            try:
+                self.watch = GenerationWatch(backend, key)
+            except CACHE_ERRORS as error:
+                return self._failed("could not watch the content generation", error)
+            return False  # nothing was known before the watch began
+        try:
+            if self.watch.moved():
+                self._forget()
+        except CACHE_ERRORS as error:
+            return self._failed("the content generation's watch failed", error)
+        return True
+
+    def _failed(self, what, error):
+        logger.warning("%s (%s); pages are read from the shared cache", what, error)
+        self._drop()
+        self.retry_at = time.monotonic() + RETRY_SECONDS
+        return False
+
+    def _drop(self):
+        if self.watch is not None and self.watched and self.watched[0] == os.getpid():
+            try:
+                self.watch.close()
+            except CACHE_ERRORS:
+                pass
+        self.watch = None
+        self._forget()
+
+    def _forget(self):
+        self.generation = None
+        self.pages.clear()
+        self.size = 0
+        self.forgotten += 1
+
+    def get(self, key):
+        """``(entry, lifetime, stale_for)`` of the page held under ``key`` if it may be sent
+        as it is, else None. Reads the watch in any case, so that what the request then
+        reads from the shared cache may be trusted (``learn``)."""
+        if not shared_generation() or cache_is_down():
+            return None
+        with self.lock:
+            watching = self._watching(_backend())
+            self.seen.forgotten = self.forgotten
+            if not watching:
+                return None
+            entry = self.pages.get(key)
+            if entry is None or self.generation is None or entry.generation != self.generation:
+                return None
+            # The clocks ``live_generation`` and the middleware read.
+            now = timezone.now().timestamp()
+            if (
+                time.monotonic() >= self.trusted_until
+                or (self.due and self.due <= now)
+                or entry.fresh_until <= time.time()
+            ):
+                return None
+            self.pages.move_to_end(key)
+            return entry, *lifetimes(self.due, now)
+
+    def learn(self, state):
+        """Trust ``state``, the generation the shared cache just gave (after ``get`` read
+        the watch), for ``HELD_GENERATION_SECONDS``."""
+        if not state.answered:
+            return
+        with self.lock:
+            if self.watch is None or getattr(self.seen, "forgotten", None) != self.forgotten:
+                return
+            if state.generation != self.generation:
+                self._forget()
+            self.generation, self.due = state.generation, state.due
+            self.trusted_until = time.monotonic() + HELD_GENERATION_SECONDS
+
+    def keep(self, key, entry):
+        """Hold ``entry`` (with its body) under ``key``, if it is of the generation held."""
+        with self.lock:
+            if self.watch is None or entry.generation != self.generation:
+                return
+            size = held_size(entry)
+            if size > self.limit:
+                return
+            previous = self.pages.pop(key, None)
+            if previous is not None:
+                self.size -= held_size(previous)
+            self.pages[key] = entry
+            self.size += size
+            while self.size > self.limit:
+                _key, dropped = self.pages.popitem(last=False)
+                self.size -= held_size(dropped)
+
+
+def held_size(entry):
+    """About what holding ``entry`` costs, in bytes: its body and its headers."""
+    return len(entry.content) + sum(len(n) + len(v) for n, v in entry.sent_headers)
+
+
+held_pages = HeldPages(HELD_PAGE_BYTES)
+
+
 def is_tracking(name):
     return name.lower() in TRACKING_PARAMETERS or name.lower().startswith(TRACKING_PREFIXES)
 
@@ -476,8 +684,9 @@ class PageCacheMiddleware:
     """The page cache, answering a hit before the rest of the middleware runs.
 
     It comes right after ``RequestIdMiddleware`` in ``settings.MIDDLEWARE``: a hit costs the
-    request id, one round trip to the shared cache and a response made from the entry, with
-    no security, CSP, static-file, ETag, session or URL work. That work is in the entry
+    request id, one round trip to the shared cache (none for a page the process holds,
+    ``HeldPages``) and a response made from the entry, with no security, CSP, static-file,
+    ETag, session or URL work. That work is in the entry
     instead: a miss is sent through the whole stack, and the page is kept with every header
     it left the stack with, so a hit sends the same status, headers and body as the miss
     (but for ``PER_REQUEST_HEADERS``, ``X-Page-Cache`` and the cache's ``Cache-Control``
@@ -500,6 +709,9 @@ class PageCacheMiddleware:
             return self.get_response(request)
         digest = page_key(request)
         key, lock_key = page_entry_key(digest), f"page-lock:{digest}"
+        held = held_pages.get(key)
+        if held is not None:
+            return conditional(request, self.rebuild(request, *held))
         # One key per page: the entry says which generation it belongs to and until when
         # it is fresh; an older one is the stale copy served while another worker renders.
         state = live_generation(key)
@@ -507,9 +719,11 @@ class PageCacheMiddleware:
             response = self.render(request)
             self.add_headers(response, state.lifetime, 0, uncached=True)
             return conditional(request, response)
+        held_pages.learn(state)
         entry = with_body(entry_or_miss(state.values.get(key), PageEntry))
         now = time.time()
         if entry is not None and entry.generation == state.generation and entry.fresh_until > now:
+            held_pages.keep(key, entry)
             return conditional(
                 request, self.rebuild(request, entry, state.lifetime, state.stale_for)
             )
@@ -524,6 +738,7 @@ class PageCacheMiddleware:
                     lifetime = min(lifetime, NOT_FOUND_SECONDS)
                 entry = self.entry(request, response, state.generation, now + lifetime)
                 kept_for = self.kept_for(response)
+                held_pages.keep(key, entry)
                 if entry.body_digest:
                     bodies.keep(entry.body_digest, entry.content, kept_for)
                     entry = entry._replace(content=b"")

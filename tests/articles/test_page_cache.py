@@ -7,6 +7,7 @@ meanwhile reaches the cache as soon as it answers. A Redis of the test's own (re
 on a free port) is stopped with SIGSTOP to hang it and SIGCONT to bring it back; a port
 where nothing listens stands for one that is down."""
 
+import hashlib
 import logging
 import shutil
 import signal
@@ -17,7 +18,9 @@ from datetime import timedelta
 from typing import NamedTuple
 
 import pytest
+import redis
 from django.core.cache import cache, caches
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -320,8 +323,14 @@ def own_redis(settings, tmp_path):
     use_redis(settings, f"redis://127.0.0.1:{port}/0")
 
     class Server:
+        url = f"redis://127.0.0.1:{port}/0"
+
         def hang(self):
             process.send_signal(signal.SIGSTOP)
+
+        def stop(self):
+            process.terminate()
+            process.wait(timeout=10)
 
         def resume(self):
             process.send_signal(signal.SIGCONT)
@@ -643,17 +652,139 @@ def cache_calls(monkeypatch):
     return calls
 
 
-def test_a_hit_costs_no_query_and_one_round_trip_with_redis(
-    client, own_redis, reader_pages, django_assert_num_queries, request
+@pytest.fixture
+def trusted_long(monkeypatch):
+    """The generation read from the shared cache trusted for an hour, not a second: the
+    requests of a slow test run all fall within it."""
+    monkeypatch.setattr(page_cache, "HELD_GENERATION_SECONDS", 3600)
+
+
+def test_a_hit_with_redis_costs_no_query_and_no_round_trip_once_the_page_is_held(
+    client, own_redis, trusted_long, reader_pages, django_assert_num_queries, request, monkeypatch
 ):
     url = reader_pages["article"]
     miss = client.get(url)
     calls = request.getfixturevalue("cache_calls")
     with django_assert_num_queries(0):
-        hit = client.get(url)
-    assert hit["X-Page-Cache"] == "hit" and hit.content == miss.content
+        hits = [client.get(url), client.get(url)]
+    assert calls == []  # sent as this process holds it
+    other_process(monkeypatch)
+    with django_assert_num_queries(0):
+        hits += [client.get(url), client.get(url)]
+    # A process that holds nothing yet: one round trip, then held.
     assert calls == ["get_many"]
-    assert sent_headers(hit) == sent_headers(miss)
+    for hit in hits:
+        assert hit["X-Page-Cache"] == "hit" and hit.content == miss.content
+        assert sent_headers(hit) == sent_headers(miss)
+
+
+# Pages held by a process (page_cache.HeldPages), trusted while Redis says the content
+# generation has not moved (page_cache.GenerationWatch)
+
+
+def changed_elsewhere(title, new_title):
+    """What a publish in another process or on another host does: the story changed in
+    the database and the content generation moved in Redis, through connections that are
+    not this process's watch, and nothing said to this process's ``HeldPages``."""
+    Article.objects.filter(title=title).update(title=new_title)
+    ContentGeneration.objects.filter(pk=1).update(number=F("number") + 1)
+    caches["default"].incr(page_cache.GENERATION_KEY)
+
+
+@pytest.mark.parametrize("kind", ["article", "home", "section", "feed", "search"])
+def test_a_change_made_by_another_process_is_sent_at_once_though_the_page_is_held(
+    client, own_redis, reader_pages, kind
+):
+    url = reader_pages[kind]
+    client.get(url)
+    assert "Story of the day" in client.get(url).content.decode()
+    changed_elsewhere("Story of the day", "Story of the evening")
+    again = client.get(url)
+    assert "X-Page-Cache" not in again
+    assert "Story of the evening" in again.content.decode()
+    assert "Story of the day" not in again.content.decode()
+
+
+def test_a_redis_emptied_by_another_process_is_heard_and_nothing_held_is_sent(
+    client, own_redis, reader_pages
+):
+    url = reader_pages["article"]
+    client.get(url)
+    assert client.get(url)["X-Page-Cache"] == "hit"
+    redis.Redis.from_url(own_redis.url).flushdb()
+    assert "X-Page-Cache" not in client.get(url)  # rendered again, kept again
+    assert client.get(url)["X-Page-Cache"] == "hit"
+
+
+def test_when_redis_goes_away_nothing_held_is_sent_and_pages_come_from_the_database(
+    client, own_redis, reader_pages, caplog
+):
+    url = reader_pages["article"]
+    client.get(url)
+    assert client.get(url)["X-Page-Cache"] == "hit"
+    own_redis.stop()
+    Article.objects.filter(title="Story of the day").update(title="Story of the evening")
+    with caplog.at_level(logging.WARNING, logger="articles.page_cache"):
+        response = client.get(url)
+    assert response.status_code == 200 and response["X-Page-Cache"] == "unavailable"
+    assert "Story of the evening" in response.content.decode()
+    assert "content generation's watch failed" in caplog.text
+
+
+def test_a_process_holds_the_most_recently_sent_pages_up_to_its_limit(
+    client, own_redis, trusted_long, reader_pages, monkeypatch, request
+):
+    pages = [reader_pages[kind] for kind in ("article", "home", "section")]
+    sizes = {}
+    for url in pages:
+        client.get(url)
+        entry = page_cache.held_pages.pages[page_cache.page_entry_key(digest_of(url))]
+        sizes[url] = page_cache.held_size(entry)
+    # Room for the last two only: the article's page is dropped first.
+    other_process(monkeypatch, held_bytes=sizes[pages[1]] + sizes[pages[2]])
+    calls = request.getfixturevalue("cache_calls")
+    for url in pages:
+        assert client.get(url)["X-Page-Cache"] == "hit"
+    assert calls == ["get_many"] * 3
+    calls.clear()
+    for url in pages[1:]:
+        assert client.get(url)["X-Page-Cache"] == "hit"
+    assert calls == []
+    assert client.get(pages[0])["X-Page-Cache"] == "hit"
+    assert calls == ["get_many"]
+
+
+def test_the_generation_is_read_again_once_its_trust_runs_out(
+    client, own_redis, reader_pages, monkeypatch, request
+):
+    monkeypatch.setattr(page_cache, "HELD_GENERATION_SECONDS", 0)
+    url = reader_pages["article"]
+    client.get(url)
+    calls = request.getfixturevalue("cache_calls")
+    assert all(client.get(url)["X-Page-Cache"] == "hit" for _ in range(3))
+    assert calls == ["get_many"] * 3
+
+
+def digest_of(url):
+    """``page_key`` of a GET of ``url`` (a path, no query)."""
+    return hashlib.sha256(url.encode()).hexdigest()
+
+
+def test_a_redis_that_cannot_watch_leaves_every_hit_to_the_shared_cache(
+    client, own_redis, reader_pages, monkeypatch, request, caplog
+):
+    def refused(*args, **kwargs):
+        raise redis.exceptions.ResponseError("unknown command 'CLIENT|TRACKING'")
+
+    monkeypatch.setattr(page_cache.GenerationWatch, "__init__", refused)
+    url = reader_pages["article"]
+    with caplog.at_level(logging.WARNING, logger="articles.page_cache"):
+        miss = client.get(url)
+        calls = request.getfixturevalue("cache_calls")
+        hits = [client.get(url), client.get(url)]
+    assert calls == ["get_many", "get_many"]
+    assert all(hit["X-Page-Cache"] == "hit" and hit.content == miss.content for hit in hits)
+    assert caplog.text.count("could not watch the content generation") == 1
 
 
 # Big bodies are kept apart from their entries (page_cache.PageBodies)
@@ -670,19 +801,28 @@ def bodies_apart(monkeypatch):
     return held
 
 
-def other_process(monkeypatch):
-    """From now on, the requests are served by a process that holds no body yet."""
+def other_process(monkeypatch, held_bytes=page_cache.HELD_PAGE_BYTES):
+    """From now on, the requests are served by a process that holds no body and no page
+    yet, and holds pages up to ``held_bytes``."""
     monkeypatch.setattr(page_cache, "bodies", page_cache.PageBodies(page_cache.HELD_BODY_BYTES))
+    monkeypatch.setattr(page_cache, "held_pages", page_cache.HeldPages(held_bytes))
+
+
+@pytest.fixture
+def nothing_held(monkeypatch):
+    """A process that holds no whole page (``HeldPages``), so that every hit reads its
+    entry from the shared cache."""
+    monkeypatch.setattr(page_cache, "held_pages", page_cache.HeldPages(0))
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_hit_with_its_body_kept_apart_sends_the_status_headers_and_body_of_the_miss(
-    client, reader_pages, bodies_apart, monkeypatch, kind
+    client, reader_pages, nothing_held, bodies_apart, monkeypatch, kind
 ):
     url = reader_pages[kind]
     miss = client.get(url)
     hits = [client.get(url)]
-    other_process(monkeypatch)  # the body read from the shared cache, then held
+    other_process(monkeypatch, held_bytes=0)  # the body read from the shared cache, then held
     hits += [client.get(url), client.get(url)]
     without = {"Cache-Control"} if kind == "not found" else set()
     for hit in hits:
@@ -693,7 +833,14 @@ def test_a_hit_with_its_body_kept_apart_sends_the_status_headers_and_body_of_the
 
 
 def test_a_hit_of_a_held_body_costs_one_round_trip_and_of_another_one_more(
-    client, own_redis, reader_pages, bodies_apart, monkeypatch, django_assert_num_queries, request
+    client,
+    own_redis,
+    reader_pages,
+    nothing_held,
+    bodies_apart,
+    monkeypatch,
+    django_assert_num_queries,
+    request,
 ):
     url = reader_pages["feed"]
     miss = client.get(url)
@@ -701,7 +848,7 @@ def test_a_hit_of_a_held_body_costs_one_round_trip_and_of_another_one_more(
     with django_assert_num_queries(0):
         assert client.get(url).content == miss.content
     assert calls == ["get_many"]
-    other_process(monkeypatch)
+    other_process(monkeypatch, held_bytes=0)
     calls.clear()
     with django_assert_num_queries(0):
         assert client.get(url).content == miss.content
@@ -716,7 +863,7 @@ def test_an_entry_whose_body_is_gone_is_a_miss_and_is_kept_again(
     miss = client.get(url)
     for digest in list(bodies_apart.held):
         cache.delete(page_cache.page_body_key(digest))
-    other_process(monkeypatch)
+    other_process(monkeypatch, held_bytes=0)
     again = client.get(url)
     assert "X-Page-Cache" not in again and again.content == miss.content
     assert client.get(url)["X-Page-Cache"] == "hit"
@@ -734,7 +881,7 @@ def test_a_new_body_is_sent_at_once_though_the_old_one_is_held(client, reader_pa
 
 
 def test_a_process_holds_the_most_recently_sent_bodies_up_to_its_limit(
-    client, reader_pages, monkeypatch
+    client, reader_pages, nothing_held, monkeypatch
 ):
     monkeypatch.setattr(page_cache, "APART_BYTES", 1)
     monkeypatch.setattr(page_cache, "bodies", page_cache.PageBodies(page_cache.HELD_BODY_BYTES))
