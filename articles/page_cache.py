@@ -549,6 +549,11 @@ class HeldPages:
         with self.lock:
             self._forget()
 
+    def close(self):
+        """Forget, and close the watch (made again on the next request)."""
+        with self.lock:
+            self._drop()
+
     def _watching(self, backend):
         """Whether the generation's watch is in place and has heard of no change since it
         was last read; anything it heard is forgotten (called with the lock held)."""

@@ -48,10 +48,14 @@ def serve_first_requests():
     from django.conf import settings
     from django.db import connections
 
+    from django.urls import reverse
+    from taggit.models import Tag
+
+    from articles import page_cache
     from articles.models import Article, Section
 
     logger = logging.getLogger(__name__)
-    paths = ["/", "/feed/", "/search/?q=iran", "/healthz", "/sitemap.xml"]
+    paths = ["/", "/feed/", "/search/?q=iran", "/healthz", "/sitemap.xml", "/news-sitemap.xml"]
     # The Persian edition's too: its interface's catalogue (Django's and the site's
     # Persian translations) is loaded on a first Persian page.
     if "fa" in settings.SITE_LANGUAGES:
@@ -63,6 +67,9 @@ def serve_first_requests():
         ]
         found.append(Section.objects.only("slug", "language").first())
         paths += [item.get_absolute_url() for item in found if item is not None]
+        tag = Tag.objects.only("slug").first()
+        if tag is not None:
+            paths.append(reverse("articles:tag", kwargs={"slug": tag.slug}))
     except Exception as error:  # a database that is down or empty: start without
         logger.warning("no warm-up of the first requests: %s", error)
         connections.close_all()
@@ -89,5 +96,7 @@ def serve_first_requests():
             finally:
                 response.close()
     finally:
-        # A socket shared by the master and its workers would mix their conversations.
+        # A socket shared by the master and its workers would mix their conversations; the
+        # page cache's watch would fill with messages nobody reads.
         connections.close_all()
+        page_cache.held_pages.close()

@@ -89,9 +89,10 @@ def test_gunicorn_collects_the_garbage_of_requests_every_so_many_requests(monkey
 
 
 @pytest.mark.django_db(transaction=True)
-def test_gunicorn_master_serves_a_readers_first_pages_then_closes_its_connection():
+def test_gunicorn_master_serves_a_readers_first_pages_then_closes_its_connection(settings):
     """What a first request builds lazily is built once in the master and shared; no
     database connection may outlive the warm-up into the forked workers."""
+    settings.PAGE_CACHE = True  # as in production: the pages go through the page cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -109,6 +110,11 @@ def test_gunicorn_master_serves_a_readers_first_pages_then_closes_its_connection
     # Django never closes SQLite's in-memory test database.
     if connection.vendor != "sqlite" or not connection.is_in_memory_db():
         assert connection.connection is None
+    # Nor does the page cache's watch of the content generation (with Redis) outlive it:
+    # each worker makes its own, and the master's would fill with unread messages.
+    from articles import page_cache
+
+    assert page_cache.held_pages.watch is None
 
 
 def test_gunicorn_master_leaves_the_http_client_of_the_posting_tasks_unloaded():
