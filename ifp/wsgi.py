@@ -47,7 +47,6 @@ def serve_first_requests():
 
     from django.conf import settings
     from django.db import connections
-
     from django.urls import reverse
     from taggit.models import Tag
 
