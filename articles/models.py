@@ -1524,16 +1524,27 @@ class CardList:
         public, public_params = public_sql("article", self.now)
         self.where = f"{public} AND article.language = %s"
         self.params = [*public_params, language]
+        # Which articles these are, but for the clock: the same in every request of a
+        # content generation (``name``).
+        self.selection = (language,)
         if where:
             self.where += f" AND ({where})"
             self.params += list(params)
+            self.selection += (where, *params)
 
     def narrowed(self, where, params=()):
         """This list with only the articles that also meet ``where``."""
         narrower = CardList(self.language, now=self.now)
         narrower.where = f"{self.where} AND ({where})"
         narrower.params = [*self.params, *params]
+        narrower.selection = (*self.selection, where, *params)
         return narrower
+
+    def name(self):
+        """What these articles are, as a string, without the request's clock: two card
+        lists of the same name in one content generation hold the same articles (which
+        articles are public moves the generation, scheduled ones included)."""
+        return repr(self.selection)
 
     def lead(self, max_age):
         """The lead story: the newest article marked as the lead if it is at most

@@ -373,6 +373,21 @@ def generation_entry(key, kind, make):
     return found
 
 
+def count_of_generation(name, generation, count):
+    """``count()``, an int that only content can change (how many articles a list pages
+    through), read from the database once a content generation: kept in the shared cache
+    under ``name`` and ``generation``, the number the request's page is rendered under.
+    A newer generation reads it again; an older one's entries expire on their own."""
+    digest = hashlib.blake2b(name.encode(), digest_size=16).hexdigest()
+    key = f"count:{generation}:{digest}"
+    found = guarded("get", key)
+    if type(found) is int:
+        return found
+    found = count()
+    guarded("set", key, found, timeout=settings.PAGE_CACHE_SECONDS * 12)
+    return found
+
+
 class PageEntry(NamedTuple):
     """A cached page: the generation it belongs to, the time (a Unix timestamp) it is fresh
     until, and what is needed to send it again: every header the page was sent with, in

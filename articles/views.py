@@ -7,15 +7,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.functional import cached_property
 from django.views.generic import DetailView, ListView, MonthArchiveView
 from taggit.models import Tag
 
 from articles import (
     article_page,
     editions,
+    page_cache,
     preview,
     related,
     search,
+    site_widgets,
     sitemaps,
     sources,
     structured_data,
@@ -45,12 +48,35 @@ SECTION_BLOCK_WINDOW = 500
 LEAD_STORY_MAX_AGE = timedelta(days=2)
 
 
+class CardListPaginator(Paginator):
+    """Django's paginator of a ``CardList``, whose count is read once a content generation
+    (``page_cache.count_of_generation``), not once a request: every page of a list shares
+    it, and it is the dearest of a list page's reads (a common tag's: 2.4 ms of 4 at
+    10,000 articles)."""
+
+    def __init__(self, *args, generation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.generation = generation
+
+    @cached_property
+    def count(self):
+        cards = self.object_list
+        return page_cache.count_of_generation(cards.name(), self.generation, cards.count)
+
+
 class PublishedArticleListView(ListView):
     """A paginated list of published article cards. ``?page=`` past the end or not a
     number answers 404 (ListView's own rule)."""
 
     paginate_by = 20
     context_object_name = "articles"
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        # The generation the page's site-wide parts are read in (once a request).
+        generation = site_widgets.site_widgets(self.request).generation
+        return CardListPaginator(
+            queryset, per_page, orphans, allow_empty_first_page, generation=generation
+        )
 
     @property
     def edition(self):

@@ -138,15 +138,18 @@ def test_the_card_age_is_live_not_kept(client, story, rendered, monkeypatch):
 
 
 def test_a_card_is_rendered_once_and_a_publish_renders_only_the_new_one(
-    client, section, story, rendered
+    client, section, story, rendered, django_capture_on_commit_callbacks
 ):
-    others = [PublishedArticleFactory(section=section) for _ in range(3)]
+    # Published as on the site: the content generation moves when each commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        others = [PublishedArticleFactory(section=section) for _ in range(3)]
     client.get(SECTION)
     assert sorted(rendered) == sorted(article.pk for article in others)
     rendered.clear()
     client.get(SECTION)
     assert rendered == []
-    new = PublishedArticleFactory(section=section, published_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        new = PublishedArticleFactory(section=section, published_at=timezone.now())
     html = client.get(SECTION).content.decode()
     assert rendered == [new.pk]
     assert new.title in html and story.title in html

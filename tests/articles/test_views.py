@@ -249,26 +249,31 @@ def test_home_page_with_no_articles(client):
 
 
 def test_home_query_count_is_fixed_whatever_the_number_of_sections(
-    client, django_assert_num_queries
+    client, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
-    """The lead with the first page's cards (one read), the count, the bylines of the lead
-    and the cards together, the section blocks (one window query), and the site-wide
-    parts."""
+    """The lead with the first page's cards (one read), the count (once a content
+    generation), the bylines of the lead and the cards together, the section blocks (one
+    window query), and the site-wide parts."""
     lead_author, card_author = AuthorFactory(name="Lead Writer"), AuthorFactory(name="Card Writer")
     PublishedArticleFactory(is_featured=True, authors=[lead_author])
     PublishedArticleFactory(authors=[card_author])
     with django_assert_num_queries(4 + SITE_WIDGETS_COLD):
         response = client.get("/")
     assert "Lead Writer</a>" in text_of(response) and "Card Writer</a>" in text_of(response)
-    for _ in range(6):
-        section = SectionFactory()
-        PublishedArticleFactory.create_batch(
-            5, section=section, authors=[AuthorFactory(), AuthorFactory()]
-        )
-    with django_assert_num_queries(4 + SITE_WIDGETS_WARM):
+    # Published as on the site: the content generation moves when each commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(6):
+            section = SectionFactory()
+            PublishedArticleFactory.create_batch(
+                5, section=section, authors=[AuthorFactory(), AuthorFactory()]
+            )
+    with django_assert_num_queries(4 + SITE_WIDGETS_COLD):
         response = client.get("/")
     assert len(response.context["section_blocks"]) == 7
     assert all(len(articles) <= 4 for _, articles in response.context["section_blocks"])
+    assert response.context["paginator"].count == 31
+    with django_assert_num_queries(3 + SITE_WIDGETS_WARM):
+        assert len(client.get("/?page=2").context["articles"]) == 12
 
 
 def test_section_page_lists_only_published_articles_of_that_section(client):
@@ -389,18 +394,27 @@ def test_list_articles_are_made_through_init_when_something_listens(client, monk
 
 
 @pytest.mark.parametrize("path", ["/category/politics/", "/tag/t/"])
-def test_list_query_count_is_fixed(client, django_assert_num_queries, path):
-    """Section or tag, count, page of articles, their bylines, and the site-wide parts."""
+def test_list_query_count_is_fixed(
+    client, django_assert_num_queries, django_capture_on_commit_callbacks, path
+):
+    """Section or tag, count (once a content generation: every page of the list shares
+    it), page of articles, their bylines, and the site-wide parts."""
     section = SectionFactory(slug="politics")
     PublishedArticleFactory(section=section, tags=["t"])
     with django_assert_num_queries(4 + SITE_WIDGETS_COLD):
         client.get(path)
-    for _ in range(10):
-        PublishedArticleFactory(
-            section=section, tags=["t", "u"], authors=[AuthorFactory(), AuthorFactory()]
-        )
-    with django_assert_num_queries(4 + SITE_WIDGETS_WARM):
+    # Published as on the site: the content generation moves when each commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(30):
+            PublishedArticleFactory(
+                section=section, tags=["t", "u"], authors=[AuthorFactory(), AuthorFactory()]
+            )
+    with django_assert_num_queries(4 + SITE_WIDGETS_COLD):
         response = client.get(path)
+    assert len(response.context["articles"]) == 20
+    assert response.context["paginator"].count == 31
+    with django_assert_num_queries(3 + SITE_WIDGETS_WARM):
+        response = client.get(f"{path}?page=2")
     assert len(response.context["articles"]) == 11
 
 
