@@ -1080,8 +1080,9 @@ def render_report(
         "Queries: those of one anonymous request through Django's test client, the page "
         "cache off: `queries` in the steady state, `after a change` on the first request "
         "after a new content generation (what every publish or edit starts), which also "
-        "reads when the next scheduled article is due and the site-wide parts (section menu, "
-        "Recent Posts; `articles/site_widgets.py`). The uncached run turns off the whole-page "
+        "reads when the next scheduled article is due, the site-wide parts (section menu, "
+        "Recent Posts; `articles/site_widgets.py`) and a list page's count of its articles "
+        "(shared by every page of the list). The uncached run turns off the whole-page "
         "cache only: those parts still come from Redis, read once a generation. `queries "
         "when cached`: the steady state with the page cache on.",
         "",
