@@ -3,12 +3,14 @@ column) and the read-only fields of its form. A mixin of ``ArticleAdmin``; every
 applies is a queryset method (``articles.models``)."""
 
 from django.contrib import admin
-from django.db.models import Prefetch
+from django.contrib.admin.views.main import ORDER_VAR
+from django.db.models import Exists, OuterRef, Prefetch
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from articles import reader_admin, search
-from articles.models import Byline, newsroom_ordering
+from articles import reader_admin, search, workflow
+from articles.models import IN_HAND_ORDER, REST_ORDER, Byline, in_hand, newsroom_ordering
 from core.newsroom_time import newsroom_time
 
 
@@ -52,6 +54,53 @@ class MineFilter(admin.SimpleListFilter):
         return queryset
 
 
+class BylineAuthorFilter(admin.RelatedOnlyFieldListFilter):
+    """The authors of the articles the user can see (Django's related-only filter). For
+    those who see every article (editors), each author is checked by the bylines' author
+    index (an EXISTS a row), not by a DISTINCT over every byline of every article (a
+    million articles: 0.4 s on each visit of the list)."""
+
+    def field_choices(self, field, request, model_admin):
+        user = request.user
+        if not (workflow.edits_any_article(user) or workflow.is_editor(user)):
+            return super().field_choices(field, request, model_admin)
+        authors = field.remote_field.model._default_manager.filter(
+            Exists(Byline.objects.filter(author=OuterRef("pk")))
+        )
+        ordering = self.field_admin_ordering(field, request, model_admin) or ()
+        return [(author.pk, str(author)) for author in authors.order_by(*ordering)]
+
+
+class NewsroomOrderList:
+    """The article desk's rows in the newsroom's order (``newsroom_order``: the work in
+    hand first, by last change, then the rest by publication time, newest first), for the
+    list's paginator. The count is the queryset's; a page is read as the two runs the order
+    is made of, each a plain ORDER BY that an index serves (``article_desk_idx`` for the
+    rest), instead of one sort of every row by a CASE of both, which read every article's
+    columns and its readers subquery on each visit (a million articles: 1.5 s). Same rows
+    in the same order; one clock for both runs, so that an article going out meanwhile is
+    in exactly one."""
+
+    ordered = True  # for Paginator
+
+    def __init__(self, queryset):
+        hand = in_hand(timezone.now())
+        self.queryset = queryset
+        self.hand = queryset.filter(hand).order_by(*IN_HAND_ORDER)
+        self.rest = queryset.exclude(hand).order_by(*REST_ORDER)
+
+    def count(self):
+        return self.queryset.count()
+
+    def __getitem__(self, index):
+        start, stop = index.start or 0, index.stop
+        held = self.hand.count()
+        rows = list(self.hand[start:stop]) if start < held else []
+        if stop > held:
+            rows += self.rest[max(0, start - held) : stop - held]
+        return rows
+
+
 class ArticleDisplay:
     """The list of articles and the read-only parts of the article form."""
 
@@ -68,7 +117,7 @@ class ArticleDisplay:
     list_filter = (
         StateFilter,
         MineFilter,
-        ("bylines__author", admin.RelatedOnlyFieldListFilter),
+        ("bylines__author", BylineAuthorFilter),
         "section",
         "language",
         "is_featured",
@@ -119,6 +168,11 @@ class ArticleDisplay:
 
     def get_ordering(self, request):
         return newsroom_ordering()
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        if ORDER_VAR not in request.GET:  # no column chosen: the newsroom's order
+            queryset = NewsroomOrderList(queryset)
+        return super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
 
     def get_search_results(self, request, queryset, search_term):
         fields, duplicates = super().get_search_results(request, queryset, search_term)

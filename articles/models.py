@@ -167,14 +167,25 @@ def public_sql(alias, now):
     return (f"{alias}.status = %s AND {alias}.published_at <= %s", [Article.Status.PUBLISHED, now])
 
 
+def in_hand(now=None):
+    """The work in hand of ``newsroom_order``: drafts, articles in review and scheduled
+    ones (to go out after ``now``, an aware datetime; the database's clock if None)."""
+    return Q(status__in=(Article.Status.DRAFT, Article.Status.REVIEW)) | Q(
+        status=Article.Status.PUBLISHED, published_at__gt=Now() if now is None else now
+    )
+
+
+# ``newsroom_order``'s two runs, each by itself: the work in hand by last change, the rest
+# by publication time; both newest first, then by id as the admin's list adds.
+IN_HAND_ORDER = (F("updated_at").desc(nulls_last=True), "-pk")
+REST_ORDER = (F("published_at").desc(nulls_last=True), "-pk")
+
+
 def newsroom_ordering():
     """``ArticleQuerySet.newsroom_order`` as order_by expressions (the admin's list sorts
     by them until a column is chosen)."""
-    in_hand = Q(status__in=(Article.Status.DRAFT, Article.Status.REVIEW)) | Q(
-        status=Article.Status.PUBLISHED, published_at__gt=Now()
-    )
-    first = Case(When(in_hand, then=Value(0)), default=Value(1))
-    when = Case(When(in_hand, then=F("updated_at")), default=F("published_at"))
+    first = Case(When(in_hand(), then=Value(0)), default=Value(1))
+    when = Case(When(in_hand(), then=F("updated_at")), default=F("published_at"))
     return (first.asc(), when.desc(nulls_last=True))
 
 
@@ -568,6 +579,11 @@ class Article(models.Model):
             models.Index(
                 fields=["section", "status", "-published_at", "-id", "language"],
                 name="article_section_list_idx",
+            ),
+            # The article desk's list past the work in hand: every article by publication
+            # time, newest first (``IN_HAND_ORDER``/``REST_ORDER``, articles.admin_display).
+            models.Index(
+                F("published_at").desc(nulls_last=True), F("id").desc(), name="article_desk_idx"
             ),
             # The article sitemap's <lastmod> in the index: the newest of this expression.
             models.Index(
