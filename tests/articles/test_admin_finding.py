@@ -62,8 +62,9 @@ def test_every_page_of_the_list_follows_the_newsroom_order_across_its_two_runs(
     PublishedArticleFactory(title="Tied", published_at=same_time)
     Article.objects.filter(title="Live 1").update(published_at=same_time)
     expected = list(
-        Article.objects.order_by(*Article.objects.newsroom_order().query.order_by, "-pk")
-        .values_list("title", flat=True)
+        Article.objects.order_by(
+            *Article.objects.newsroom_order().query.order_by, "-pk"
+        ).values_list("title", flat=True)
     )
     assert expected[:6] != sorted(expected[:6])  # the in-hand run is not by title
     for per_page in (3, 5, 6, 7, 100):
