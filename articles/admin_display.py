@@ -67,8 +67,10 @@ class BylineAuthorFilter(admin.RelatedOnlyFieldListFilter):
         authors = field.remote_field.model._default_manager.filter(
             Exists(Byline.objects.filter(author=OuterRef("pk")))
         )
-        ordering = self.field_admin_ordering(field, request, model_admin) or ()
-        return [(author.pk, str(author)) for author in authors.order_by(*ordering)]
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:  # else the model's own (Author: by name)
+            authors = authors.order_by(*ordering)
+        return [(author.pk, str(author)) for author in authors]
 
 
 class NewsroomOrderList:

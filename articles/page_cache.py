@@ -44,7 +44,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import parse_http_date_safe, quote_etag
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 
 from articles.models import Alert, Article, ContentGeneration
 
@@ -379,7 +379,8 @@ def count_of_generation(name, generation, count):
     under ``name`` and ``generation``, the number the request's page is rendered under.
     A newer generation reads it again; an older one's entries expire on their own."""
     digest = hashlib.blake2b(name.encode(), digest_size=16).hexdigest()
-    key = f"count:{generation}:{digest}"
+    # The code's digest too: a deploy that changes which articles a list holds reads anew.
+    key = f"count:{CODE_DIGEST}:{generation}:{digest}"
     found = guarded("get", key)
     if type(found) is int:
         return found
@@ -503,9 +504,18 @@ class GenerationWatch:
 
     def __init__(self, backend, key):
         pool = backend._cache._get_connection_pool(False)
-        self.connection = pool.connection_class(**{**pool.connection_kwargs, "protocol": 3})
-        self.connection.send_command("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", key)
-        self.connection.read_response()
+        # TCP keepalive: a connection that a firewall or a dead host dropped without a word
+        # is found broken instead of staying silent.
+        options = {**pool.connection_kwargs, "protocol": 3, "socket_keepalive": True}
+        self.connection = pool.connection_class(**options)
+        try:
+            self.connection.send_command("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", key)
+            reply = self.connection.read_response()
+            if isinstance(reply, Exception):  # refused: an older Redis, a renamed command
+                raise reply
+        except BaseException:
+            self.connection.disconnect()
+            raise
 
     def moved(self):
         """Whether anything arrived since the last call: an invalidation of the generation's
@@ -582,7 +592,9 @@ class HeldPages:
                 return False
             try:
                 self.watch = GenerationWatch(backend, key)
-            except CACHE_ERRORS as error:
+            except ResponseError as error:  # refused: not tried again for a while
+                return self._failed("Redis refused to watch the content generation", error, 60)
+            except (*CACHE_ERRORS, AttributeError) as error:  # AttributeError: not Redis
                 return self._failed("could not watch the content generation", error)
             return False  # nothing was known before the watch began
         try:
@@ -592,10 +604,10 @@ class HeldPages:
             return self._failed("the content generation's watch failed", error)
         return True
 
-    def _failed(self, what, error):
+    def _failed(self, what, error, pause=1):
         logger.warning("%s (%s); pages are read from the shared cache", what, error)
         self._drop()
-        self.retry_at = time.monotonic() + RETRY_SECONDS
+        self.retry_at = time.monotonic() + RETRY_SECONDS * pause
         return False
 
     def _drop(self):
@@ -621,7 +633,8 @@ class HeldPages:
             return None
         with self.lock:
             watching = self._watching(_backend())
-            self.seen.forgotten = self.forgotten
+            # What the request then reads from the shared cache is trusted from now on.
+            self.seen.forgotten, self.seen.at = self.forgotten, time.monotonic()
             if not watching:
                 return None
             entry = self.pages.get(key)
@@ -640,16 +653,27 @@ class HeldPages:
 
     def learn(self, state):
         """Trust ``state``, the generation the shared cache just gave (after ``get`` read
-        the watch), for ``HELD_GENERATION_SECONDS``."""
+        the watch), for ``HELD_GENERATION_SECONDS`` from that read. A generation that moved
+        while the watch heard nothing means the watch no longer hears: it is made again."""
         if not state.answered:
             return
         with self.lock:
             if self.watch is None or getattr(self.seen, "forgotten", None) != self.forgotten:
                 return
-            if state.generation != self.generation:
-                self._forget()
+            if self.generation is not None and state.generation != self.generation:
+                # Redis's word of the change is on its way or arrived since ``get``.
+                try:
+                    heard = self.watch.moved()
+                except CACHE_ERRORS as error:
+                    self._failed("the content generation's watch failed", error)
+                    return
+                if heard:
+                    self._forget()
+                else:
+                    self._failed("the content generation moved unheard", "its watch is deaf")
+                return
             self.generation, self.due = state.generation, state.due
-            self.trusted_until = time.monotonic() + HELD_GENERATION_SECONDS
+            self.trusted_until = self.seen.at + HELD_GENERATION_SECONDS
 
     def keep(self, key, entry):
         """Hold ``entry`` (with its body) under ``key``, if it is of the generation held."""

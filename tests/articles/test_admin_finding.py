@@ -107,6 +107,8 @@ def test_the_author_filter_lists_only_authors_with_a_byline(editor_client, write
     PublishedArticleFactory(title="By Reza", authors=[AuthorFactory(name="Reza Karimi")])
     page = editor_client.get(LIST).content.decode()
     assert "Sara Ahmadi" in page and "Reza Karimi" in page and "Nobody Yet" not in page
+    listed = page[page.index("By author") :]
+    assert listed.index("Reza Karimi") < listed.index("Sara Ahmadi")  # by name
     # A writer's list names the authors of what she can see only: not a colleague's draft.
     page = writer_client.get(LIST).content.decode()
     assert "Reza Karimi" in page and "Sara Ahmadi" not in page

@@ -784,7 +784,25 @@ def test_a_redis_that_cannot_watch_leaves_every_hit_to_the_shared_cache(
         hits = [client.get(url), client.get(url)]
     assert calls == ["get_many", "get_many"]
     assert all(hit["X-Page-Cache"] == "hit" and hit.content == miss.content for hit in hits)
-    assert caplog.text.count("could not watch the content generation") == 1
+    assert caplog.text.count("Redis refused to watch the content generation") == 1
+
+
+def test_a_watch_that_hears_nothing_is_found_out_at_the_next_read(
+    client, own_redis, reader_pages, monkeypatch, request, caplog
+):
+    """A watch whose connection went silent (a firewall dropped it without a word): the
+    first read of the shared cache that finds the generation moved makes it again."""
+    monkeypatch.setattr(page_cache, "HELD_GENERATION_SECONDS", 0)
+    monkeypatch.setattr(page_cache.GenerationWatch, "moved", lambda watch: False)
+    url = reader_pages["article"]
+    client.get(url)
+    assert client.get(url)["X-Page-Cache"] == "hit"
+    changed_elsewhere("Story of the day", "Story of the evening")
+    with caplog.at_level(logging.WARNING, logger="articles.page_cache"):
+        again = client.get(url)
+    assert "Story of the evening" in again.content.decode()
+    assert "moved unheard" in caplog.text
+    assert page_cache.held_pages.watch is None  # made again after a pause
 
 
 # Big bodies are kept apart from their entries (page_cache.PageBodies)
