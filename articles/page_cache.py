@@ -425,7 +425,46 @@ def page_body_key(body_digest):
     return f"page-body:{body_digest}"
 
 
-class PageBodies:
+class HeldBytes:
+    """Values by key, held up to ``limit`` bytes (each value's ``size_of``), the least
+    recently stored or recalled dropped first; a value bigger than the limit is not held.
+    Takes no lock: its owner does."""
+
+    def __init__(self, limit, size_of):
+        self.limit = limit
+        self.size_of = size_of
+        self.held = OrderedDict()
+        self.size = 0
+
+    def __getitem__(self, key):
+        return self.held[key]
+
+    def recall(self, key):
+        """The value held under ``key``, now the most recently used, or None."""
+        value = self.held.get(key)
+        if value is not None:
+            self.held.move_to_end(key)
+        return value
+
+    def store(self, key, value):
+        size = self.size_of(value)
+        if size > self.limit:
+            return
+        previous = self.held.pop(key, None)
+        if previous is not None:
+            self.size -= self.size_of(previous)
+        self.held[key] = value
+        self.size += size
+        while self.size > self.limit:
+            _key, dropped = self.held.popitem(last=False)
+            self.size -= self.size_of(dropped)
+
+    def clear(self):
+        self.held.clear()
+        self.size = 0
+
+
+class PageBodies(HeldBytes):
     """The big bodies (``APART_BYTES`` or more) this process has kept or read, by the
     digest of their bytes, ``HELD_BODY_BYTES`` at most. A body is named by its bytes, so
     what is held is never stale: whether it is still the page's body is the entry's to
@@ -433,9 +472,7 @@ class PageBodies:
     (another process kept it, or it was dropped) is read from the shared cache once."""
 
     def __init__(self, limit):
-        self.limit = limit
-        self.held = OrderedDict()
-        self.size = 0
+        super().__init__(limit, len)
         # A threaded server (runserver, a gthread worker) shares one per process.
         self.lock = threading.Lock()
 
@@ -443,10 +480,9 @@ class PageBodies:
         """The body whose digest is ``digest``: held, else read from the shared cache (and
         held from then on); None if the shared cache no longer has it."""
         with self.lock:
-            body = self.held.get(digest)
-            if body is not None:
-                self.held.move_to_end(digest)
-                return body
+            body = self.recall(digest)
+        if body is not None:
+            return body
         body = guarded("get", page_body_key(digest))
         if isinstance(body, bytes):
             self.hold(digest, body)
@@ -460,13 +496,7 @@ class PageBodies:
 
     def hold(self, digest, body):
         with self.lock:
-            if digest in self.held or len(body) > self.limit:
-                return
-            self.held[digest] = body
-            self.size += len(body)
-            while self.size > self.limit:
-                _digest, dropped = self.held.popitem(last=False)
-                self.size -= len(dropped)
+            self.store(digest, body)
 
 
 bodies = PageBodies(HELD_BODY_BYTES)
@@ -553,13 +583,11 @@ class HeldPages:
     ``HELD_PAGE_BYTES`` at most, the least recently sent dropped first."""
 
     def __init__(self, limit):
-        self.limit = limit
         self.lock = threading.Lock()
         self.watch = None
         self.watched = None  # (process, the cache's location and the generation's key)
         self.retry_at = 0.0
-        self.pages = OrderedDict()
-        self.size = 0
+        self.pages = HeldBytes(limit, held_size)
         self.generation = None  # the content generation the pages held belong to
         self.due = 0.0  # when the next scheduled article goes out (``State.due``)
         self.trusted_until = 0.0  # time.monotonic() until which the generation is trusted
@@ -622,7 +650,6 @@ class HeldPages:
     def _forget(self):
         self.generation = None
         self.pages.clear()
-        self.size = 0
         self.forgotten += 1
 
     def get(self, key):
@@ -637,7 +664,7 @@ class HeldPages:
             self.seen.forgotten, self.seen.at = self.forgotten, time.monotonic()
             if not watching:
                 return None
-            entry = self.pages.get(key)
+            entry = self.pages.recall(key)
             if entry is None or self.generation is None or entry.generation != self.generation:
                 return None
             # The clocks ``live_generation`` and the middleware read.
@@ -648,7 +675,6 @@ class HeldPages:
                 or entry.fresh_until <= time.time()
             ):
                 return None
-            self.pages.move_to_end(key)
             return entry, *lifetimes(self.due, now)
 
     def learn(self, state):
@@ -678,19 +704,8 @@ class HeldPages:
     def keep(self, key, entry):
         """Hold ``entry`` (with its body) under ``key``, if it is of the generation held."""
         with self.lock:
-            if self.watch is None or entry.generation != self.generation:
-                return
-            size = held_size(entry)
-            if size > self.limit:
-                return
-            previous = self.pages.pop(key, None)
-            if previous is not None:
-                self.size -= held_size(previous)
-            self.pages[key] = entry
-            self.size += size
-            while self.size > self.limit:
-                _key, dropped = self.pages.popitem(last=False)
-                self.size -= held_size(dropped)
+            if self.watch is not None and entry.generation == self.generation:
+                self.pages.store(key, entry)
 
 
 def held_size(entry):

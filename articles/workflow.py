@@ -100,6 +100,12 @@ def edits_any_article(user):
     return user.has_perm(EDIT_ANY_PERMISSION)
 
 
+def sees_every_article(user):
+    """Whether ``user`` may read every article in the newsroom (``visible_to``): editors
+    and whoever may edit any writer's article."""
+    return edits_any_article(user) or is_editor(user)
+
+
 def is_owner(user, article):
     """A writer's own article: one they created, or one with their byline. An article not
     yet saved is its creator's; a saved one asks ``ArticleQuerySet.owned_by``, the one
