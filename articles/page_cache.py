@@ -358,19 +358,49 @@ def generation_entry(key, kind, make):
     when it is missing, of another generation or no longer fresh, and kept unless the
     shared cache did not answer. The site-wide parts, the sitemap index and the news
     sitemap are read so: from the database once a generation, not once a request."""
+    entry, _current = _generation_entry(key, kind, make, single_flight=False)
+    return entry
+
+
+def response_of_generation(key, kind, make):
+    """``(entry, current)``: ``generation_entry`` for an entry that is a whole response and
+    slow to make (the sitemap index reads a count of every published article: 190 ms at a
+    million). One process makes it at a time (a short lock in the shared cache, as the
+    page cache's single flight): a request that finds the lock taken and an earlier entry
+    gets that earlier one, with ``current`` False, instead of making it too; its response
+    must not be kept anywhere (``Cache-Control: no-cache``). Without this every worker read
+    the counts at once after each change while the requests queued behind them. A request
+    that finds no entry at all makes it; a lock left by a process that died expires after
+    ``LOCK_SECONDS``."""
+    return _generation_entry(key, kind, make, single_flight=True)
+
+
+def _generation_entry(key, kind, make, single_flight):
     state = live_generation(key)
     found = entry_or_miss(state.values.get(key), kind)
     now = timezone.now()
     if (
-        found is None
-        or found.generation != state.generation
-        or found.fresh_until <= now.timestamp()
+        found is not None
+        and found.generation == state.generation
+        and found.fresh_until > now.timestamp()
     ):
+        return found, True
+    lock_key = f"making:{key}"
+    locked = False
+    if single_flight and found is not None and state.answered:
+        # A cache that fails here counts as a free lock: the entry is made.
+        locked = guarded("add", lock_key, 1, timeout=LOCK_SECONDS, default=True)
+        if not locked:
+            return found, False
+    try:
         found = make(state, now)
         if state.answered:
             keep = max(1, math.ceil(found.fresh_until - now.timestamp()))
             guarded("set", key, found, timeout=keep + GENERATION_ENTRY_GRACE)
-    return found
+    finally:
+        if locked:
+            guarded("delete", lock_key)
+    return found, True
 
 
 def count_of_generation(name, generation, count):

@@ -183,6 +183,12 @@ class IndexEntry(NamedTuple):
     lastmod: datetime | None
 
 
+# A sitemap of the previous content generation, sent while another process reads the
+# current one: nobody may keep it (the page cache, nginx, a CDN), so the next request after
+# the read gets the current one.
+PREVIOUS_CACHE_CONTROL = "no-cache"
+
+
 class SitemapIndex(NamedTuple):
     """What the shared cache keeps: the generation it was read in, the time (a Unix
     timestamp) it is fresh until, the sitemaps that have entries and the index's XML."""
@@ -207,14 +213,16 @@ def index_key(variant=""):
 
 
 def index_entries(render, variant=""):
-    """``(entries, xml)``: the sitemaps that have entries, in ``SITEMAPS`` order, with
+    """``(entries, xml, current)``: the sitemaps that have entries, in ``SITEMAPS`` order, with
     their page counts and newest lastmods, and the index's XML, ``render(entries)``, as
     of the current content generation: read from the database and rendered once a
     generation (or when the entry is older than a cached page may be), else read from the
     shared cache. On a million articles the index lists about a thousand sitemap pages,
     and writing them on every request cost more than anything else the page did. Counts
     are exact: a page the index lists exists, and every page that exists is listed, as
-    long as the generation is current. ``variant`` names what else ``render`` depends on."""
+    long as the generation is current. ``variant`` names what else ``render`` depends on.
+    While another process reads the counts after a change, the previous generation's index
+    is returned, ``current`` False (``page_cache.response_of_generation``)."""
 
     def make(state, now):
         entries = _read_entries()
@@ -222,8 +230,8 @@ def index_entries(render, variant=""):
             state.generation, now.timestamp() + state.lifetime, entries, render(entries)
         )
 
-    found = page_cache.generation_entry(index_key(variant), SitemapIndex, make)
-    return found.entries, found.xml
+    found, current = page_cache.response_of_generation(index_key(variant), SitemapIndex, make)
+    return found.entries, found.xml, current
 
 
 def _read_entries():
@@ -261,11 +269,13 @@ def index(
             ]
         return loader.render_to_string(template_name, {"sitemaps": items})
 
-    entries, xml = index_entries(render, variant=f"{template_name}|{sitemap_url_name}")
+    entries, xml, current = index_entries(render, variant=f"{template_name}|{sitemap_url_name}")
     lastmods = [entry.lastmod for entry in entries]
-    headers = None
+    headers = {}
     if lastmods and None not in lastmods:
-        headers = {"Last-Modified": http_date(max(lastmods).timestamp())}
+        headers["Last-Modified"] = http_date(max(lastmods).timestamp())
+    if not current:
+        headers["Cache-Control"] = PREVIOUS_CACHE_CONTROL
     return HttpResponse(xml, content_type=content_type, headers=headers)
 
 
@@ -298,11 +308,13 @@ def news_articles(now):
     )
 
 
-def news_sitemap_xml(render: Callable[[list], str]) -> str:
-    """The news sitemap's XML, ``render(articles)`` of ``news_articles``, as of the current
-    content generation: rendered once a generation, and again when the oldest article it
-    lists leaves the 48 hours (or the entry is older than a cached page may be), else read
-    from the shared cache. Rendering a thousand articles is what made it slow."""
+def news_sitemap_xml(render: Callable[[list], str]) -> tuple[str, bool]:
+    """``(xml, current)``: the news sitemap's XML, ``render(articles)`` of
+    ``news_articles``, as of the current content generation: rendered once a generation,
+    and again when the oldest article it lists leaves the 48 hours (or the entry is older
+    than a cached page may be), else read from the shared cache. Rendering a thousand
+    articles is what made it slow. While another process renders it after a change, the
+    previous one is returned, ``current`` False (``page_cache.response_of_generation``)."""
 
     def make(state, now):
         articles = list(news_articles(now))
@@ -313,5 +325,5 @@ def news_sitemap_xml(render: Callable[[list], str]) -> str:
             fresh_until = min(fresh_until, leaves)
         return NewsSitemap(state.generation, fresh_until, render(articles))
 
-    found = page_cache.generation_entry(NEWS_KEY, NewsSitemap, make)
-    return found.xml
+    found, current = page_cache.response_of_generation(NEWS_KEY, NewsSitemap, make)
+    return found.xml, current

@@ -392,8 +392,11 @@ def news_sitemap(request):
         context = {"articles": articles, "publication_name": settings.SITE_NAME}
         return render_to_string("articles/news_sitemap.xml", context)
 
-    xml = sitemaps.news_sitemap_xml(render)
-    return HttpResponse(xml, content_type="application/xml; charset=utf-8")
+    xml, current = sitemaps.news_sitemap_xml(render)
+    response = HttpResponse(xml, content_type="application/xml; charset=utf-8")
+    if not current:
+        response["Cache-Control"] = sitemaps.PREVIOUS_CACHE_CONTROL
+    return response
 
 
 def nested_section(request, parent, slug):

@@ -6,11 +6,13 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from lxml import etree
 
 from articles.models import Article
-from articles.sitemaps import INDEX_TEMPLATE, SITEMAPS, ArticleSitemap, index_key
+from articles.sitemaps import INDEX_TEMPLATE, NEWS_KEY, SITEMAPS, ArticleSitemap, index_key
 from tests.conftest import GENERATION_QUERIES
 from tests.factories import (
     AuthorFactory,
@@ -200,6 +202,88 @@ def test_a_new_page_size_never_reads_the_old_page_counts(client, paged, monkeypa
     assert len(article_pages(client)) == 2
     monkeypatch.setattr(ArticleSitemap, "limit", 1)
     assert len(article_pages(client)) == 3
+
+
+# One process reads a sitemap after a change; the others send the previous one meanwhile.
+
+INDEX_VARIANT = f"{INDEX_TEMPLATE}|sitemap-section"
+
+
+def another_process_makes(key):
+    """What another worker holds in the shared cache while it makes the entry ``key``."""
+    cache.add(f"making:{key}", 1, timeout=10)
+
+
+def counts_run(queries):
+    return [query["sql"] for query in queries if "COUNT(" in query["sql"].upper()]
+
+
+@pytest.mark.parametrize("page_cache", [False, True], ids=["page-cache-off", "page-cache-on"])
+def test_while_another_process_reads_the_counts_the_previous_index_is_sent_unkept(
+    client, paged, settings, page_cache
+):
+    """At a million articles the counts take 190 ms; every worker reading them at once
+    after each change made the requests queue behind them."""
+    settings.PAGE_CACHE = page_cache
+    before = client.get("/sitemap.xml")
+    assert "no-cache" not in before.get("Cache-Control", "")
+    another_process_makes(index_key(INDEX_VARIANT))
+    PublishedArticleFactory(slug="story-4", published_at=timezone.now() - timedelta(hours=4))
+    PublishedArticleFactory(slug="story-5", published_at=timezone.now() - timedelta(hours=5))
+    with CaptureQueriesContext(connection) as queries:
+        meanwhile = client.get("/sitemap.xml")
+    assert counts_run(queries) == []
+    assert meanwhile.content == before.content
+    # Kept nowhere: not by the page cache, nginx or a CDN.
+    assert meanwhile["Cache-Control"] == "no-cache"
+    assert "X-Page-Cache" not in meanwhile
+    assert client.get("/sitemap.xml").content == before.content
+    cache.delete(f"making:{index_key(INDEX_VARIANT)}")
+    after = client.get("/sitemap.xml")
+    assert "no-cache" not in after.get("Cache-Control", "")
+    assert article_pages(client)[-1] == "http://testserver/sitemap-articles.xml?p=3"
+
+
+def test_with_no_earlier_index_to_send_the_index_is_read_whatever_the_lock(client, paged):
+    another_process_makes(index_key(INDEX_VARIANT))
+    response = client.get("/sitemap.xml")
+    assert "no-cache" not in response.get("Cache-Control", "")
+    assert len(article_pages(client)) == 2
+
+
+def test_a_read_that_fails_leaves_no_lock_behind(client, paged, monkeypatch):
+    """The next request reads the counts again at once, not after the lock's expiry."""
+    from django.db import OperationalError
+
+    assert len(article_pages(client)) == 2
+    PublishedArticleFactory(slug="story-4", published_at=timezone.now() - timedelta(hours=4))
+    PublishedArticleFactory(slug="story-5", published_at=timezone.now() - timedelta(hours=5))
+    summary = ArticleSitemap.summary
+
+    def failing(self):
+        monkeypatch.setattr(ArticleSitemap, "summary", summary)
+        raise OperationalError("the database went away")
+
+    monkeypatch.setattr(ArticleSitemap, "summary", failing)
+    client.raise_request_exception = False
+    assert client.get("/sitemap.xml").status_code == 503
+    response = client.get("/sitemap.xml")
+    assert "no-cache" not in response.get("Cache-Control", "")
+    assert len(article_pages(client)) == 3
+
+
+def test_while_another_process_renders_the_news_sitemap_the_previous_is_sent_unkept(client):
+    PublishedArticleFactory(slug="first-story")
+    assert news(client) == ["http://testserver/first-story/"]
+    another_process_makes(NEWS_KEY)
+    PublishedArticleFactory(slug="breaking-story")
+    meanwhile = client.get("/news-sitemap.xml")
+    assert meanwhile["Cache-Control"] == "no-cache"
+    assert news(client) == ["http://testserver/first-story/"]
+    cache.delete(f"making:{NEWS_KEY}")
+    response = client.get("/news-sitemap.xml")
+    assert "no-cache" not in response.get("Cache-Control", "")
+    assert news(client) == ["http://testserver/breaking-story/", "http://testserver/first-story/"]
 
 
 # The news sitemap
