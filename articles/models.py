@@ -567,6 +567,13 @@ class Article(models.Model):
         indexes = [
             # published() filters on status and sorts by published_at on every public page.
             models.Index(fields=["status", "-published_at"], name="article_public_idx"),
+            # The count of published articles (the sitemap index's), read in the table's
+            # order: by publication time it looked up rows all over the table.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(status="published", published_at__isnull=False),
+                name="article_published_id_idx",
+            ),
             # One edition's published articles (every list of the home page, its count, the
             # section blocks' cut-off, and what the smaller edition's tag sitemap starts
             # from: its few articles, not every tagged item of the site): read from the
@@ -711,7 +718,10 @@ class Byline(models.Model):
     """One author of one article, in the order the byline prints them."""
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
-    author = models.ForeignKey("staff.Author", on_delete=models.PROTECT, related_name="bylines")
+    # Indexed by byline_author_article_idx, which begins with the author.
+    author = models.ForeignKey(
+        "staff.Author", on_delete=models.PROTECT, related_name="bylines", db_index=False
+    )
     position = models.PositiveSmallIntegerField(default=0)
     role = models.CharField(
         max_length=20,
@@ -726,6 +736,11 @@ class Byline(models.Model):
         ordering = ("position", "id")
         constraints = [
             models.UniqueConstraint(fields=["article", "author"], name="byline_unique_author"),
+        ]
+        indexes = [
+            # An author's bylines (the author's page, the sitemap's "has a published
+            # article"), each with its article: such a question stops at the first.
+            models.Index(fields=["author", "article"], name="byline_author_article_idx"),
         ]
 
     def __str__(self):

@@ -5,9 +5,11 @@ The index and the Google News sitemap (/news-sitemap.xml) are read from the data
 a content generation (``articles.page_cache``), like the site-wide parts of the reader
 pages: what they list changes only with content a reader can see, and every such change (a
 scheduled article's minute included) starts a new generation. Between two changes the
-index runs no query of its own; its read after a change is one query a sitemap (two for
-the articles: a count from article_public_idx alone and one end of article_lastmod_idx),
-and the tags' one probes each tag's first tagged items, never every tagged item.
+index runs no query of its own; its read after a change is one query a sitemap (three for
+the articles: the published counted by article_published_id_idx, less the scheduled, and
+one end of article_lastmod_idx), and the tags' one probes each tag's first tagged items,
+never every tagged item. One process reads it after a change; the others send the
+previous index meanwhile, which nobody keeps.
 """
 
 import hashlib
@@ -26,6 +28,7 @@ from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.template import loader
 from django.urls import reverse
+from django.utils import dateformat, timezone
 from django.utils.http import http_date
 from taggit.models import Tag, TaggedItem
 
@@ -75,10 +78,16 @@ class ArticleSitemap(OriginSitemap):
         ]
 
     def summary(self):
-        # Two queries, not one aggregate of both: the count reads article_public_idx alone
-        # (an index-only scan), the newest lastmod one end of article_lastmod_idx; together
-        # they would read every published row from the table.
-        return self.items().order_by().count(), self.get_latest_lastmod()
+        # Apart, not one aggregate, each from one index alone: the published articles with
+        # a publication time counted in the table's order (article_published_id_idx) less
+        # the few scheduled ones (one end of article_public_idx), and the newest lastmod,
+        # one end of article_lastmod_idx. Counted by publication time, the million's count
+        # looked up rows all over the table (330 ms against 150).
+        published = Article.objects.filter(
+            status=Article.Status.PUBLISHED, published_at__isnull=False
+        ).order_by()
+        scheduled = published.filter(published_at__gt=timezone.now())
+        return published.count() - scheduled.count(), self.get_latest_lastmod()
 
 
 class SectionSitemap(OriginSitemap):
@@ -199,7 +208,9 @@ class SitemapIndex(NamedTuple):
     xml: str
 
 
-INDEX_TEMPLATE = "sitemap_index.xml"  # Django's own
+# Django's own template wrote a million's thousand pages in 56 ms (its language resolves
+# each variable anew), this one in a few: each sitemap's lastmod is written once.
+INDEX_TEMPLATE = "articles/sitemap_index.xml"
 INDEX_KEY = "sitemap-index:" + page_cache.shape_key(SitemapIndex, IndexEntry)
 
 
@@ -253,21 +264,20 @@ def index(
     content_type="application/xml",
     sitemap_url_name="sitemap-section",
 ):
-    """The sitemap index, as Django's own (``django.contrib.sitemaps.views.index``) writes
-    it: every page of every sitemap that has entries, each with its sitemap's newest
+    """The sitemap index, listing what Django's own (``django.contrib.sitemaps.views.index``)
+    lists: every page of every sitemap that has entries, each with its sitemap's newest
     lastmod, and a Last-Modified header when every sitemap has one; each address at the
-    public origin."""
+    public origin. ``template_name`` is given ``sitemaps``: a list of ``{"locations": [the
+    addresses of one sitemap's pages], "lastmod": its ISO 8601 lastmod or None}``."""
 
     def render(entries):
-        items = []
+        sitemaps = []
         for entry in entries:
             location = absolute_url(reverse(sitemap_url_name, kwargs={"section": entry.name}))
-            items.append(sitemap_views.SitemapIndexItem(location, entry.lastmod))
-            items += [
-                sitemap_views.SitemapIndexItem(f"{location}?p={page}", entry.lastmod)
-                for page in range(2, entry.pages + 1)
-            ]
-        return loader.render_to_string(template_name, {"sitemaps": items})
+            lastmod = entry.lastmod and dateformat.format(timezone.localtime(entry.lastmod), "c")
+            pages = [location] + [f"{location}?p={page}" for page in range(2, entry.pages + 1)]
+            sitemaps.append({"locations": pages, "lastmod": lastmod})
+        return loader.render_to_string(template_name, {"sitemaps": sitemaps})
 
     entries, xml, current = index_entries(render, variant=f"{template_name}|{sitemap_url_name}")
     lastmods = [entry.lastmod for entry in entries]

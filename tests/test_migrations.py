@@ -25,7 +25,7 @@ def migrate_to(target):
     return executor.loader.project_state([target, *ALSO_NEEDED]).apps
 
 
-LATEST = ("articles", "0030_desk_index")
+LATEST = ("articles", "0031_sitemap_count_indexes")
 ALSO_NEEDED = [("reversion", "0002_add_index_on_version_for_content_type_and_db")]
 BEFORE_LIBRARY = ("articles", "0010_content_generation")
 

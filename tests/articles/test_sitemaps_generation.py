@@ -30,8 +30,9 @@ NS = {
 }
 # The first read of a generation: the generation itself, the next scheduled article and
 # the next alert expiry (shared with every page of the generation), then the index's own:
-# one count a sitemap, and the articles' newest lastmod.
-INDEX_COLD = 1 + 2 + len(SITEMAPS) + 1
+# one count a sitemap (two for the articles: the published, less the scheduled ones), and
+# the articles' newest lastmod.
+INDEX_COLD = 1 + 2 + len(SITEMAPS) + 1 + 1
 NEWS_COLD = 1 + 2 + 1
 
 
@@ -157,6 +158,19 @@ def test_a_scheduled_article_enters_the_index_at_its_time(client, paged, monkeyp
     assert len(article_pages(client)) == 2
     monkeypatch.setattr(timezone, "now", lambda: now + timedelta(minutes=10, seconds=1))
     assert len(article_pages(client)) == 3
+
+
+def test_a_published_row_with_no_publication_time_is_not_counted(client, paged):
+    """``published()`` wants a publication time not in the future: a row set published
+    behind the site's back without one is not public, and no index page is listed for it
+    (the count is every published row less those not public yet)."""
+    PublishedArticleFactory(slug="no-time-1")
+    PublishedArticleFactory(slug="no-time-2")
+    Article.objects.filter(slug__startswith="no-time").update(published_at=None)
+    PublishedArticleFactory(slug="later", published_at=timezone.now() + timedelta(days=1))
+    assert len(article_pages(client)) == 2
+    assert client.get("/sitemap-articles.xml?p=2").status_code == 200
+    assert client.get("/sitemap-articles.xml?p=3").status_code == 404
 
 
 def test_a_change_that_started_no_generation_shows_once_a_page_could_expire(
