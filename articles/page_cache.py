@@ -364,8 +364,8 @@ def generation_entry(key, kind, make):
 
 def response_of_generation(key, kind, make):
     """``(entry, current)``: ``generation_entry`` for an entry that is a whole response and
-    slow to make (the sitemap index reads a count of every published article: 190 ms at a
-    million). One process makes it at a time (a short lock in the shared cache, as the
+    slow to make (the sitemap index counts every published article: a tenth of a second
+    and more at a million). One process makes it at a time (a short lock in the shared cache, as the
     page cache's single flight): a request that finds the lock taken and an earlier entry
     gets that earlier one, with ``current`` False, instead of making it too; its response
     must not be kept anywhere (``Cache-Control: no-cache``). Without this every worker read
