@@ -57,6 +57,10 @@ GENERATION_KEY = "content-generation"
 CHECKED_KEY = "checked-content-generation"
 GENERATION_CHECK_SECONDS = 10
 LOCK_SECONDS = 10
+# The Cache-Control of a response made of the previous content generation's copy while
+# another process makes the current one (a stale page, a sitemap read before the change):
+# sent, kept by nobody (the page cache, nginx, a CDN, a browser without asking again).
+PREVIOUS_CACHE_CONTROL = "no-cache"
 # Browsers keep a page a minute; a CDN five, and may serve it stale while it refreshes.
 BROWSER_SECONDS = 60
 STALE_SECONDS = 600
@@ -363,15 +367,15 @@ def generation_entry(key, kind, make):
 
 
 def response_of_generation(key, kind, make):
-    """``(entry, current)``: ``generation_entry`` for an entry that is a whole response and
-    slow to make (the sitemap index counts every published article: a tenth of a second
-    and more at a million). One process makes it at a time (a short lock in the shared cache, as the
-    page cache's single flight): a request that finds the lock taken and an earlier entry
-    gets that earlier one, with ``current`` False, instead of making it too; its response
-    must not be kept anywhere (``Cache-Control: no-cache``). Without this every worker read
-    the counts at once after each change while the requests queued behind them. A request
-    that finds no entry at all makes it; a lock left by a process that died expires after
-    ``LOCK_SECONDS``."""
+    """``(entry, current)``: ``generation_entry`` for an entry that is a whole response
+    and slow to make (the sitemap index counts every published article: a tenth of a
+    second and more at a million). One process makes it at a time (a short lock in the
+    shared cache, as the page cache's single flight): a request that finds the lock taken
+    and an earlier entry gets that earlier one, with ``current`` False, instead of making
+    it too; its response must not be kept anywhere (``PREVIOUS_CACHE_CONTROL``). Without
+    this every worker read the counts at once after each change while the requests queued
+    behind them. A request that finds no entry at all makes it; a lock left by a process
+    that died expires after ``LOCK_SECONDS``."""
     return _generation_entry(key, kind, make, single_flight=True)
 
 
@@ -918,10 +922,16 @@ class PageCacheMiddleware:
         response = HttpResponse(
             b"" if head else entry.content, status=entry.status, headers=headers
         )
+        if stale:
+            # Sent while another worker renders the current page: nobody downstream keeps
+            # it, so that nginx or a CDN asks again instead of keeping it a lifetime more.
+            response["Cache-Control"] = PREVIOUS_CACHE_CONTROL
+            response["X-Page-Cache"] = "stale"
+            return response
         if entry.status == 404:
             lifetime = max(1, min(lifetime, int(entry.fresh_until - time.time())))
         PageCacheMiddleware.add_headers(response, lifetime, stale_for)
-        response["X-Page-Cache"] = "stale" if stale else "hit"
+        response["X-Page-Cache"] = "hit"
         return response
 
     @staticmethod

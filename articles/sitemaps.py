@@ -192,12 +192,6 @@ class IndexEntry(NamedTuple):
     lastmod: datetime | None
 
 
-# A sitemap of the previous content generation, sent while another process reads the
-# current one: nobody may keep it (the page cache, nginx, a CDN), so the next request after
-# the read gets the current one.
-PREVIOUS_CACHE_CONTROL = "no-cache"
-
-
 class SitemapIndex(NamedTuple):
     """What the shared cache keeps: the generation it was read in, the time (a Unix
     timestamp) it is fresh until, the sitemaps that have entries and the index's XML."""
@@ -285,7 +279,7 @@ def index(
     if lastmods and None not in lastmods:
         headers["Last-Modified"] = http_date(max(lastmods).timestamp())
     if not current:
-        headers["Cache-Control"] = PREVIOUS_CACHE_CONTROL
+        headers["Cache-Control"] = page_cache.PREVIOUS_CACHE_CONTROL
     return HttpResponse(xml, content_type=content_type, headers=headers)
 
 

@@ -395,7 +395,7 @@ def news_sitemap(request):
     xml, current = sitemaps.news_sitemap_xml(render)
     response = HttpResponse(xml, content_type="application/xml; charset=utf-8")
     if not current:
-        response["Cache-Control"] = sitemaps.PREVIOUS_CACHE_CONTROL
+        response["Cache-Control"] = page_cache.PREVIOUS_CACHE_CONTROL
     return response
 
 

@@ -153,6 +153,8 @@ def test_while_one_worker_renders_the_others_serve_the_previous_copy(client, req
     stale = client.get(url)
     assert stale["X-Page-Cache"] == "stale"
     assert "Before the change" in stale.content.decode()
+    # Sent, kept by nobody downstream: nginx or a CDN asks again for the current page.
+    assert stale["Cache-Control"] == "no-cache"
     cache.delete(f"page-lock:{digest}")
     assert "After the change" in client.get(url).content.decode()
 

@@ -2,6 +2,7 @@
 (articles/sitemaps.py): between two changes they run no query of their own, and they must
 change as soon as what they list changes."""
 
+import hashlib
 from datetime import datetime, timedelta
 
 import pytest
@@ -160,6 +161,24 @@ def test_a_scheduled_article_enters_the_index_at_its_time(client, paged, monkeyp
     assert len(article_pages(client)) == 3
 
 
+def test_the_index_counts_exactly_the_public_articles_in_every_state(client, monkeypatch):
+    """One article a page: the index lists as many article pages as ``published()``
+    counts, whatever the status and the publication time (none, past, now, future)."""
+    monkeypatch.setattr(ArticleSitemap, "limit", 1)
+    now = timezone.now()
+    times = [None, now - timedelta(days=400), now - timedelta(seconds=1), now + timedelta(hours=1)]
+    for status in Article.Status.values:
+        for number, published_at in enumerate(times):
+            PublishedArticleFactory(slug=f"{status}-{number}", published_at=published_at)
+    for status in Article.Status.values:
+        Article.objects.filter(slug__startswith=f"{status}-").update(status=status)
+    # Saved, a published article gets a publication time; behind the site's back, none.
+    Article.objects.filter(slug__endswith="-0").update(published_at=None)
+    public = Article.objects.published().count()
+    assert public == 2
+    assert len(article_pages(client)) == public
+
+
 def test_a_published_row_with_no_publication_time_is_not_counted(client, paged):
     """``published()`` wants a publication time not in the future: a row set published
     behind the site's back without one is not public, and no index page is listed for it
@@ -256,6 +275,41 @@ def test_while_another_process_reads_the_counts_the_previous_index_is_sent_unkep
     after = client.get("/sitemap.xml")
     assert "no-cache" not in after.get("Cache-Control", "")
     assert article_pages(client)[-1] == "http://testserver/sitemap-articles.xml?p=3"
+
+
+@pytest.mark.parametrize("path", ["/sitemap.xml", "/news-sitemap.xml"])
+def test_while_another_worker_renders_the_page_its_stale_copy_is_kept_by_nobody(
+    client, settings, path
+):
+    """With the page cache on, a second worker never reaches the view while the first
+    renders the page: the page cache's previous copy goes out, as uncacheable as the
+    view's previous sitemap."""
+    settings.PAGE_CACHE = True
+    PublishedArticleFactory(slug="first-story")
+    before = client.get(path)
+    PublishedArticleFactory(slug="breaking-story")
+    digest = hashlib.sha256(path.encode()).hexdigest()
+    cache.add(f"page-lock:{digest}", 1, timeout=10)
+    meanwhile = client.get(path)
+    assert meanwhile["X-Page-Cache"] == "stale"
+    assert meanwhile["Cache-Control"] == "no-cache"
+    assert meanwhile.content == before.content
+    cache.delete(f"page-lock:{digest}")
+    after = client.get(path)
+    assert "no-cache" not in after.get("Cache-Control", "")
+    assert after.content != before.content  # the new article, or the index's newer lastmod
+
+
+def test_the_lock_is_gone_once_the_index_is_read(client, paged):
+    """The next change is read by the next request, not sent as the previous index."""
+    assert len(article_pages(client)) == 2
+    assert cache.get(f"making:{index_key(INDEX_VARIANT)}") is None
+    PublishedArticleFactory(slug="story-4", published_at=timezone.now() - timedelta(hours=4))
+    PublishedArticleFactory(slug="story-5", published_at=timezone.now() - timedelta(hours=5))
+    response = client.get("/sitemap.xml")
+    assert "no-cache" not in response.get("Cache-Control", "")
+    assert len(article_pages(client)) == 3
+    assert cache.get(f"making:{index_key(INDEX_VARIANT)}") is None
 
 
 def test_with_no_earlier_index_to_send_the_index_is_read_whatever_the_lock(client, paged):
