@@ -470,9 +470,6 @@ class HeldBytes:
         self.held = OrderedDict()
         self.size = 0
 
-    def __getitem__(self, key):
-        return self.held[key]
-
     def recall(self, key):
         """The value held under ``key``, now the most recently used, or None."""
         value = self.held.get(key)

@@ -740,7 +740,7 @@ def test_a_process_holds_the_most_recently_sent_pages_up_to_its_limit(
     sizes = {}
     for url in pages:
         client.get(url)
-        entry = page_cache.held_pages.pages[page_cache.page_entry_key(digest_of(url))]
+        entry = page_cache.held_pages.pages.recall(page_cache.page_entry_key(digest_of(url)))
         sizes[url] = page_cache.held_size(entry)
     # Room for the last two only: the article's page is dropped first.
     other_process(monkeypatch, held_bytes=sizes[pages[1]] + sizes[pages[2]])
