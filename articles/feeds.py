@@ -26,7 +26,6 @@ from articles.models import (
     Section,
     column_loader,
     from_rows,
-    list_narrowing,
     read_byline_names,
 )
 from articles.origin import absolute_url
@@ -266,18 +265,27 @@ class ArticleFeed(Feed):
 
         Written as SQL: the ORM's query, its prefetch of bylines (a queryset an item) and
         the models it built cost about three fifths of the feed's Python."""
-        where, params = list_narrowing(self.kind, obj) if self.kind else ("", ())
-        articles = CardList(self.language, where, params)
+        articles = CardList(self.language)
+        if self.kind:
+            articles = articles.narrowed_to(self.kind, obj)
+        if articles.few_where:
+            # Whether a tag's or an author's list is short enough to read by id: its count,
+            # shared with the list's pages, read once a content generation.
+            generation = page_cache.current_generation()
+            articles.know_count(
+                page_cache.count_of_generation(articles.name(), generation, articles.count)
+            )
+        where, params = articles.reading()
         columns, names, convert = column_loader(Article, "article", FEED_FIELDS)
         sql = (
             f"SELECT {columns}, section.name, image.file, image.file_size,"
             f" MD5(article.body) FROM {Article._meta.db_table} article"
             f" JOIN {Section._meta.db_table} section ON section.id = article.section_id"
             f" LEFT JOIN {Image._meta.db_table} image ON image.id = article.image_id"
-            f" WHERE {articles.where}{CardList.ORDER} LIMIT {FEED_ITEMS:d}"
+            f" WHERE {where}{CardList.ORDER} LIMIT {FEED_ITEMS:d}"
         )
         with prepared_cursor() as cursor:
-            cursor.execute(sql, articles.params)
+            cursor.execute(sql, params)
             found = cursor.fetchall()
         width = len(names)
         made = from_rows(Article, names, [convert(row[:width]) for row in found])

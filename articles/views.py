@@ -30,7 +30,6 @@ from articles.models import (
     Outlet,
     Page,
     Section,
-    list_narrowing,
     page_article,
     page_relations,
     read_byline_names,
@@ -61,7 +60,9 @@ class CardListPaginator(Paginator):
     @cached_property
     def count(self):
         cards = self.object_list
-        return page_cache.count_of_generation(cards.name(), self.generation, cards.count)
+        count = page_cache.count_of_generation(cards.name(), self.generation, cards.count)
+        cards.know_count(count)
+        return count
 
 
 class PublishedArticleListView(ListView):
@@ -161,7 +162,7 @@ class SectionView(PublishedArticleListView):
         )
         if self.section is None:
             raise Http404("No such section.")
-        return super().get_queryset().narrowed(*list_narrowing("section", self.section))
+        return super().get_queryset().narrowed_to("section", self.section)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(section=self.section, **kwargs)
@@ -174,7 +175,7 @@ class TagView(PublishedArticleListView):
         self.tag = read_one(Tag, "found.slug = %s", [self.kwargs["slug"]])
         if self.tag is None:
             raise Http404("No such tag.")
-        return super().get_queryset().narrowed(*list_narrowing("tag", self.tag))
+        return super().get_queryset().narrowed_to("tag", self.tag)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(tag=self.tag, **kwargs)

@@ -300,6 +300,48 @@ def test_tag_page_lists_only_published_articles_with_that_tag(client):
     assert "<h1" in text_of(response) and "Air pollution</h1>" in text_of(response)
 
 
+@pytest.mark.parametrize("depth", [2000, 3], ids=["short list", "long list"])
+@pytest.mark.parametrize(
+    "path",
+    ["/tag/air-pollution/", "/tag/air-pollution/feed/", "/author/lina/", "/author/lina/feed/"],
+)
+def test_a_tags_or_authors_articles_are_the_same_read_by_id_or_by_the_index(
+    client, monkeypatch, depth, path
+):
+    """A tag or author known to hold fewer than LIST_DEPTH articles is read from its own
+    ids (on PostgreSQL), a longer one in the edition's index order: the same articles in
+    the same order either way, never a draft, a scheduled or an unpublished one."""
+    from articles import models, views
+
+    monkeypatch.setattr(models, "LIST_DEPTH", depth)
+    monkeypatch.setattr(views.PublishedArticleListView, "paginate_by", 2)
+    lina = AuthorFactory(slug="lina")
+    listed = {"tags": ["Air pollution"], "authors": [lina]}
+    now = timezone.now()
+    stories = [
+        PublishedArticleFactory(
+            title=f"Story {n}", published_at=now - timedelta(hours=n), **listed
+        )
+        for n in (3, 1, 4, 0, 2)
+    ]
+    PublishedArticleFactory(title="Neither", tags=["Other"], authors=[AuthorFactory()])
+    for factory in HIDDEN_FACTORIES:
+        factory(title="Hidden", **listed)
+    newest_first = [a.title for a in sorted(stories, key=lambda a: a.published_at, reverse=True)]
+    with CaptureQueriesContext(connection) as queries:
+        if path.endswith("/feed/"):
+            shown = re.findall(r"<item><title>([^<]*)</title>", text_of(client.get(path)))
+        else:
+            # Two a page, as far back as the list goes (LIST_DEPTH).
+            pages = [client.get(path, {"page": n}) for n in range(1, -(-min(depth, 5) // 2) + 1)]
+            shown = [a.title for page in pages for a in page.context["articles"]]
+            newest_first = newest_first[:depth]
+    assert shown == newest_first
+    if connection.vendor == "postgresql":
+        by_id = [q["sql"] for q in queries if "= ANY(ARRAY(" in q["sql"]]
+        assert bool(by_id) == (depth == 2000), by_id
+
+
 @pytest.mark.parametrize("path", ["/category/nope/", "/tag/nope/", "/author/nope/"])
 def test_unknown_section_tag_or_author_is_404(client, path):
     assert client.get(path).status_code == 404

@@ -39,6 +39,34 @@ def test_an_article_pages_reads_are_prepared_after_a_few_requests(client, settin
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
 )
+@pytest.mark.parametrize("page", ["home", "home page 2", "section", "section page 2", "tag"])
+def test_a_list_pages_reads_are_prepared_after_a_few_requests(client, page):
+    """The lead and newest, a page of cards, the section blocks and the count: planned
+    once a connection, not on every request (planning was a third of PostgreSQL's time
+    on the home page)."""
+    threshold = connection.settings_dict["OPTIONS"]["prepare_threshold"]
+    first = PublishedArticleFactory(tags=["Oil"])
+    # Two pages of the home page (12 a page and the lead) and of a section (20 a page).
+    PublishedArticleFactory.create_batch(22, section=first.section, tags=["Oil"])
+    section = first.section.get_absolute_url()
+    deep = "IN (SELECT article.id"
+    path, expected = {
+        "home": ("/", ["UNION ALL", "CROSS JOIN LATERAL"]),
+        "home page 2": ("/?page=2", [deep]),
+        "section": (section, ["LIMIT $"]),
+        "section page 2": (f"{section}?page=2", [deep]),
+        "tag": ("/tag/oil/", ["LIMIT $"]),
+    }[page]
+    for _ in range(threshold + 1):
+        assert client.get(path).status_code == 200
+    statements = [text for text in prepared_statements() if "articles_article article" in text]
+    for fragment in expected:
+        assert any(fragment in text for text in statements), (fragment, statements)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
+)
 def test_the_orms_statements_are_not_bound_on_the_server(admin_client):
     """Django's own statements keep client-side binding: some cannot bind on the server
     (a DISTINCT whose ORDER BY repeats a parameter of its select list: the admin's article
