@@ -16,12 +16,15 @@ The card's age ("2 hours ago") changes with the clock, not with the content: its
 are left out of the kept HTML (its ``<time datetime>`` is kept) and written live into
 each card.
 
-One round trip to the shared cache a page (``get_many``; the home page's latest news and
-section blocks together) and one more to store the cards that were missing; when the
-shared cache is down, every card is rendered (``page_cache.guarded``: fail open).
+A process keeps the cards it read or rendered lately (``HELD_CARD_CHARACTERS``), so a
+page asks the shared cache only for the cards this process has not shown yet: one round
+trip at most (``get_many``; the home page's latest news and section blocks together) and
+one more to store the cards that were missing; when the shared cache is down, every card
+not held is rendered (``page_cache.guarded``: fail open).
 """
 
 import hashlib
+import threading
 from typing import NamedTuple
 
 from django.conf import settings
@@ -50,6 +53,17 @@ class CardEntry(NamedTuple):
 # The entry's shape and the code that writes the HTML: a deploy that changes either reads
 # under new keys.
 CARD_SHAPE = f"{page_cache.shape_key(CardEntry)}{page_cache.CODE_DIGEST}"
+# The cards this process read or rendered lately, by key, at most this many characters: a
+# card's key names everything it shows, so a card held is never stale, and the cards of
+# the lists being read now (the home page's 45, a section's 20) are read from the shared
+# cache once a process rather than on every uncached request (a round trip, and redis-py's
+# parsing and unpickling of each card: about a sixth of the home page's Python).
+HELD_CARD_CHARACTERS = 512 * 1024
+_held = page_cache.HeldBytes(
+    HELD_CARD_CHARACTERS, lambda entry: len(entry.before) + len(entry.after)
+)
+# A threaded server (runserver, a gthread worker) shares them.
+_held_lock = threading.Lock()
 
 
 def _macros():
@@ -128,7 +142,13 @@ def _cards(lists):
         variant: iter(card_keys(articles, *variant)) for variant, articles in variants.items()
     }
     keys = [[next(variant_keys[variant]) for _ in articles] for articles, variant in lists]
-    found = page_cache.guarded("get_many", [key for some in keys for key in some], default=None)
+    every_key = [key for some in keys for key in some]
+    with _held_lock:
+        held = {key: entry for key in every_key if (entry := _held.recall(key)) is not None}
+    wanted = [key for key in every_key if key not in held]
+    # None: the shared cache did not answer (nothing is kept in it then).
+    found = page_cache.guarded("get_many", wanted, default=None) if wanted else {}
+    read = {}
     # The live age's words, as the age macro writes them (its <time> element is kept): in
     # the edition's language, as of one clock for the list, each wording escaped once.
     age = persian_dates.age if editions.current().code == "fa" else templating.age
@@ -138,7 +158,11 @@ def _cards(lists):
     for (articles, (compact, show_byline, level)), list_keys in zip(lists, keys, strict=True):
         cards = []
         for article, key in zip(articles, list_keys, strict=True):
-            entry = page_cache.entry_or_miss((found or {}).get(key), CardEntry)
+            entry = held.get(key)
+            if entry is None:
+                entry = page_cache.entry_or_miss((found or {}).get(key), CardEntry)
+                if entry is not None:
+                    read[key] = entry
             if entry is None:
                 html = str(
                     macros.article_card(
@@ -157,4 +181,7 @@ def _cards(lists):
         result.append(cards)
     if missing and found is not None:
         page_cache.guarded("set_many", missing, timeout=CARD_SECONDS)
+    with _held_lock:
+        for key, entry in (read | missing).items():
+            _held.store(key, entry)
     return result

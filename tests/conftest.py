@@ -65,9 +65,15 @@ def _record_jinja2_renders():
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
+    from articles import page_cache
+
+    # Each test's database starts again at the same content generation: what a process
+    # holds under a generation number is forgotten with the shared cache.
     cache.clear()
+    page_cache.forget_held_counts()
     yield
     cache.clear()
+    page_cache.forget_held_counts()
 
 
 # Users in the role groups that the data migrations create (articles.workflow.sync_roles):

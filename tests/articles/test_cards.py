@@ -188,6 +188,37 @@ def test_the_home_page_reads_all_its_cards_in_one_round_trip(client, section, mo
     assert html.count('class="section-block"') == 1
 
 
+def test_a_process_reads_each_card_from_the_shared_cache_once(
+    client, section, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A card's key names everything it shows, so a process keeps the cards it read:
+    the next request for the page asks the shared cache for none, and after a publish
+    only for the cards it had not shown (the new article is the lead, so the previous
+    lead gets a card in the latest news and one in its section's block)."""
+    for n in range(15):
+        PublishedArticleFactory(section=section, published_at=timezone.now() - timedelta(hours=n))
+    reads = []
+    guarded = cards.page_cache.guarded
+
+    def counting(operation, *args, **kwargs):
+        if operation == "get_many" and any(key.startswith("card:") for key in args[0]):
+            reads.append(args[0])
+        return guarded(operation, *args, **kwargs)
+
+    monkeypatch.setattr(cards.page_cache, "guarded", counting)
+    first = client.get("/").content.decode()
+    assert [len(keys) for keys in reads] == [12 + 4]
+    reads.clear()
+    assert client.get("/").content.decode() == first
+    assert reads == []
+    with django_capture_on_commit_callbacks(execute=True):
+        PublishedArticleFactory(section=section, title="Just in", published_at=timezone.now())
+    lead, latest, blocks = home_parts(client)
+    assert [len(keys) for keys in reads] == [2]
+    assert "Just in" in lead
+    assert "Just in" not in latest + blocks
+
+
 def test_the_persian_edition_has_its_own_cards(client, settings):
     settings.SITE_LANGUAGES = ["en", "fa"]
     english = SectionFactory(name="Politics", slug="politics")

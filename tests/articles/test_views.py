@@ -460,6 +460,34 @@ def test_list_query_count_is_fixed(
     assert len(response.context["articles"]) == 11
 
 
+def test_a_lists_count_is_asked_of_the_shared_cache_once_a_process_and_generation(
+    client, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The count is kept under its content generation, so a process holds what it read:
+    the next request asks nobody, and a publish (a new generation) is counted again."""
+    from articles import page_cache
+
+    section = SectionFactory(slug="politics")
+    PublishedArticleFactory(section=section)
+    asked = []
+    guarded = page_cache.guarded
+
+    def counting(operation, *args, **kwargs):
+        if operation == "get" and str(args[0]).startswith("count:"):
+            asked.append(args[0])
+        return guarded(operation, *args, **kwargs)
+
+    monkeypatch.setattr(page_cache, "guarded", counting)
+    assert client.get("/category/politics/").context["paginator"].count == 1
+    assert len(asked) == 1
+    assert client.get("/category/politics/?page=1").context["paginator"].count == 1
+    assert len(asked) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        PublishedArticleFactory(section=section)
+    assert client.get("/category/politics/").context["paginator"].count == 2
+    assert len(asked) == 2
+
+
 def test_section_menu_lists_sections_in_order(client):
     SectionFactory(name="World", slug="world", position=2)
     SectionFactory(name="Politics", slug="politics", position=1)
