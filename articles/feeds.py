@@ -268,12 +268,12 @@ class ArticleFeed(Feed):
         articles = CardList(self.language)
         if self.kind:
             articles = articles.narrowed_to(self.kind, obj)
-        if articles.few_where:
+        if articles.ids is not None:
             # Whether a tag's or an author's list is short enough to read by id: its count,
             # shared with the list's pages, read once a content generation.
-            generation = page_cache.current_generation()
-            articles.know_count(
-                page_cache.count_of_generation(articles.name(), generation, articles.count)
+            generation = page_cache.request_generation(self.request)
+            articles.count_with(
+                lambda name, count: page_cache.count_of_generation(name, generation, count)
             )
         where, params = articles.reading()
         columns, names, convert = column_loader(Article, "article", FEED_FIELDS)

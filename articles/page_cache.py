@@ -210,6 +210,13 @@ def current_generation():
     return database_generation()
 
 
+def request_generation(request):
+    """The content generation ``request`` is served under: the one the page cache read
+    for it (``PageCacheMiddleware``), else the current one, read now."""
+    generation = getattr(request, "content_generation", None)
+    return current_generation() if generation is None else generation
+
+
 def _shared_generation(values):
     """The generation from ``values`` (what the shared cache holds, None if it did not
     answer), checked against the database when the check is due or a change could not
@@ -828,6 +835,7 @@ class PageCacheMiddleware:
         # One key per page: the entry says which generation it belongs to and until when
         # it is fresh; an older one is the stale copy served while another worker renders.
         state = live_generation(key)
+        request.content_generation = state.generation
         if not state.answered:
             response = self.render(request)
             self.add_headers(response, state.lifetime, 0, uncached=True)

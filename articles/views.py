@@ -59,10 +59,9 @@ class CardListPaginator(Paginator):
 
     @cached_property
     def count(self):
-        cards = self.object_list
-        count = page_cache.count_of_generation(cards.name(), self.generation, cards.count)
-        cards.know_count(count)
-        return count
+        return self.object_list.count_with(
+            lambda name, count: page_cache.count_of_generation(name, self.generation, count)
+        )
 
 
 class PublishedArticleListView(ListView):

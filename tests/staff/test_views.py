@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -175,9 +176,11 @@ def test_author_page_query_count_does_not_grow_with_articles_or_coauthors(
     for _ in range(count):
         PublishedArticleFactory(authors=[author, *AuthorFactory.create_batch(3)])
 
-    # author, count, articles, bylines with their authors, the content generation.
+    # author, count, articles, bylines with their authors, the content generation; on
+    # PostgreSQL the author's ids are counted too (once a generation), to read by id.
     warm_site()
-    with django_assert_num_queries(4 + SITE_WIDGETS_WARM):
+    ids = int(connection.vendor == "postgresql")
+    with django_assert_num_queries(4 + ids + SITE_WIDGETS_WARM):
         response = client.get(author_url(author))
 
     assert response.status_code == 200

@@ -121,7 +121,10 @@ def rows_of(model):
             prefetched.append(field.name)
             prefetched += [f"{field.name}__{name}" for name in natural_references(target)]
     rows = model._base_manager.order_by(model._meta.pk.name)
-    return rows.select_related(*joined).prefetch_related(*prefetched).iterator(chunk_size=2000)
+    if joined:
+        # Named: select_related() with no names would join every foreign key.
+        rows = rows.select_related(*joined)
+    return rows.prefetch_related(*prefetched).iterator(chunk_size=2000)
 
 
 def dump(stream):
