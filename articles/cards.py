@@ -24,7 +24,6 @@ not held is rendered (``page_cache.guarded``: fail open).
 """
 
 import hashlib
-import threading
 from typing import NamedTuple
 
 from django.conf import settings
@@ -59,11 +58,9 @@ CARD_SHAPE = f"{page_cache.shape_key(CardEntry)}{page_cache.CODE_DIGEST}"
 # cache once a process rather than on every uncached request (a round trip, and redis-py's
 # parsing and unpickling of each card: about a sixth of the home page's Python).
 HELD_CARD_CHARACTERS = 512 * 1024
-_held = page_cache.HeldBytes(
+_held = page_cache.HeldEntries(
     HELD_CARD_CHARACTERS, lambda entry: len(entry.before) + len(entry.after)
 )
-# A threaded server (runserver, a gthread worker) shares them.
-_held_lock = threading.Lock()
 
 
 def _macros():
@@ -143,8 +140,7 @@ def _cards(lists):
     }
     keys = [[next(variant_keys[variant]) for _ in articles] for articles, variant in lists]
     every_key = [key for some in keys for key in some]
-    with _held_lock:
-        held = {key: entry for key in every_key if (entry := _held.recall(key)) is not None}
+    held = _held.recall_many(every_key)
     wanted = [key for key in every_key if key not in held]
     # None: the shared cache did not answer (nothing is kept in it then).
     found = page_cache.guarded("get_many", wanted, default=None) if wanted else {}
@@ -181,7 +177,5 @@ def _cards(lists):
         result.append(cards)
     if missing and found is not None:
         page_cache.guarded("set_many", missing, timeout=CARD_SECONDS)
-    with _held_lock:
-        for key, entry in (read | missing).items():
-            _held.store(key, entry)
+    _held.store_many(read | missing)
     return result
