@@ -1285,6 +1285,7 @@ def page_article(slug, now=None):
         made[name] = model.from_db(connection.alias, names, values) if found else None
     article = made.pop("article")
     article.translation_slug, article.translation_language = row[start], row[start + 1]
+    article.has_corrections = bool(row[start + 2])
     for name in ("section", "image", "source_outlet"):
         Article._meta.get_field(name).set_cached_value(article, made[name])
     live = made["live_story"]
@@ -1314,9 +1315,15 @@ def _page_article_statement(vendor):
     select = ", ".join(loader[0] for _name, _model, loader in parts)
     table = Article._meta.db_table
     other = _translation_other("article")
+    # Whether the article has any correction: most have none, and then the article page
+    # does not read them (``page_relations``).
+    corrected = (
+        f"EXISTS (SELECT 1 FROM {quote(Correction._meta.db_table)} correction"
+        " WHERE correction.article_id = article.id)"
+    )
     sql = (
-        f"SELECT {select}, (SELECT other.slug {other}), (SELECT other.language {other})"
-        f" FROM {quote(table)} article"
+        f"SELECT {select}, (SELECT other.slug {other}), (SELECT other.language {other}),"
+        f" {corrected} FROM {quote(table)} article"
         f" INNER JOIN {quote(Section._meta.db_table)} section"
         " ON section.id = article.section_id"
         f" LEFT OUTER JOIN {quote(Image._meta.db_table)} image ON image.id = article.image_id"
@@ -1354,7 +1361,8 @@ class PageRelations(NamedTuple):
 def page_relations(article):
     """The article page's authors in byline order (each with its ``byline_role``: author
     or translator), its tags and its corrections: three plain reads, one per list,
-    whatever their length.
+    whatever their length; two for an article read by ``page_article`` that has no
+    correction (its ``has_corrections``).
 
     Written as SQL, each row made into its model by ``column_loader``, because this is the
     hottest uncached read of the site: Django's ``prefetch_related`` builds the same three
@@ -1366,7 +1374,9 @@ def page_relations(article):
         return PageRelations(
             _read_models(cursor, *authors, [article.pk], extra="byline_role"),
             _read_models(cursor, *tags, [content_type, article.pk]),
-            _read_models(cursor, *corrections, [article.pk]),
+            _read_models(cursor, *corrections, [article.pk])
+            if getattr(article, "has_corrections", True)
+            else [],
         )
 
 

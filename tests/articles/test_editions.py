@@ -110,15 +110,15 @@ def test_persian_article_page_costs_what_the_english_one_does(
     client, persian_section, django_assert_num_queries
 ):
     """Its translation's address is read with the article, not in a query of its own (both
-    pages run 5 queries since related stories: one ranking query)."""
+    pages run 4 queries: the article, bylines, tags, related stories)."""
     english = PublishedArticleFactory()
     translation = persian(persian_section, translation_of=english)
-    with django_assert_num_queries(5 + SITE_WIDGETS_COLD):
+    with django_assert_num_queries(4 + SITE_WIDGETS_COLD):
         assert client.get(translation.get_absolute_url()).status_code == 200
-    with django_assert_num_queries(5 + SITE_WIDGETS_WARM):
+    with django_assert_num_queries(4 + SITE_WIDGETS_WARM):
         assert client.get(translation.get_absolute_url()).status_code == 200
     client.get(english.get_absolute_url())  # the English edition's widgets, once
-    with django_assert_num_queries(5 + SITE_WIDGETS_WARM):
+    with django_assert_num_queries(4 + SITE_WIDGETS_WARM):
         assert client.get(english.get_absolute_url()).status_code == 200
 
 

@@ -131,9 +131,9 @@ def test_persian_feed_describes_itself_in_persian(client, persian_section):
 def test_persian_article_page_runs_the_english_pages_queries(
     client, persian_section, django_assert_num_queries
 ):
-    """Translation reads no table: the same 5 queries as the English article page."""
+    """Translation reads no table: the same 4 queries as the English article page."""
     article = persian(persian_section, authors=[AuthorFactory()], tags=["یک"])
-    with django_assert_num_queries(5 + SITE_WIDGETS_COLD):
+    with django_assert_num_queries(4 + SITE_WIDGETS_COLD):
         assert client.get(article.get_absolute_url()).status_code == 200
 
 

@@ -70,14 +70,14 @@ def test_no_related_section_when_nothing_fits(client):
 def test_related_stories_cost_one_query_however_many_match(
     client, django_assert_num_queries, warm_site
 ):
-    """The article's 4 queries and one for the related stories, whatever the number of
-    tags and candidates."""
+    """The article's 3 queries (no correction) and one for the related stories, whatever
+    the number of tags and candidates."""
     section = SectionFactory()
     article = PublishedArticleFactory(section=section, tags=[f"t{n}" for n in range(8)])
     for n in range(12):
         PublishedArticleFactory(section=section, tags=[f"t{n % 8}", f"t{(n + 1) % 8}"])
     warm_site()
-    with django_assert_num_queries(5 + SITE_WIDGETS_WARM):
+    with django_assert_num_queries(4 + SITE_WIDGETS_WARM):
         assert len(related_titles(client, article)) == 6
 
 
@@ -96,7 +96,7 @@ def test_related_stories_of_a_persian_article_are_persian_and_cost_no_query_each
     ]
     titles = related_titles(client, article)
     assert sorted(titles) == sorted(other.title for other in others)
-    with django_assert_num_queries(5 + SITE_WIDGETS_WARM):
+    with django_assert_num_queries(4 + SITE_WIDGETS_WARM):
         assert client.get(article.get_absolute_url()).status_code == 200
 
 

@@ -157,13 +157,13 @@ def test_published_article_for_staff_has_no_preview_banner(admin_client):
 
 
 def test_article_page_query_count_is_fixed(client, django_assert_num_queries):
-    """The article (with its live story, if any, joined), its bylines, tags, corrections and
-    related stories: 5 queries, however many authors, tags, corrections, related stories
-    and recent posts the page shows; plus the site-wide parts (the section menu, Recent
-    Posts), read once a content generation. Raised from 4 by the related stories, ranked in
-    one query (articles/related.py)."""
+    """The article (with its live story, if any, joined, and whether it has corrections),
+    its bylines, tags, corrections (when it has any) and related stories: 4 or 5 queries,
+    however many authors, tags, corrections, related stories and recent posts the page
+    shows; plus the site-wide parts (the section menu, Recent Posts), read once a content
+    generation. The related stories are ranked in one query (articles/related.py)."""
     small = PublishedArticleFactory(authors=[AuthorFactory()], tags=["one"])
-    with django_assert_num_queries(5 + SITE_WIDGETS_COLD):
+    with django_assert_num_queries(4 + SITE_WIDGETS_COLD):
         assert client.get(small.get_absolute_url()).status_code == 200
 
     for _ in range(8):
@@ -707,18 +707,18 @@ def test_corrections_archive_answers_404_for_a_bad_page(client, page):
     assert client.get(reverse("articles:corrections"), {"page": page}).status_code == 404
 
 
-def test_article_page_query_count_is_the_same_with_corrections(
+def test_article_page_query_count_with_corrections_is_one_more(
     client, django_assert_num_queries, warm_site
 ):
-    """Corrections come in one query for notice and JSON-LD alike, not one query each.
-    The article page's own queries: 5 since related stories (one ranking query)."""
+    """Corrections come in one query for notice and JSON-LD alike, not one query each, and
+    only for an article that has some (the article's read says whether it has)."""
     plain = PublishedArticleFactory()
     corrected = PublishedArticleFactory()
     for n in range(3):
         corrected.corrections.create(text=f"Fix number {n}.")
 
     warm_site()
-    with django_assert_num_queries(5 + SITE_WIDGETS_WARM):
+    with django_assert_num_queries(4 + SITE_WIDGETS_WARM):
         assert client.get(plain.get_absolute_url()).status_code == 200
     with django_assert_num_queries(5 + SITE_WIDGETS_WARM):
         response = client.get(corrected.get_absolute_url())

@@ -28,9 +28,10 @@ from tests.images.support import (
 pytestmark = pytest.mark.django_db
 
 # The pinned count of tests/articles/test_views.py::test_article_page_query_count_is_fixed.
-# The article (its live story joined), its bylines, tags, corrections, related stories (one
-# ranking query), and the content generation (tests/conftest.py).
-ARTICLE_PAGE_QUERIES = 5 + SITE_WIDGETS_WARM
+# The article (its live story joined, and whether it has corrections: it has none here),
+# its bylines, tags, related stories (one ranking query), and the content generation
+# (tests/conftest.py).
+ARTICLE_PAGE_QUERIES = 4 + SITE_WIDGETS_WARM
 
 
 @pytest.fixture
