@@ -5,7 +5,7 @@ the site's most read pages.
 environment) makes the newsroom side: an editor (``EDITOR_USERNAME``, in the ``Editors``
 role group, a new random password each time, no authenticator app so the admin login asks
 for the password only, as it does for every account without one), ``N`` drafts copied from
-recent articles (their bylines too), and the 20 paths wrk rotates through (the home page,
+recent articles (their bylines and tags too), and the 20 paths wrk rotates through (the home page,
 the first sections, the 15 newest articles). It prints one JSON object.
 
 ``AdminSession`` logs that editor into a running server with urllib, a cookie jar and the
@@ -76,6 +76,8 @@ def prepare(count, out=None):
             Byline(article=draft, author_id=byline.author_id, position=byline.position)
             for byline in source.bylines.all()
         )
+        # Its tags too: a published story has them (its related stories read by them).
+        draft.tags.set(list(source.tags.all()))
         drafts.append({"id": draft.pk, "path": draft.get_absolute_url()})
 
     sections = Section.objects.filter(language="en").order_by("position", "id")

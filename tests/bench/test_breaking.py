@@ -66,6 +66,25 @@ def test_prepare_makes_an_editor_drafts_and_twenty_paths(capsys):
     assert '"password"' in capsys.readouterr().out
 
 
+@pytest.mark.django_db
+def test_drafts_carry_their_sources_tags_and_a_published_one_is_never_the_probes_article(
+    capsys,
+):
+    """A breaking draft is a story like its source (bylines and tags), and once a run has
+    published it, the next run's probe still measures the newest story of the site's own,
+    not the copy: the same article from run to run."""
+    from bench.probe import choose_pages
+
+    PublishedArticleFactory.create_batch(15)
+    newest = PublishedArticleFactory(tags=["Oil", "Gas"])
+    made = breaking.prepare(1)
+    draft = Article.objects.get(pk=made["drafts"][0]["id"])
+    assert sorted(draft.tags.names()) == ["Gas", "Oil"]
+    draft.status = Article.Status.PUBLISHED
+    draft.save()
+    assert dict(choose_pages())["article"] == newest.get_absolute_url()
+
+
 def test_the_lua_script_lists_every_path_quoted():
     script = breaking.lua_script(["/", '/odd"path/'])
     assert '"/",' in script
