@@ -168,8 +168,10 @@ def test_the_home_page_cards_are_kept_too(client, section, rendered):
     assert all(article.title in html for article in articles)
 
 
-def test_the_home_page_reads_all_its_cards_in_one_round_trip(client, section, monkeypatch):
-    """The latest news and every section block: one read of the shared cache."""
+@pytest.fixture
+def card_reads(section, monkeypatch):
+    """A home page of 15 stories, and the keys of each read of cards from the shared
+    cache from now on (one list a read)."""
     for n in range(15):
         PublishedArticleFactory(section=section, published_at=timezone.now() - timedelta(hours=n))
     reads = []
@@ -181,6 +183,12 @@ def test_the_home_page_reads_all_its_cards_in_one_round_trip(client, section, mo
         return guarded(operation, *args, **kwargs)
 
     monkeypatch.setattr(cards.page_cache, "guarded", counting)
+    return reads
+
+
+def test_the_home_page_reads_all_its_cards_in_one_round_trip(client, card_reads):
+    """The latest news and every section block: one read of the shared cache."""
+    reads = card_reads
     html = client.get("/").content.decode()
     assert len(reads) == 1
     # The lead is not a card; the 12 latest and the section block's 4 are.
@@ -189,23 +197,13 @@ def test_the_home_page_reads_all_its_cards_in_one_round_trip(client, section, mo
 
 
 def test_a_process_reads_each_card_from_the_shared_cache_once(
-    client, section, monkeypatch, django_capture_on_commit_callbacks
+    client, section, card_reads, django_capture_on_commit_callbacks
 ):
     """A card's key names everything it shows, so a process keeps the cards it read:
     the next request for the page asks the shared cache for none, and after a publish
     only for the cards it had not shown (the new article is the lead, so the previous
     lead gets a card in the latest news and one in its section's block)."""
-    for n in range(15):
-        PublishedArticleFactory(section=section, published_at=timezone.now() - timedelta(hours=n))
-    reads = []
-    guarded = cards.page_cache.guarded
-
-    def counting(operation, *args, **kwargs):
-        if operation == "get_many" and any(key.startswith("card:") for key in args[0]):
-            reads.append(args[0])
-        return guarded(operation, *args, **kwargs)
-
-    monkeypatch.setattr(cards.page_cache, "guarded", counting)
+    reads = card_reads
     first = client.get("/").content.decode()
     assert [len(keys) for keys in reads] == [12 + 4]
     reads.clear()
