@@ -422,16 +422,14 @@ def count_of_generation(name, generation, count):
     digest = hashlib.blake2b(name.encode(), digest_size=16).hexdigest()
     # The code's digest too: a deploy that changes which articles a list holds reads anew.
     key = f"count:{CODE_DIGEST}:{generation}:{digest}"
-    with _held_counts_lock:
-        found = _held_counts.recall(key)
+    found = _held_counts.recall_many([key]).get(key)
     if found is not None:
         return found
     found = guarded("get", key)
     if type(found) is not int:
         found = count()
         guarded("set", key, found, timeout=settings.PAGE_CACHE_SECONDS * 12)
-    with _held_counts_lock:
-        _held_counts.store(key, found)
+    _held_counts.store_many({key: found})
     return found
 
 
@@ -439,7 +437,6 @@ def count_of_generation(name, generation, count):
 # names its generation, so one held is never stale, and a list's uncached requests ask
 # the shared cache for it once a process rather than on every request.
 HELD_COUNTS = 256
-_held_counts_lock = threading.Lock()
 
 
 class PageEntry(NamedTuple):
@@ -515,10 +512,11 @@ class HeldBytes:
 
 
 class HeldEntries:
-    """Entries named by a digest of everything they are made from (a card, a story: never
-    stale wherever they are kept) that this process read or made lately, ``limit`` of
-    ``size_of`` at most, the least recently used dropped first: read from the shared cache
-    once a process rather than on every request. Safe for a threaded server."""
+    """Entries whose key names everything they are made from (a card by a digest, a
+    count by its generation: never stale wherever they are kept) that this process read
+    or made lately, ``limit`` of ``size_of`` at most, the least recently used dropped
+    first: read from the shared cache once a process rather than on every request. Safe
+    for a threaded server."""
 
     def __init__(self, limit, size_of):
         self.lock = threading.Lock()
@@ -535,16 +533,19 @@ class HeldEntries:
             for key, entry in entries.items():
                 self.held.store(key, entry)
 
+    def clear(self):
+        with self.lock:
+            self.held.clear()
 
-_held_counts = HeldBytes(HELD_COUNTS, lambda count: 1)
+
+_held_counts = HeldEntries(HELD_COUNTS, lambda count: 1)
 
 
 def forget_held_counts():
     """Forget the counts this process holds: for a process whose database went back to
     an earlier content generation without it (a test's rolled-back transaction), where a
     held count's generation could name other content."""
-    with _held_counts_lock:
-        _held_counts.clear()
+    _held_counts.clear()
 
 
 class PageBodies(HeldBytes):
