@@ -1,5 +1,7 @@
 """Reading with statements that PostgreSQL plans once a connection."""
 
+import contextlib
+
 from django.db import connection
 
 
@@ -27,3 +29,24 @@ def prepared_cursor():
     if connection.queries_logged:
         return connection.make_debug_cursor(raw)
     return connection.make_cursor(raw)
+
+
+@contextlib.contextmanager
+def statements_unremembered():
+    """Within it, this connection keeps no count of the statements it runs: for a command
+    that writes large statements (a restore's INSERTs of hundreds of rows). With
+    ``prepare_threshold`` set, psycopg remembers the text of each of the last hundred
+    different statements to count its runs, Django's client-side ones too, whose text
+    holds their values: three megabytes an INSERT, 180 MB a restore. Nothing is prepared
+    within it; a no-op elsewhere than PostgreSQL."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    threshold = raw.prepare_threshold
+    raw.prepare_threshold = None
+    try:
+        yield
+    finally:
+        raw.prepare_threshold = threshold

@@ -374,3 +374,53 @@ def test_a_backups_queries_do_not_grow_with_the_rows(site, tmp_path, django_user
         user.groups.add(desk)
         EditLock.objects.create(article=PublishedArticleFactory(tags=["Oil", "Gas"]), user=user)
     assert queries_of_a_backup() == before
+
+
+def test_a_restores_queries_do_not_grow_with_the_rows(site, tmp_path, django_user_model):
+    """Rows are written in batches, and what a row names by natural key (a tagged item its
+    tag and content type, a lock its user) is looked up once a restore: one save and one
+    lookup a row made a million articles' restore take hours."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from articles.models import EditLock
+
+    def queries_of_a_restore():
+        archive = backup(tmp_path)
+        # Each restore starts as a new process would: with no content type remembered.
+        ContentType.objects.clear_cache()
+        with CaptureQueriesContext(connection) as queries:
+            call_command("restore", str(archive), yes=True, stdout=io.StringIO())
+        return len(queries)
+
+    editor = django_user_model.objects.create_user("first-editor")
+    EditLock.objects.create(article=PublishedArticleFactory(tags=["Oil", "Gas"]), user=editor)
+    rows = len(database())
+    before = queries_of_a_restore()
+    for _ in range(5):
+        EditLock.objects.create(article=PublishedArticleFactory(tags=["Oil", "Gas"]), user=editor)
+    assert len(database()) > rows + 20
+    assert queries_of_a_restore() == before
+
+
+def test_a_row_naming_a_row_the_archive_does_not_hold_is_refused(site, tmp_path):
+    """A tagged item whose tag is missing from the archive, and a byline of an article
+    that is not there, fail the restore as a whole: nothing is changed."""
+    entries = read_archive(backup(tmp_path))
+    lines = entries["data.jsonl"].decode().splitlines()
+    [tagged] = [
+        number for number, line in enumerate(lines) if '"Rial"' in line and "tagged" in line
+    ]
+    for broken in (
+        lines[tagged].replace('"Rial"', '"A tag nobody made"'),
+        json.dumps(
+            {"model": "articles.byline", "pk": 99999, "fields": {"article": 99999, "author": 1}}
+        ),
+    ):
+        changed = [*lines[:tagged], broken, *lines[tagged + 1 :]]
+        data = ("\n".join(changed) + "\n").encode()
+        archive = write_archive(tmp_path / "broken.tar.gz", {**entries, "data.jsonl": data})
+        before_rows = database()
+        with pytest.raises(CommandError, match="could not be loaded"):
+            call_command("restore", str(archive), yes=True)
+        assert database() == before_rows

@@ -95,3 +95,24 @@ def test_the_prepared_reads_are_still_counted_as_queries(
     # The article, its bylines, tags and related stories (it has no correction).
     with django_assert_num_queries(4 + SITE_WIDGETS_WARM):
         assert client.get(article.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="psycopg's statement counts are PostgreSQL's"
+)
+def test_statements_are_not_remembered_within_statements_unremembered():
+    """A restore's INSERTs hold their values in their text (three megabytes for 500
+    articles): psycopg kept the last hundred of them to count their runs, 180 MB. Within
+    ``statements_unremembered`` the connection counts nothing; after it, it counts again,
+    with the threshold it had."""
+    from core.db import statements_unremembered
+
+    threshold = connection.settings_dict["OPTIONS"]["prepare_threshold"]
+    with statements_unremembered():
+        assert connection.connection.prepare_threshold is None
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT %s::text", ["a statement run once inside"])
+    assert connection.connection.prepare_threshold == threshold
+    with statements_unremembered(), pytest.raises(ZeroDivisionError):
+        1 / 0  # noqa: B018
+    assert connection.connection.prepare_threshold == threshold
