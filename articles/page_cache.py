@@ -13,7 +13,11 @@ Redis, which tells it of every change to the number as it happens, has told it o
 Scheduled articles need no cron: the generation remembers when the next scheduled
 article goes out, and the first request after that moment moves to a new generation.
 After a change, a hot page is rendered by one worker; the others serve the previous copy
-meanwhile (single flight, a short lock in the shared cache).
+meanwhile (single flight, a short lock in the shared cache). And no more than
+``PAGE_RENDERERS`` workers of a host render pages that have a previous copy at once (render
+slots, also in the shared cache): after a publish every hot page is stale at the same
+moment, and without the slots every worker rendered one while every other request
+waited behind them; with them, the host's other workers go on answering from the cache.
 
 Fail open: this module is the one place where reader pages and the site-wide widgets talk
 to the shared cache (``guarded``). When it is down or hung (short timeouts, settings
@@ -28,6 +32,7 @@ import hashlib
 import logging
 import math
 import os
+import socket
 import threading
 import time
 from collections import OrderedDict
@@ -57,6 +62,8 @@ GENERATION_KEY = "content-generation"
 CHECKED_KEY = "checked-content-generation"
 GENERATION_CHECK_SECONDS = 10
 LOCK_SECONDS = 10
+# Render slots are a host's own: its workers share its processors.
+HOST = socket.gethostname()
 # The Cache-Control of a response made of the previous content generation's copy while
 # another process makes the current one (a stale page, a sitemap read before the change):
 # sent, kept by nobody (the page cache, nginx, a CDN, a browser without asking again).
@@ -823,6 +830,17 @@ def page_key(request):
     return hashlib.sha256(address.encode()).hexdigest()
 
 
+def take_render_slot():
+    """The key of a free render slot of this host, now taken (for ``LOCK_SECONDS`` at most,
+    so that a worker that dies rendering frees it), or None when ``PAGE_RENDERERS`` workers
+    of the host hold one. One round trip to the shared cache a slot tried."""
+    for index in range(settings.PAGE_RENDERERS):
+        key = f"render-slot:{HOST}:{index}"
+        if guarded("add", key, 1, timeout=LOCK_SECONDS):
+            return key
+    return None
+
+
 class PageCacheMiddleware:
     """The page cache, answering a hit before the rest of the middleware runs.
 
@@ -871,9 +889,19 @@ class PageCacheMiddleware:
             return conditional(
                 request, self.rebuild(request, entry, state.lifetime, state.stale_for)
             )
-        if entry is not None and not guarded("add", lock_key, 1, timeout=LOCK_SECONDS):
-            response = self.rebuild(request, entry, state.lifetime, state.stale_for, stale=True)
-            return conditional(request, response)
+        held_keys = [lock_key]
+        if entry is not None:
+            slot = None
+            if guarded("add", lock_key, 1, timeout=LOCK_SECONDS):
+                slot = take_render_slot()
+                if slot is None:
+                    guarded("delete", lock_key)
+            if slot is None:
+                response = self.rebuild(
+                    request, entry, state.lifetime, state.stale_for, stale=True
+                )
+                return conditional(request, response)
+            held_keys.append(slot)
         try:
             response = self.render(request)
             if self.is_storable(response):
@@ -889,7 +917,7 @@ class PageCacheMiddleware:
                 guarded("set", key, entry, timeout=kept_for)
                 self.add_headers(response, lifetime, state.stale_for)
         finally:
-            guarded("delete", lock_key)
+            guarded("delete_many", held_keys)
         return conditional(request, response)
 
     def render(self, request):

@@ -342,6 +342,16 @@ LIVE_CACHE_SECONDS = int(os.environ.get("LIVE_CACHE_SECONDS", "5"))
 # it off (the benchmark's uncached runs). PAGE_CACHE_SECONDS: how long a page is kept.
 PAGE_CACHE = env_bool("PAGE_CACHE", True)
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
+# PAGE_RENDERERS: how many of a host's workers render pages again at once while the pages'
+# previous copies can be sent; the others answer from the cache meanwhile. Half of the
+# host's gunicorn workers (WEB_CONCURRENCY, gunicorn.conf.py's default otherwise).
+PAGE_RENDERERS = max(
+    1,
+    int(
+        os.environ.get("PAGE_RENDERERS")
+        or int(os.environ.get("WEB_CONCURRENCY") or (os.cpu_count() or 1) * 2 + 1) // 2
+    ),
+)
 
 # Related stories under an article: a story published within this many days counts as
 # recent; older ones are offered only when too few recent ones fit (articles/related.py).

@@ -219,3 +219,23 @@ def test_a_mistyped_email_url_is_an_error_that_says_what_is_expected():
 def test_without_email_settings_no_email_is_sent():
     result = settings_in_subprocess({"DJANGO_DEBUG": "1"}, "s.NOTIFY_BY_EMAIL")
     assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    "environ, renderers",
+    [
+        ({"WEB_CONCURRENCY": "2"}, 1),
+        ({"WEB_CONCURRENCY": "9"}, 4),
+        ({"WEB_CONCURRENCY": "1"}, 1),
+        ({"WEB_CONCURRENCY": "9", "PAGE_RENDERERS": "6"}, 6),
+        ({"PAGE_RENDERERS": "0"}, 1),
+    ],
+)
+def test_the_page_renderers_are_half_of_the_hosts_workers(environ, renderers):
+    """How many workers of a host render stale pages again at once (the page cache's
+    render slots): half of gunicorn's workers, at least one, unless PAGE_RENDERERS says."""
+    environ = {**PRODUCTION, **environ}
+    for name in ("WEB_CONCURRENCY", "PAGE_RENDERERS"):
+        environ.setdefault(name, "")
+    result = settings_in_subprocess(environ, "s.PAGE_RENDERERS")
+    assert result.stdout.strip() == str(renderers), result.stderr

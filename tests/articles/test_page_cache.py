@@ -159,6 +159,56 @@ def test_while_one_worker_renders_the_others_serve_the_previous_copy(client, req
     assert "After the change" in client.get(url).content.decode()
 
 
+def render_slots(count):
+    return [f"render-slot:{page_cache.HOST}:{index}" for index in range(count)]
+
+
+def test_while_the_hosts_render_slots_are_taken_a_stale_page_is_sent_stale(client, settings):
+    """After a publish every hot page is stale at once: no more than PAGE_RENDERERS workers
+    of a host render (the others answer from the cache meanwhile). A page whose own lock
+    is free is still sent stale while the host's slots are taken, and its lock is left
+    free for the worker that renders it once a slot is."""
+    settings.PAGE_RENDERERS = 2
+    article = PublishedArticleFactory(title="Before the change")
+    url = article.get_absolute_url()
+    client.get(url)
+    article.title = "After the change"
+    article.save()
+    slots = render_slots(2)
+    # Other workers of this host render other pages.
+    for slot in slots:
+        cache.add(slot, 1, timeout=10)
+    stale = client.get(url)
+    assert stale["X-Page-Cache"] == "stale"
+    assert "Before the change" in stale.content.decode()
+    assert stale["Cache-Control"] == "no-cache"
+    digest = hashlib.sha256(url.encode()).hexdigest()
+    assert cache.get(f"page-lock:{digest}") is None
+    # One worker is done: a slot is free, and this request renders the page.
+    cache.delete(slots[1])
+    fresh = client.get(url)
+    assert "X-Page-Cache" not in fresh
+    assert "After the change" in fresh.content.decode()
+    # It gave its slot back, and the other worker still holds its own.
+    assert cache.get(slots[1]) is None
+    assert cache.get(slots[0]) == 1
+    assert client.get(url)["X-Page-Cache"] == "hit"
+    cache.delete(slots[0])
+
+
+def test_a_page_with_no_previous_copy_is_rendered_while_the_slots_are_taken(client, settings):
+    """There is nothing else to send: the reader gets the page rendered, not a wait."""
+    settings.PAGE_RENDERERS = 1
+    [slot] = render_slots(1)
+    cache.add(slot, 1, timeout=10)
+    article = PublishedArticleFactory(title="Never rendered yet")
+    response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    assert "Never rendered yet" in response.content.decode()
+    assert client.get(article.get_absolute_url())["X-Page-Cache"] == "hit"
+    cache.delete(slot)
+
+
 def test_an_entry_an_earlier_deploy_left_is_a_miss_not_an_error(client):
     article = PublishedArticleFactory(title="Fresh render")
     url = article.get_absolute_url()
