@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 
 from django.core.wsgi import get_wsgi_application
 
@@ -12,10 +13,13 @@ def warm_up():
     view module, and every template compiled. gunicorn (gunicorn.conf.py) calls it in the
     master before it forks, so that the workers share this memory instead of each building
     its own (a worker's own memory stays small), and no first reader waits for it."""
+    import django.forms
     import ipware.ip  # noqa: F401 - the login lock-out's client address (django-axes)
     from django.core.cache import caches
     from django.db import connections
+    from django.forms.renderers import get_default_renderer
     from django.template import engines
+    from django.template.loader_tags import ExtendsNode
     from django.urls import get_resolver
 
     get_resolver().reverse_dict  # noqa: B018 - imports every URLconf and view, fills its index
@@ -27,9 +31,40 @@ def warm_up():
         if hasattr(engine, "env"):  # Jinja2: the reader pages
             for name in engine.env.list_templates():
                 engine.env.get_template(name)
-        else:  # Django's own: the error pages, the admin's tag libraries
+        else:  # Django's own: the error pages, the admin's pages and tag libraries
             for name in ("400.html", "403.html", "403_csrf.html", "404.html", "500.html"):
                 engine.get_template(name)
+            for name in templates_under(engine.template_dirs, "admin/"):
+                template = engine.get_template(name).template
+                # An override that extends the template it overrides (the site's
+                # admin/base_site.html extends Django's): the one underneath too.
+                first = template.nodelist[0] if template.nodelist else None
+                if isinstance(first, ExtendsNode) and first.parent_name.var == name:
+                    engine.engine.find_template(name, skip=[template.origin])
+    # The form widgets' templates (Django's form renderer), which every admin form renders.
+    renderer = get_default_renderer()
+    for name in templates_under([Path(django.forms.__file__).parent / "templates"], "django/"):
+        renderer.get_template(name)
+
+
+def templates_under(folders, prefix):
+    """The names of the templates (``.html``) in ``folders`` (template directories) whose
+    name begins with ``prefix``, each once, sorted.
+
+    Compiled in the master (``warm_up``), the editors' templates are shared and frozen
+    (``gc.freeze``, gunicorn.conf.py); compiled in a worker on its first editor's request,
+    they stayed its own, and every full garbage collection of that worker (one every
+    ``GUNICORN_COLLECT_EVERY`` requests) walked them: 1 ms a collection before an editor's
+    change form, 6 ms after, so every reader's request that worker served cost half as
+    much again (docs/decisions/worker-memory.md)."""
+    names = set()
+    for folder in folders:
+        root = Path(folder)
+        for path in root.rglob("*.html"):
+            name = path.relative_to(root).as_posix()
+            if name.startswith(prefix):
+                names.add(name)
+    return sorted(names)
 
 
 def serve_first_requests():
@@ -55,6 +90,9 @@ def serve_first_requests():
 
     logger = logging.getLogger(__name__)
     paths = ["/", "/feed/", "/search/?q=iran", "/healthz", "/sitemap.xml", "/news-sitemap.xml"]
+    # The newsroom's login page: the admin's, sessions', two-factor and lock-out code loads
+    # on its first request (a worker's own otherwise, walked by its every collection).
+    paths.append("/admin/login/")
     # The Persian edition's too: its interface's catalogue (Django's and the site's
     # Persian translations) is loaded on a first Persian page.
     if "fa" in settings.SITE_LANGUAGES:
