@@ -171,7 +171,9 @@ class ArticleDisplay:
         return newsroom_ordering()
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
-        if ORDER_VAR not in request.GET:  # no column chosen: the newsroom's order
+        # The article list with no column chosen: the newsroom's order. The admin pages
+        # other lists through here too (an article's history: its log entries).
+        if queryset.model is self.model and ORDER_VAR not in request.GET:
             queryset = NewsroomOrderList(queryset)
         return super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
 

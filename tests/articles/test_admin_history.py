@@ -880,3 +880,19 @@ def test_share_link_lifetime_limits_are_accepted(editor_client, hours):
 
     assert response.context["link"] is not None
     assert messages_of(response) == []
+
+
+def test_the_admins_history_page_of_an_article_lists_its_log(editor_client):
+    """Django's history page (the change form's "History" button) pages the article's log
+    entries through the article admin's paginator, which orders articles the newsroom's
+    way: it must leave other lists alone (it answered 500)."""
+    article = DraftArticleFactory(title="A story with a past")
+    save_in_admin(editor_client, article, title="A story with a past, edited")
+    url = reverse("admin:articles_article_history", args=[article.pk])
+    response = editor_client.get(url)
+    assert response.status_code == 200
+    assert "Changed" in response.content.decode()
+    # The article list, with and without a column chosen, still pages in the newsroom's way.
+    listing = reverse("admin:articles_article_changelist")
+    assert editor_client.get(listing).status_code == 200
+    assert editor_client.get(listing, {"o": "1"}).status_code == 200
