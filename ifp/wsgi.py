@@ -13,7 +13,6 @@ def warm_up():
     view module, and every template compiled. gunicorn (gunicorn.conf.py) calls it in the
     master before it forks, so that the workers share this memory instead of each building
     its own (a worker's own memory stays small), and no first reader waits for it."""
-    import django.forms
     import ipware.ip  # noqa: F401 - the login lock-out's client address (django-axes)
     from django.core.cache import caches
     from django.db import connections
@@ -35,16 +34,20 @@ def warm_up():
             for name in ("400.html", "403.html", "403_csrf.html", "404.html", "500.html"):
                 engine.get_template(name)
             for name in templates_under(engine.template_dirs, "admin/"):
+                if name.startswith("admin/widgets/"):
+                    continue  # rendered by the form renderer, below
                 template = engine.get_template(name).template
                 # An override that extends the template it overrides (the site's
                 # admin/base_site.html extends Django's): the one underneath too.
                 first = template.nodelist[0] if template.nodelist else None
                 if isinstance(first, ExtendsNode) and first.parent_name.var == name:
                     engine.engine.find_template(name, skip=[template.origin])
-    # The form widgets' templates (Django's form renderer), which every admin form renders.
+    # The form widgets' templates (Django's form renderer: its own engine), Django's and the
+    # admin's, which every admin form renders.
     renderer = get_default_renderer()
-    for name in templates_under([Path(django.forms.__file__).parent / "templates"], "django/"):
-        renderer.get_template(name)
+    for prefix in ("django/forms/", "admin/widgets/"):
+        for name in templates_under(renderer.engine.template_dirs, prefix):
+            renderer.get_template(name)
 
 
 def templates_under(folders, prefix):

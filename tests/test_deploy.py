@@ -197,6 +197,7 @@ def test_gunicorn_master_compiles_the_editors_templates_before_the_fork(admin_cl
     before = compiled()
     assert "admin/change_form.html" in before
     assert "django/forms/widgets/select.html" in before
+    assert "admin/widgets/related_widget_wrapper.html" in before
     for path in ("/admin/", f"/admin/articles/article/{article.pk}/change/"):
         assert admin_client.get(path).status_code == 200
     assert compiled() - before == set()
