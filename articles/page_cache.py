@@ -35,6 +35,7 @@ import os
 import socket
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from pathlib import Path
 from typing import NamedTuple
@@ -482,6 +483,11 @@ def page_body_key(body_digest):
     return f"page-body:{body_digest}"
 
 
+# Every HeldBytes of this process (pages, big bodies, cards, counts), for
+# ``forget_everything_held``.
+_every_held = weakref.WeakSet()
+
+
 class HeldBytes:
     """Values by key, held up to ``limit`` bytes (each value's ``size_of``), the least
     recently stored or recalled dropped first; a value bigger than the limit is not held.
@@ -492,6 +498,7 @@ class HeldBytes:
         self.size_of = size_of
         self.held = OrderedDict()
         self.size = 0
+        _every_held.add(self)
 
     def recall(self, key):
         """The value held under ``key``, now the most recently used, or None."""
@@ -546,6 +553,20 @@ class HeldEntries:
 
 
 _held_counts = HeldEntries(HELD_COUNTS, lambda count: 1)
+
+
+def forget_everything_held():
+    """Empty every store of site content this process holds (pages, big bodies, cards,
+    list counts): for the gunicorn master after it served its first requests, before it
+    forks (``ifp.wsgi.serve_first_requests``), with no other thread running.
+
+    What it held would be shared by the workers and counted a third to each one's memory
+    (PSS), and a worker dropping or replacing an entry frees it, which writes to (and so
+    copies) the master's page it lies on; each worker holds what it sends instead, read
+    from the shared cache once. Nothing held is ever stale (each names what it is made
+    from), so this changes no page."""
+    for held in list(_every_held):
+        held.clear()
 
 
 def forget_held_counts():

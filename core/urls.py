@@ -49,6 +49,13 @@ def _reverse(resolver, prefix, language, urlconf, name, kwargs, current_app):
     return django_reverse(name, urlconf=urlconf, kwargs=arguments, current_app=current_app)
 
 
+def forget_reversed():
+    """Forget every address ``reverse`` remembered (the gunicorn master, before it forks:
+    the addresses its first pages named are of particular articles, and each worker
+    remembers those its own pages name)."""
+    _reverse.cache_clear()
+
+
 def reverse(name, kwargs=None, current_app=None):
     """Django's ``reverse``, remembered: the same name and arguments give the same address
     as long as the URL configuration (its resolver object, which Django builds again when

@@ -90,6 +90,7 @@ def serve_first_requests():
 
     from articles import page_cache
     from articles.models import Article, Section
+    from core.urls import forget_reversed
 
     logger = logging.getLogger(__name__)
     paths = ["/", "/feed/", "/search/?q=iran", "/healthz", "/sitemap.xml", "/news-sitemap.xml"]
@@ -140,3 +141,7 @@ def serve_first_requests():
         # page cache's watch would fill with messages nobody reads.
         connections.close_all()
         page_cache.held_pages.close()
+        # What those pages left in the processes' stores of content (pages, bodies, cards,
+        # counts, addresses) names particular articles: each worker holds its own.
+        page_cache.forget_everything_held()
+        forget_reversed()

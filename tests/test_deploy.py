@@ -117,6 +117,37 @@ def test_gunicorn_master_serves_a_readers_first_pages_then_closes_its_connection
     assert page_cache.held_pages.watch is None
 
 
+@pytest.mark.django_db(transaction=True)
+def test_gunicorn_master_forks_with_nothing_of_its_first_pages_held(settings, monkeypatch):
+    """The first pages fill the process's stores of content (cards, counts, big bodies,
+    remembered addresses of particular articles); the master empties them before the fork,
+    so that the workers neither share them (a third of each counted to every worker's
+    memory) nor copy the master's pages when they drop them."""
+    settings.PAGE_CACHE = True
+    from articles import page_cache
+    from core import urls
+    from ifp.wsgi import serve_first_requests
+    from tests.factories import PublishedArticleFactory
+
+    for _ in range(3):
+        PublishedArticleFactory()
+    urls.forget_reversed()
+    page_cache.forget_everything_held()
+    before = {}
+    forget = page_cache.forget_everything_held
+
+    def seen_then_forget():
+        before["entries"] = sum(len(held.held) for held in page_cache._every_held)
+        before["addresses"] = urls._reverse.cache_info().currsize
+        forget()
+
+    monkeypatch.setattr(page_cache, "forget_everything_held", seen_then_forget)
+    serve_first_requests()
+    assert before["entries"] > 0 and before["addresses"] > 0  # the pages held some
+    assert all(not held.held and held.size == 0 for held in page_cache._every_held)
+    assert urls._reverse.cache_info().currsize == 0
+
+
 def test_gunicorn_master_leaves_the_http_client_of_the_posting_tasks_unloaded():
     """httpx (with click and pygments, which it imports) posts articles to Telegram from
     the task worker: the web server's master, which loads every URLconf and view, must not

@@ -117,6 +117,25 @@ def test_snippet_of_a_match_deep_in_the_body_starts_near_it(client):
     assert snippet.endswith("…")
 
 
+@pytest.mark.parametrize("words_before", [250, 285, 290, 295, 300, 1200])
+def test_snippet_window_is_the_same_wherever_in_a_long_body_the_match_lies(
+    client, words_before
+):
+    """The first match is looked for a part of the text at a time (about 2,000 characters,
+    each cut at a space): a match in the first part, near the cut (about 290 of these
+    words) or many parts in gives the same window as a search of the whole text."""
+    filler = " ".join(f"word{n}" for n in range(words_before))
+    PublishedArticleFactory(
+        title="Kerman growers",
+        standfirst="The crop is large.",
+        body=f"<p>{filler} The pistachio harvest began. {filler}</p>",
+    )
+    snippet = hit_snippets(search(client, "pistachio"))["Kerman growers"]
+    assert snippet.startswith(f"…word{words_before - 9} ")
+    assert "The <mark>pistachio</mark> harvest began." in snippet
+    assert snippet.count("<mark>") == 1 and snippet.endswith("…")
+
+
 def test_snippets_mark_the_search_words(client):
     PublishedArticleFactory(
         title="Kerman growers",
