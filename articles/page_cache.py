@@ -635,10 +635,12 @@ class GenerationWatch:
     generation's key changes: server-assisted client-side caching in broadcast mode
     (``CLIENT TRACKING ON BCAST PREFIX <key>``, RESP3; Redis 6 or later; redis.io,
     "Client-side caching reference"). Redis sends an invalidation message for every
-    write, expiry or eviction of a key beginning with the prefix, and for every
-    ``FLUSHDB``/``FLUSHALL``, to every connection tracking it, before it answers the
-    writer: once a change is acknowledged, any request that reads this connection's
-    socket afterwards finds the message there.
+    write, expiry or eviction of a key beginning with the prefix, to every connection
+    tracking it, before it answers the writer: once a change is acknowledged, any request
+    that reads this connection's socket afterwards finds the message there. A
+    ``FLUSHDB``/``FLUSHALL`` is sent one too, but queued while the flush runs, and its
+    writer's answer may leave first (by microseconds; by the time Redis answers that
+    writer's next command, the message is out).
 
     ``moved()`` reads what has arrived without waiting. Raises ``RedisError`` or
     ``OSError`` when the connection fails (Redis down or restarted: a restarted Redis

@@ -765,10 +765,9 @@ def test_a_redis_emptied_by_another_process_is_heard_and_nothing_held_is_sent(
     assert client.get(url)["X-Page-Cache"] == "hit"
     other = redis.Redis.from_url(own_redis.url)
     other.flushdb()
-    # Redis writes the flush's reply and the watch's invalidation in the same turn of its
-    # loop, in no set order; a second command's reply comes after both, so the watch's
-    # message is on its socket by then (without it, a loaded machine could run the next
-    # request in the microseconds between the two writes).
+    # A flush's invalidation is queued while the flush runs, and the flusher's answer may
+    # be written first (GenerationWatch); by the answer to its next command the message is
+    # out. Without this, a loaded machine could run the next request in between.
     other.ping()
     assert "X-Page-Cache" not in client.get(url)  # rendered again, kept again
     assert client.get(url)["X-Page-Cache"] == "hit"
