@@ -208,6 +208,7 @@ def demo_site(db):
         section=world,
         authors=[sara],
     )
+
     # Each edition's month archive is the month (in the newsroom's time zone) of one of its
     # own articles: "this month" has none in an edition for the first hours of a month
     # (the Persian demo stories went out days ago).
