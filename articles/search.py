@@ -276,7 +276,11 @@ def _first_matching_word(text, pattern, whole):
             begin = cut
         else:
             return None
-    for index, word in enumerate(text.split()):
+    else:
+        begin = 0
+    # Word by word from where the parts stopped (``begin`` is 0 or at a space, so the
+    # words before it are whole and held no match).
+    for index, word in enumerate(text[begin:].split(), start=len(text[:begin].split())):
         if pattern.search(persian.fold(word)):
             return index
     return None
@@ -288,8 +292,6 @@ _SPACE = re.compile(r"\s")
 def _space_at_or_after(text, position):
     """The index of the first whitespace character of ``text`` at or after ``position``,
     or ``len(text)``."""
-    if position >= len(text):
-        return len(text)
     found = _SPACE.search(text, position)
     return len(text) if found is None else found.start()
 

@@ -134,6 +134,23 @@ def test_snippet_window_is_the_same_wherever_in_a_long_body_the_match_lies(clien
     assert snippet.count("<mark>") == 1 and snippet.endswith("…")
 
 
+@pytest.mark.parametrize("words_before", [10, 400, 1200])
+def test_snippet_window_is_the_same_after_text_that_does_not_fold_letter_for_letter(
+    client, words_before
+):
+    """A tatweel (which folding drops) before the match, near it or parts before it: the
+    first match is then looked for word by word, and the window is the same."""
+    filler = " ".join(f"word{n}" for n in range(words_before))
+    PublishedArticleFactory(
+        title="Kerman growers",
+        standfirst="The crop is large.",
+        body=f"<p>{filler} مـن The pistachio harvest began. {filler}</p>",
+    )
+    snippet = hit_snippets(search(client, "pistachio"))["Kerman growers"]
+    assert snippet.startswith(f"…word{words_before - 8} ")
+    assert "مـن The <mark>pistachio</mark> harvest began." in snippet
+
+
 def test_snippets_mark_the_search_words(client):
     PublishedArticleFactory(
         title="Kerman growers",
