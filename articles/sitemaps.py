@@ -33,7 +33,7 @@ from django.utils.http import http_date
 from taggit.models import Tag, TaggedItem
 
 from articles import editions, page_cache
-from articles.models import Article, Byline, Page, Section
+from articles.models import Article, Byline, Page, Section, article_address
 from articles.origin import absolute_url, site_origin
 from staff.models import Author
 
@@ -301,15 +301,31 @@ class NewsSitemap(NamedTuple):
 NEWS_KEY = "news-sitemap:" + page_cache.shape_key(NewsSitemap)
 
 
+class NewsEntry(NamedTuple):
+    """One article of the news sitemap: its address (path), language code, publication
+    time (aware) and title."""
+
+    address: str
+    language: str
+    published_at: datetime
+    title: str
+
+
 def news_articles(now):
-    """The news sitemap's articles at ``now``: published in the ``NEWS_WINDOW`` before it,
-    newest first, at most ``NEWS_LIMIT``; one range read of article_public_idx."""
-    return (
+    """The news sitemap's articles at ``now`` (``NewsEntry``s): published in the
+    ``NEWS_WINDOW`` before it, newest first, at most ``NEWS_LIMIT``; one range read of
+    article_public_idx. Rows, not models: a thousand models and their state are what
+    made the render's memory (a worker keeps the memory its peak took, as holes)."""
+    rows = (
         Article.objects.published()
         .filter(published_at__gte=now - NEWS_WINDOW)
-        .only("slug", "title", "published_at", "language")
-        .order_by("-published_at", "-id")[:NEWS_LIMIT]
+        .order_by("-published_at", "-id")
+        .values_list("slug", "language", "published_at", "title")[:NEWS_LIMIT]
     )
+    return [
+        NewsEntry(article_address(language, slug), language, published_at, title)
+        for slug, language, published_at, title in rows
+    ]
 
 
 def news_sitemap_xml(render: Callable[[list], str]) -> tuple[str, bool]:
@@ -321,7 +337,7 @@ def news_sitemap_xml(render: Callable[[list], str]) -> tuple[str, bool]:
     previous one is returned, ``current`` False (``page_cache.response_of_generation``)."""
 
     def make(state, now):
-        articles = list(news_articles(now))
+        articles = news_articles(now)
         fresh_until = now.timestamp() + state.lifetime
         if articles:
             # The list changes by itself when its oldest article leaves the window.

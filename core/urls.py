@@ -5,7 +5,7 @@ resolve relative ones against their own host (feed readers). The site's own orig
 
 import re
 from functools import lru_cache
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -13,6 +13,7 @@ from django.templatetags.static import static as django_static
 from django.urls import get_resolver, get_script_prefix, get_urlconf
 from django.urls import reverse as django_reverse
 from django.utils import translation
+from django.utils.http import RFC3986_SUBDELIMS
 
 # URL-carrying attributes in HTML the body sanitizer wrote (always double-quoted).
 _URL_ATTRIBUTE = re.compile(r'(?P<lead>\s(?:href|src)=")(?P<url>[^"]*)(?=")', re.IGNORECASE)
@@ -74,6 +75,30 @@ def reverse(name, kwargs=None, current_app=None):
         return _reverse(*key, name, items, current_app)
     except TypeError:  # an argument that cannot be a key (not hashable): not remembered
         return django_reverse(name, urlconf=urlconf, kwargs=kwargs, current_app=current_app)
+
+
+# What stands for a route's argument in the one address ``reverse_text`` remembers of it.
+_STAND_IN = "0-stand-in-0"
+# What Django's resolver leaves unescaped in an address (RFC 3986's "pchar").
+_PATH_SAFE = RFC3986_SUBDELIMS + "/~:@"
+
+
+def reverse_text(name, argument, value):
+    """``reverse(name, kwargs={argument: value})`` for a route whose one argument is a
+    ``<str:…>`` path converter (any text without "/", such as an article's slug), without
+    remembering the address: the route's address is worked out once, with a stand-in for
+    the argument, and ``value`` goes in its place percent-encoded as Django's resolver
+    encodes it (``urllib.parse.quote`` leaving RFC 3986's ``pchar`` characters).
+
+    For addresses named by the thousand (the news sitemap's and the sitemaps' articles):
+    each one remembered by ``reverse`` would stay in every worker that named it, up to
+    ``REVERSE_CACHE_SIZE`` of them (a megabyte or two), for addresses no other page asks
+    for. Raises ``NoReverseMatch`` as Django does for a value the converter refuses (an
+    empty one, or one with a "/")."""
+    if not isinstance(value, str) or not value or "/" in value:
+        return django_reverse(name, kwargs={argument: value})  # Django's answer or error
+    before, _, after = reverse(name, kwargs={argument: _STAND_IN}).rpartition(_STAND_IN)
+    return before + quote(value, safe=_PATH_SAFE) + after
 
 
 # Static files' addresses kept a process: a page names about ten (stylesheet, scripts, icon).

@@ -1,5 +1,6 @@
 """``core.urls.reverse``: Django's reverse, remembered, never answering with an address of
 another URL configuration, script prefix or language than the current one; and
+``core.urls.reverse_text``, the same address for a text argument without remembering it;
 ``core.urls.static``, Django's static, remembered by storage."""
 
 import pytest
@@ -7,7 +8,7 @@ from django.templatetags.static import static as django_static
 from django.urls import NoReverseMatch, clear_script_prefix, path, set_script_prefix
 from django.urls import reverse as django_reverse
 
-from core.urls import reverse, static
+from core.urls import _reverse, reverse, reverse_text, static
 
 
 def view(request):
@@ -65,6 +66,63 @@ def test_equal_arguments_of_other_types_are_other_addresses(settings):
     settings.ROOT_URLCONF = __name__
     assert reverse("detail", kwargs={"slug": 1}) == "/elsewhere/1/"
     assert reverse("detail", kwargs={"slug": True}) == "/elsewhere/True/"
+
+
+# Every printable ASCII character but "/", letters of both editions' scripts (Persian's
+# own, the Arabic keyboard's, a zero-width non-joiner), an emoji, a control character, a
+# percent sign that looks like an escape, and a stand-in-like value.
+TEXTS = [
+    "a-story",
+    "".join(chr(code) for code in range(32, 127) if chr(code) != "/"),
+    "خبر-تازه",
+    "كيف-يعمل",  # Arabic kaf and yeh
+    "می\u200cخواهم",
+    "🗞-news",
+    "tab\there",
+    "100%25-sure",
+    "0-stand-in-0",
+    "x",
+]
+
+
+@pytest.mark.parametrize("name", ["articles:detail", "fa:detail"])
+@pytest.mark.parametrize("prefix", ["/", "/news room/", "/خبر/"])
+def test_a_text_argument_gets_the_address_django_gives(name, prefix):
+    set_script_prefix(prefix)
+    try:
+        for text in TEXTS:
+            assert reverse_text(name, "slug", text) == django_reverse(name, kwargs={"slug": text})
+    finally:
+        clear_script_prefix()
+
+
+@pytest.mark.parametrize("text", ["", "a/b", "/", None, 7])
+def test_a_value_the_route_refuses_is_djangos_error_or_answer(text):
+    try:
+        expected = django_reverse("articles:detail", kwargs={"slug": text})
+    except NoReverseMatch:
+        with pytest.raises(NoReverseMatch):
+            reverse_text("articles:detail", "slug", text)
+    else:
+        assert reverse_text("articles:detail", "slug", text) == expected
+
+
+def test_text_addresses_are_not_remembered_one_by_one():
+    """A thousand articles' addresses (a news sitemap) leave one remembered address, the
+    route's own, not a thousand."""
+    reverse_text("articles:detail", "slug", "first")
+    before = _reverse.cache_info().currsize
+    for number in range(1000):
+        reverse_text("articles:detail", "slug", f"story-{number}")
+    assert _reverse.cache_info().currsize == before
+
+
+def test_another_url_configuration_gets_its_own_text_addresses(settings):
+    assert reverse_text("articles:detail", "slug", "x") == "/x/"
+    settings.ROOT_URLCONF = __name__
+    assert reverse_text("detail", "slug", "x") == "/elsewhere/x/"
+    with pytest.raises(NoReverseMatch):
+        reverse_text("articles:detail", "slug", "x")
 
 
 def test_a_static_address_is_the_one_django_gives():
