@@ -17,7 +17,7 @@ from django.conf import settings
 from django.urls import get_resolver
 from django.utils import translation
 
-from core.urls import reverse
+from core.urls import reverse, reverse_text
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,12 @@ def is_enabled(code):
 def url(code, name, **kwargs):
     """``reverse`` of page ``name`` (``"home"``, ``"detail"``…) in the edition ``code``."""
     return reverse(f"{get(code).namespace}:{name}", kwargs=kwargs or None)
+
+
+def slug_url(code, name, slug):
+    """``url(code, name, slug=slug)``, not remembered (``core.urls.reverse_text``): for
+    the addresses that lists name by the thousand (articles, tags in the sitemaps)."""
+    return reverse_text(f"{get(code).namespace}:{name}", "slug", slug)
 
 
 def reverse_in(edition, name, kwargs=None):

@@ -24,7 +24,7 @@ from core.db import prepared_cursor
 from core.fields import CleanCharField, CleanTextField
 from core.slugs import fill_slug
 from core.tags import CleanTagManager
-from core.urls import reverse, reverse_text
+from core.urls import reverse
 from staff.models import Author
 
 # Words in the site's own paths: an article with one of these slugs could never be reached.
@@ -371,7 +371,7 @@ def article_address(language, slug):
     /fa/<slug>/ for a Persian one (``Article.get_absolute_url``, for rows read without a
     model). Not remembered by ``core.urls.reverse``: lists name articles by the
     thousand (``core.urls.reverse_text``)."""
-    return reverse_text(f"{editions.get(language).namespace}:detail", "slug", slug)
+    return editions.slug_url(language, "detail", slug)
 
 
 class Article(models.Model):

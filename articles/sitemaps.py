@@ -141,7 +141,8 @@ class TagSitemap(OriginSitemap):
         return Tag.objects.filter(Exists(public)).order_by("slug")
 
     def location(self, tag):
-        return editions.url(self.language, "tag", slug=tag.slug)
+        # Not remembered: a page of this sitemap names up to 5,000 tags.
+        return editions.slug_url(self.language, "tag", tag.slug)
 
 
 class PersianTagSitemap(TagSitemap):

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 from lxml import etree
 
+from articles import editions
 from articles.models import Page
 from articles.sitemaps import ArticleSitemap
 from tests.factories import (
@@ -353,3 +354,48 @@ def test_article_sitemap_reads_two_queries_however_many_articles(
     with django_assert_num_queries(2):
         response = client.get("/sitemap-articles.xml")
     assert response.content.count(b"<url>") == 6
+
+
+# Addresses named by the thousand
+
+
+def test_sitemaps_name_each_articles_and_tags_own_address_and_remember_none(client):
+    """The news sitemap and the articles' and tags' sitemaps name every article and tag in
+    both editions at the address its page answers, slugs of any script percent-encoded;
+    and naming them leaves no address per article or tag in the process's remembered
+    addresses (a sitemap page names thousands, which each worker kept)."""
+    from core.urls import _reverse
+
+    sitemaps = ["/news-sitemap.xml", "/sitemap-articles.xml", "/sitemap-tags.xml"]
+    sitemaps.append("/sitemap-tags-fa.xml")
+
+    def listed():
+        found = set()
+        for sitemap in sitemaps:
+            response = client.get(sitemap)
+            assert response.status_code == 200, sitemap
+            document = etree.fromstring(response.content)
+            found |= {path_of(loc.text) for loc in document.iter(f"{{{NS['sm']}}}loc")}
+        return found
+
+    def publish(number):
+        persian = PublishedArticleFactory(
+            language="fa", slug=f"خبر-{number}", tags=[f"برچسب {number}"]
+        )
+        english = PublishedArticleFactory(slug=f"story-{number}", tags=[f"Tag {number}"])
+        return [persian, english]
+
+    first = publish(0)
+    listed()  # the sitemaps' own addresses, remembered once
+    remembered = _reverse.cache_info().currsize
+    articles = first + [article for number in range(1, 11) for article in publish(number)]
+    found = listed()
+    assert _reverse.cache_info().currsize == remembered
+    for article in articles:
+        assert article.get_absolute_url() in found
+        assert client.get(article.get_absolute_url()).status_code == 200
+        for tag in article.tags.all():
+            address = editions.url(article.language, "tag", slug=tag.slug)
+            assert address in found
+            assert client.get(address).status_code == 200
+    assert "/fa/%D8%AE%D8%A8%D8%B1-3/" in found
