@@ -94,8 +94,10 @@ def reverse_text(name, argument, value):
     each one remembered by ``reverse`` would stay in every worker that named it, up to
     ``REVERSE_CACHE_SIZE`` of them (a megabyte or two), for addresses no other page asks
     for. Raises ``NoReverseMatch`` as Django does for a value the converter refuses (an
-    empty one, or one with a "/")."""
-    if not isinstance(value, str) or not value or "/" in value:
+    empty one, or one with a "/"). Only for ``str`` converters: another converter's
+    ``to_url`` or regex is not applied here. A value that is not exactly a ``str`` (a
+    subclass may print otherwise) goes through Django's ``reverse``, not remembered."""
+    if type(value) is not str or not value or "/" in value:
         return django_reverse(name, kwargs={argument: value})  # Django's answer or error
     before, _, after = reverse(name, kwargs={argument: _STAND_IN}).rpartition(_STAND_IN)
     return before + quote(value, safe=_PATH_SAFE) + after

@@ -364,7 +364,8 @@ def test_sitemaps_name_each_articles_and_tags_own_address_and_remember_none(clie
     both editions at the address its page answers, slugs of any script percent-encoded;
     and naming them leaves no address per article or tag in the process's remembered
     addresses (a sitemap page names thousands, which each worker kept)."""
-    from core.urls import _reverse
+    from articles import page_cache
+    from core.urls import _reverse, forget_reversed
 
     sitemaps = ["/news-sitemap.xml", "/sitemap-articles.xml", "/sitemap-tags.xml"]
     sitemaps.append("/sitemap-tags-fa.xml")
@@ -386,9 +387,12 @@ def test_sitemaps_name_each_articles_and_tags_own_address_and_remember_none(clie
         return [persian, english]
 
     first = publish(0)
+    forget_reversed()  # a full memory would hold its size whatever is named
     listed()  # the sitemaps' own addresses, remembered once
     remembered = _reverse.cache_info().currsize
     articles = first + [article for number in range(1, 11) for article in publish(number)]
+    page_cache.bump()  # a new content generation, as a publish through the newsroom makes
+    news = client.get("/news-sitemap.xml").content.decode()
     found = listed()
     assert _reverse.cache_info().currsize == remembered
     for article in articles:
@@ -399,3 +403,6 @@ def test_sitemaps_name_each_articles_and_tags_own_address_and_remember_none(clie
             assert address in found
             assert client.get(address).status_code == 200
     assert "/fa/%D8%AE%D8%A8%D8%B1-3/" in found
+    for article in articles:  # the news sitemap lists each, at its address, in its language
+        assert f"<loc>http://testserver{article.get_absolute_url()}</loc>" in news
+        assert f"<news:language>{article.language}</news:language>" in news

@@ -8,7 +8,7 @@ from django.templatetags.static import static as django_static
 from django.urls import NoReverseMatch, clear_script_prefix, path, set_script_prefix
 from django.urls import reverse as django_reverse
 
-from core.urls import _reverse, reverse, reverse_text, static
+from core.urls import _reverse, forget_reversed, reverse, reverse_text, static
 
 
 def view(request):
@@ -96,7 +96,12 @@ def test_a_text_argument_gets_the_address_django_gives(name, prefix):
         clear_script_prefix()
 
 
-@pytest.mark.parametrize("text", ["", "a/b", "/", None, 7])
+class Printed(str):
+    def __str__(self):
+        return "printed"
+
+
+@pytest.mark.parametrize("text", ["", "a/b", "/", None, 7, Printed("value")])
 def test_a_value_the_route_refuses_is_djangos_error_or_answer(text):
     try:
         expected = django_reverse("articles:detail", kwargs={"slug": text})
@@ -110,8 +115,10 @@ def test_a_value_the_route_refuses_is_djangos_error_or_answer(text):
 def test_text_addresses_are_not_remembered_one_by_one():
     """A thousand articles' addresses (a news sitemap) leave one remembered address, the
     route's own, not a thousand."""
+    forget_reversed()  # a full memory would hold its size whatever is named
     reverse_text("articles:detail", "slug", "first")
     before = _reverse.cache_info().currsize
+    assert before == 1
     for number in range(1000):
         reverse_text("articles:detail", "slug", f"story-{number}")
     assert _reverse.cache_info().currsize == before
