@@ -117,18 +117,24 @@ def test_snippet_of_a_match_deep_in_the_body_starts_near_it(client):
     assert snippet.endswith("…")
 
 
+def pistachio_snippet(client, words_before, before_match=""):
+    """The search snippet of a story whose body has ``words_before`` filler words, then
+    ``before_match`` and a sentence with "pistachio", then the filler again."""
+    filler = " ".join(f"word{n}" for n in range(words_before))
+    PublishedArticleFactory(
+        title="Kerman growers",
+        standfirst="The crop is large.",
+        body=f"<p>{filler} {before_match}The pistachio harvest began. {filler}</p>",
+    )
+    return hit_snippets(search(client, "pistachio"))["Kerman growers"]
+
+
 @pytest.mark.parametrize("words_before", [250, 265, 266, 267, 268, 290, 1200])
 def test_snippet_window_is_the_same_wherever_in_a_long_body_the_match_lies(client, words_before):
     """The first match is looked for a part of the text at a time (about 2,000 characters,
     each cut at a space): a match in the first part, near the first cut (about
     266 of these words) or many parts in gives the same window as a search of the whole text."""
-    filler = " ".join(f"word{n}" for n in range(words_before))
-    PublishedArticleFactory(
-        title="Kerman growers",
-        standfirst="The crop is large.",
-        body=f"<p>{filler} The pistachio harvest began. {filler}</p>",
-    )
-    snippet = hit_snippets(search(client, "pistachio"))["Kerman growers"]
+    snippet = pistachio_snippet(client, words_before)
     assert snippet.startswith(f"…word{words_before - 9} ")
     assert "The <mark>pistachio</mark> harvest began." in snippet
     assert snippet.count("<mark>") == 1 and snippet.endswith("…")
@@ -140,13 +146,7 @@ def test_snippet_window_is_the_same_after_text_that_does_not_fold_letter_for_let
 ):
     """A tatweel (which folding drops) before the match, near it or parts before it: the
     first match is then looked for word by word, and the window is the same."""
-    filler = " ".join(f"word{n}" for n in range(words_before))
-    PublishedArticleFactory(
-        title="Kerman growers",
-        standfirst="The crop is large.",
-        body=f"<p>{filler} مـن The pistachio harvest began. {filler}</p>",
-    )
-    snippet = hit_snippets(search(client, "pistachio"))["Kerman growers"]
+    snippet = pistachio_snippet(client, words_before, before_match="مـن ")
     assert snippet.startswith(f"…word{words_before - 8} ")
     assert "مـن The <mark>pistachio</mark> harvest began." in snippet
 
